@@ -1,0 +1,127 @@
+// createApp(deps): the whole HTTP application (middleware, routers, error handler) without listening or
+// connecting, so tests drive it through supertest and server.ts runs it. Reads like a table of contents.
+import compression from 'compression';
+import cookieParser from 'cookie-parser';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import { adminRouter } from './admin/admin.router.js';
+import { authRouter } from './auth/auth.router.js';
+import { deriveKeys, type Keys } from './auth/keys.js';
+import { loadUser, requireSetupComplete } from './auth/middleware.js';
+import type { Config } from './config.js';
+import { csrfProtection } from './http/csrf.js';
+import { errorHandler, notFound } from './http/error-handler.js';
+import { flashMessages } from './http/flash.js';
+import { configureViews, pageLocals } from './http/views.js';
+import type { Logger } from './logger.js';
+import { mediaRouter } from './media/media.router.js';
+import { LocalDiskStorage, type Storage } from './media/storage.js';
+import { bootstrapDir, publicDir } from './paths.js';
+import { authoringRouter } from './posts/authoring.router.js';
+import { feedsRouter } from './posts/feeds.router.js';
+import { publicRouter } from './posts/public.router.js';
+import { healthRouter } from './site/health.router.js';
+import { accountRouter } from './users/account.router.js';
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  /** Media storage; local disk under UPLOAD_DIR unless a test or deployment passes another. */
+  storage?: Storage;
+}
+
+/** What every router may use, built once per app. */
+export interface RouterDeps {
+  config: Config;
+  logger: Logger;
+  keys: Keys;
+  storage: Storage;
+}
+
+export function createApp({ config, logger, storage }: AppDeps): Express {
+  const app = express();
+  const deps: RouterDeps = {
+    config,
+    logger,
+    keys: deriveKeys(config.jwtSecret),
+    storage: storage ?? new LocalDiskStorage(config.uploadDir, '/uploads'),
+  };
+
+  app.set('trust proxy', config.trustProxy);
+  app.set('etag', 'strong');
+  configureViews(app);
+  if (config.isProduction) app.enable('view cache');
+
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          fontSrc: ["'self'", 'data:'],
+          connectSrc: ["'self'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          ...(config.siteUrl.startsWith('https://') ? { upgradeInsecureRequests: [] } : {}),
+        },
+      },
+      strictTransportSecurity: config.siteUrl.startsWith('https://'),
+      referrerPolicy: { policy: 'no-referrer' },
+    }),
+  );
+  app.use(compression());
+  app.use(
+    pinoHttp({
+      logger,
+      // Query strings may carry a CSRF token (multipart forms) or search terms: log the path only.
+      serializers: {
+        req: (req: { method: string; url: string; id: unknown }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' },
+    }),
+  );
+
+  // Static files: no session, no database.
+  app.use('/vendor/bootstrap', express.static(bootstrapDir, { maxAge: '30d', index: false }));
+  app.use('/public', express.static(publicDir, { maxAge: '1d', index: false }));
+  app.use(
+    '/uploads',
+    express.static(config.uploadDir, {
+      index: false,
+      dotfiles: 'deny',
+      immutable: true,
+      maxAge: '365d',
+      // Names come from ids, content is re-encoded by sharp; nosniff keeps it an image in every browser.
+      setHeaders: (res) => res.set('X-Content-Type-Options', 'nosniff'),
+    }),
+  );
+  app.use(healthRouter());
+
+  // Bodies: flat urlencoded forms (no nested objects from `a[b]=c`), small JSON for scripts.
+  app.use(express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 200 }));
+  app.use(express.json({ limit: '256kb' }));
+  app.use(cookieParser(deps.keys.cookies));
+  app.use(loadUser(deps.keys.session, config.secureCookies));
+  app.use(csrfProtection(deps.keys.csrf, config.secureCookies));
+  app.use(flashMessages(config.secureCookies));
+  app.use(pageLocals(config.siteUrl));
+  app.use(requireSetupComplete);
+
+  app.use(feedsRouter(deps));
+  app.use(authRouter(deps));
+  app.use(accountRouter(deps));
+  app.use(authoringRouter(deps));
+  app.use(mediaRouter(deps));
+  app.use('/admin', adminRouter(deps));
+  app.use(publicRouter(deps));
+
+  app.use(notFound);
+  app.use(errorHandler(logger, !config.isProduction));
+  return app;
+}

@@ -1,0 +1,78 @@
+// Request-time authentication and guards. loadUser reads the session on every request and loads the user
+// fresh (one indexed read by _id), so a role change or suspension takes effect on the next request.
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { Forbidden, NotFound } from '../http/errors.js';
+import { User, type CurrentUser } from '../users/user.model.js';
+import { avatarUrl } from '../users/avatar.js';
+import { atLeast, can, type Action, type Role } from './permissions.js';
+import { SESSION_COOKIE, clearSessionCookie, verifySession } from './session.js';
+import { isSetupComplete } from './setup-state.js';
+
+export function loadUser(sessionKey: Buffer, secureCookies: boolean): RequestHandler {
+  return async function loadUserMiddleware(req: Request, res: Response, next: NextFunction) {
+    req.user = null;
+    const token = req.cookies?.[SESSION_COOKIE];
+    if (typeof token === 'string' && token) {
+      const claims = verifySession(token, sessionKey);
+      const doc = claims
+        ? await User.findById(claims.sub, 'username email displayName role status tokenVersion avatarKey').lean()
+        : null;
+      if (claims && doc && doc.status === 'active' && doc.tokenVersion === claims.ver) {
+        req.user = {
+          id: String(doc._id),
+          username: doc.username,
+          email: doc.email,
+          displayName: doc.displayName,
+          role: doc.role as Role,
+          avatarUrl: avatarUrl(doc.avatarKey),
+        };
+      } else {
+        clearSessionCookie(res, secureCookies);
+      }
+    }
+    res.locals.currentUser = req.user;
+    next();
+  };
+}
+
+const SETUP_EXEMPT = /^\/(setup|healthz|public|vendor|uploads|favicon\.ico|robots\.txt)(\/|$)/;
+
+/** While no account exists, every page leads to /setup. */
+export const requireSetupComplete: RequestHandler = async (req, res, next) => {
+  if (SETUP_EXEMPT.test(req.path) || (await isSetupComplete())) return next();
+  res.redirect(303, '/setup');
+};
+
+function signInRedirect(req: Request, res: Response): void {
+  res.redirect(303, `/signin?next=${encodeURIComponent(req.originalUrl)}`);
+}
+
+/** Anonymous visitors are sent to sign in (303), keeping where they were going. */
+export const requireAuth: RequestHandler = (req, res, next) => {
+  if (!req.user) return signInRedirect(req, res);
+  next();
+};
+
+/** Signed in with at least this role, else 303 to sign in or 403. */
+export function requireRole(minimum: Role): RequestHandler {
+  return (req, res, next) => {
+    if (!req.user) return signInRedirect(req, res);
+    if (!atLeast(req.user.role, minimum)) return next(new Forbidden());
+    next();
+  };
+}
+
+/** Signed in and allowed the action on at least their own things, else 303 to sign in or 403. */
+export function requireCan(action: Action): RequestHandler {
+  return (req, res, next) => {
+    if (!req.user) return signInRedirect(req, res);
+    if (!can(req.user, action)) return next(new Forbidden());
+    next();
+  };
+}
+
+/** The signed-in user in a handler behind requireAuth/requireRole (throws if a route forgot the guard). */
+export function currentUser(req: Request): CurrentUser {
+  if (!req.user) throw new NotFound();
+  return req.user;
+}

@@ -1,0 +1,102 @@
+// Password hashing: scrypt from node:crypto at OWASP's minimum cost (N=2^17, r=8, p=1), a random 16-byte
+// salt per user, constant-time comparison. The stored form carries algorithm and cost
+// (`scrypt$17$8$1$<salt>$<hash>`), so a raised cost is applied at the next successful sign-in.
+//
+// At this cost one hash takes ~0.6 s of one core and 128 MiB of memory. Hashing is therefore bounded:
+// at most HASH_CONCURRENCY run at once, a short queue waits, and beyond it callers are told to retry
+// (503), so a flood of sign-ins cannot starve page rendering or exhaust memory.
+import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { ServiceUnavailable } from '../http/errors.js';
+
+export interface ScryptCost {
+  log2N: number;
+  r: number;
+  p: number;
+}
+
+export const OWASP_MIN_COST: ScryptCost = { log2N: 17, r: 8, p: 1 };
+let currentCost: ScryptCost = OWASP_MIN_COST;
+
+/** Tests lower the cost to keep the suite fast; production code never calls this. */
+export function setHashCostForTests(cost: ScryptCost): void {
+  currentCost = cost;
+}
+export function hashCost(): ScryptCost {
+  return currentCost;
+}
+
+const KEY_LENGTH = 32;
+const HASH_CONCURRENCY = 1;
+const MAX_WAITING = 32;
+
+let running = 0;
+const waiting: Array<() => void> = [];
+
+async function withHashSlot<T>(work: () => Promise<T>): Promise<T> {
+  if (running >= HASH_CONCURRENCY) {
+    if (waiting.length >= MAX_WAITING) throw new ServiceUnavailable('Too many sign-ins at once. Please try again in a few seconds.');
+    await new Promise<void>((r) => waiting.push(r));
+  }
+  running++;
+  try {
+    return await work();
+  } finally {
+    running--;
+    waiting.shift()?.();
+  }
+}
+
+function scrypt(password: string, salt: Buffer, cost: ScryptCost): Promise<Buffer> {
+  const N = 2 ** cost.log2N;
+  const options: ScryptOptions = { N, r: cost.r, p: cost.p, maxmem: 256 * N * cost.r + 1024 * 1024 };
+  return withHashSlot(
+    () =>
+      new Promise((resolve, reject) =>
+        scryptCb(password.normalize('NFKC'), salt, KEY_LENGTH, options, (err, key) => (err ? reject(err) : resolve(key))),
+      ),
+  );
+}
+
+export async function hashPassword(password: string, cost: ScryptCost = currentCost): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await scrypt(password, salt, cost);
+  return ['scrypt', cost.log2N, cost.r, cost.p, salt.toString('base64url'), key.toString('base64url')].join('$');
+}
+
+interface ParsedHash {
+  cost: ScryptCost;
+  salt: Buffer;
+  key: Buffer;
+}
+
+function parseHash(stored: string): ParsedHash | undefined {
+  const parts = stored.split('$');
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return undefined;
+  const [log2N, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];
+  if (![log2N, r, p].every((n) => Number.isInteger(n) && n > 0) || log2N > 22) return undefined;
+  return { cost: { log2N, r, p }, salt: Buffer.from(parts[4]!, 'base64url'), key: Buffer.from(parts[5]!, 'base64url') };
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  /** True when the stored hash is below the current cost and should be replaced. */
+  needsRehash: boolean;
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<VerifyResult> {
+  const parsed = parseHash(stored);
+  if (!parsed) return { ok: false, needsRehash: false };
+  const key = await scrypt(password, parsed.salt, parsed.cost);
+  const ok = key.length === parsed.key.length && timingSafeEqual(key, parsed.key);
+  const c = parsed.cost;
+  const needsRehash = ok && (c.log2N < currentCost.log2N || c.r < currentCost.r || c.p < currentCost.p);
+  return { ok, needsRehash };
+}
+
+// For unknown accounts, sign-in still hashes once against this, so that "no such user" and "wrong
+// password" take the same time and cannot be told apart.
+let dummyHash: Promise<string> | undefined;
+export async function burnEquivalentTime(password: string): Promise<void> {
+  dummyHash ??= hashPassword('quire-timing-equaliser');
+  await verifyPassword(password, await dummyHash);
+}

@@ -1,0 +1,114 @@
+// The one place that reads process.env: a zod schema over every variable of DESIGN.md, parsed once at
+// start-up. A bad value stops start-up with one message that names the variable.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+// An empty value in .env means "use the default", as it does for most twelve-factor tools.
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), schema.optional());
+
+const envSchema = z.object({
+  PORT: optional(z.coerce.number().int().min(0).max(65535)),
+  SITE_URL: optional(
+    z
+      .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+      .transform((u) => u.replace(/\/+$/, '')),
+  ),
+  MONGODB_URI: optional(z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')),
+  DATA_DIR: optional(z.string()),
+  JWT_SECRET: optional(z.string()),
+  UPLOAD_DIR: optional(z.string()),
+  MAX_UPLOAD_MB: optional(z.coerce.number().positive().max(1024)),
+  NODE_ENV: optional(z.enum(['development', 'production', 'test'])),
+  LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
+  FERRETDB_BIN: optional(z.string()),
+  TRUST_PROXY: optional(
+    z.union([z.enum(['true', 'false']).transform((v) => v === 'true'), z.coerce.number().int().min(0).max(10)]),
+  ),
+});
+
+export interface Config {
+  port: number;
+  siteUrl: string;
+  secureCookies: boolean;
+  mongodbUri: string | undefined;
+  dataDir: string;
+  jwtSecret: string;
+  uploadDir: string;
+  maxUploadBytes: number;
+  env: 'development' | 'production' | 'test';
+  isProduction: boolean;
+  logLevel: string;
+  ferretdbBin: string | undefined;
+  trustProxy: boolean | number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const MIN_SECRET_BYTES = 32;
+
+/** Parses an environment (process.env by default) into a Config, or throws ConfigError naming the variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(`Invalid ${name}: ${issue.message} (got ${JSON.stringify(env[name])})`);
+  }
+  const e = parsed.data;
+  const nodeEnv = e.NODE_ENV ?? 'development';
+  const isProduction = nodeEnv === 'production';
+  const port = e.PORT ?? 3000;
+  const siteUrl = e.SITE_URL ?? `http://localhost:${port}`;
+  const dataDir = resolve(e.DATA_DIR ?? './data');
+
+  let jwtSecret = e.JWT_SECRET;
+  if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret) < MIN_SECRET_BYTES) {
+    throw new ConfigError(`Invalid JWT_SECRET: must be at least ${MIN_SECRET_BYTES} bytes (try: openssl rand -base64 48)`);
+  }
+  if (jwtSecret === undefined) {
+    if (isProduction) {
+      throw new ConfigError('Invalid JWT_SECRET: required when NODE_ENV=production (try: openssl rand -base64 48)');
+    }
+    jwtSecret = developmentSecret(dataDir);
+  }
+
+  return {
+    port,
+    siteUrl,
+    secureCookies: isProduction || siteUrl.startsWith('https://'),
+    mongodbUri: e.MONGODB_URI,
+    dataDir,
+    jwtSecret,
+    uploadDir: resolve(e.UPLOAD_DIR ?? './uploads'),
+    maxUploadBytes: Math.floor((e.MAX_UPLOAD_MB ?? 10) * 1024 * 1024),
+    env: nodeEnv,
+    isProduction,
+    logLevel: e.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
+    ferretdbBin: e.FERRETDB_BIN,
+    trustProxy: e.TRUST_PROXY ?? false,
+  };
+}
+
+// In development the signing secret is generated once and kept beside the embedded database, so sessions
+// survive restarts without anyone having to invent a secret. Production refuses to start without one.
+function developmentSecret(dataDir: string): string {
+  const file = join(dataDir, 'jwt-secret');
+  if (existsSync(file)) {
+    const kept = readFileSync(file, 'utf8').trim();
+    if (Buffer.byteLength(kept) >= MIN_SECRET_BYTES) return kept;
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, secret + '\n', { mode: 0o600 });
+  return secret;
+}
+
+/** Loads ./.env into process.env when it exists (variables already set win). */
+export function loadDotEnv(file = '.env'): void {
+  if (existsSync(file)) process.loadEnvFile(file);
+}

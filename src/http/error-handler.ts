@@ -1,0 +1,96 @@
+// The one error handler: every failure becomes a friendly page (or JSON, where JSON was asked for) with
+// the right status. A 422 with a declared form re-renders that form with messages and the input kept.
+import type { ErrorRequestHandler, Request, Response } from 'express';
+import type { Logger } from '../logger.js';
+import { AppError, Invalid, NotFound, PayloadTooLarge } from './errors.js';
+import type { FormView } from './validate.js';
+import { ensureLayoutLocals } from './views.js';
+
+const TITLES: Record<number, string> = {
+  400: 'Bad request',
+  401: 'Sign-in required',
+  403: 'Not allowed',
+  404: 'Page not found',
+  409: 'Edit conflict',
+  413: 'Too large',
+  415: 'Unsupported file',
+  422: 'Please check the form',
+  429: 'Too many attempts',
+  500: 'Something went wrong',
+  503: 'Temporarily unavailable',
+};
+
+export function errorHandler(logger: Logger, showStack: boolean): ErrorRequestHandler {
+  return async (rawError: unknown, req, res, next) => {
+    if (res.headersSent) return next(rawError);
+    const err = toAppError(rawError);
+    if (err.status >= 500) logger.error({ err: rawError, url: req.originalUrl }, 'request failed');
+
+    const retryAfter = err.details.retryAfterSeconds;
+    if (retryAfter !== undefined) res.set('Retry-After', String(Math.max(1, Math.ceil(retryAfter))));
+    if (err.status >= 400) res.set('Cache-Control', 'no-store');
+
+    if (wantsJson(req)) {
+      res.status(err.status).json({ error: { status: err.status, message: err.message, fields: err.details.fields } });
+      return;
+    }
+
+    await ensureLayoutLocals(req, res);
+    const formView = res.locals.formView as FormView | undefined;
+    if (err instanceof Invalid && formView) {
+      try {
+        const extra = formView.locals ? await formView.locals(req, res) : {};
+        res.status(422).render(formView.view, { ...extra, errors: err.fields, values: keptValues(req), formError: err.message });
+        return;
+      } catch (renderError) {
+        logger.error({ err: renderError }, 'could not re-render form');
+      }
+    }
+
+    res.status(err.status).render('errors/error', {
+      title: TITLES[err.status] ?? 'Error',
+      status: err.status,
+      message: err.status >= 500 ? 'Something went wrong on our side. Please try again.' : err.message,
+      context: err.details.context ?? {},
+      fields: err.details.fields ?? {},
+      stack: showStack && err.status >= 500 && rawError instanceof Error ? rawError.stack : undefined,
+    });
+  };
+}
+
+function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const e = err as { status?: number; statusCode?: number; type?: string; code?: string | number; name?: string; message?: string };
+  // multer
+  if (e?.code === 'LIMIT_FILE_SIZE') return new PayloadTooLarge();
+  if (typeof e?.code === 'string' && e.code.startsWith('LIMIT_')) {
+    return new AppError(e.code === 'LIMIT_FILE_COUNT' || e.code === 'LIMIT_PART_COUNT' ? 413 : 400, 'That upload was refused: ' + (e.message ?? e.code));
+  }
+  // body-parser and other http-errors
+  if (e?.type === 'entity.too.large') return new PayloadTooLarge('That request is too large.');
+  const status = e?.status ?? e?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) return new AppError(status, e.message ?? 'Bad request');
+  // A malformed id in a URL is simply not found.
+  if (e?.name === 'CastError') return new NotFound();
+  return new AppError(500, 'Internal error');
+}
+
+function wantsJson(req: Request): boolean {
+  return req.accepts(['html', 'json']) === 'json' && !req.accepts('html');
+}
+
+// The input kept on a form shown again: never passwords or the CSRF token.
+function keptValues(req: Request): Record<string, unknown> {
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  const kept: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (/password/i.test(key) || key === '_csrf') continue;
+    if (typeof value === 'string' || Array.isArray(value)) kept[key] = value;
+  }
+  return kept;
+}
+
+/** Final 404 for any path no router claimed. */
+export function notFound(_req: Request, _res: Response): never {
+  throw new NotFound();
+}

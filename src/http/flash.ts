@@ -1,0 +1,40 @@
+// One-time messages after a redirect ("Post published."), kept in a short-lived signed cookie because
+// Quire has no server-side session store. Shown on the next page, then cleared.
+import type { CookieOptions, NextFunction, Request, Response } from 'express';
+
+export const FLASH_COOKIE = 'quire_flash';
+export type FlashKind = 'success' | 'info' | 'warning' | 'danger';
+export interface FlashMessage {
+  kind: FlashKind;
+  text: string;
+}
+
+export function flashMessages(secure: boolean) {
+  const options: CookieOptions = { httpOnly: true, sameSite: 'lax', secure, path: '/', signed: true, maxAge: 60_000 };
+  return function flash(req: Request, res: Response, next: NextFunction): void {
+    const pending: FlashMessage[] = [];
+    res.flash = (kind: FlashKind, text: string) => {
+      pending.push({ kind, text });
+      res.cookie(FLASH_COOKIE, JSON.stringify(pending), options);
+    };
+    res.locals.flash = [];
+    const raw = req.signedCookies?.[FLASH_COOKIE];
+    if (typeof raw === 'string' && req.method === 'GET') {
+      res.locals.flash = parseMessages(raw);
+      res.clearCookie(FLASH_COOKIE, { path: '/' });
+    }
+    next();
+  };
+}
+
+function parseMessages(raw: string): FlashMessage[] {
+  try {
+    const value: unknown = JSON.parse(raw);
+    if (!Array.isArray(value)) return [];
+    return value
+      .filter((m): m is FlashMessage => typeof m?.text === 'string' && ['success', 'info', 'warning', 'danger'].includes(m?.kind))
+      .slice(0, 5);
+  } catch {
+    return [];
+  }
+}

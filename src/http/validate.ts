@@ -1,0 +1,62 @@
+// Validation at the edge: zod schemas over bodies and queries, so only plain, typed values reach services
+// (an operator object such as `email[$ne]=x` or `{"email":{"$gt":""}}` fails here as "expected string").
+// `form(view)` names the page to show again, with messages and the input kept, when input is invalid.
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { z } from 'zod';
+import { Invalid, type FieldErrors } from './errors.js';
+
+export interface FormView {
+  view: string;
+  locals?: (req: Request, res: Response) => Record<string, unknown> | Promise<Record<string, unknown>>;
+}
+
+/** Declares the form page for this route: a 422 from validation or a service re-renders it. */
+export function form(view: string, locals?: FormView['locals']): RequestHandler {
+  return (_req, res, next) => {
+    res.locals.formView = { view, locals } satisfies FormView;
+    next();
+  };
+}
+
+/** Parses req.body (or req.query) with the schema; the result is read back with `inputOf`. */
+export function validate(schema: z.ZodType, source: 'body' | 'query' = 'body'): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    res.locals.input = parse(schema, source === 'body' ? (req.body ?? {}) : req.query);
+    next();
+  };
+}
+
+/** The value `validate(schema)` produced, typed by the same schema. */
+export function inputOf<S extends z.ZodType>(_schema: S, res: Response): z.infer<S> {
+  return res.locals.input as z.infer<S>;
+}
+
+/** Parses a value with a schema or throws Invalid with per-field messages. */
+export function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new Invalid(fieldErrors(result.error));
+}
+
+export function fieldErrors(error: z.ZodError): FieldErrors {
+  const fields: FieldErrors = {};
+  for (const issue of error.issues) {
+    const key = issue.path.length > 0 ? issue.path.map(String).join('.') : '_form';
+    (fields[key] ??= []).push(issue.message);
+  }
+  return fields;
+}
+
+// Shared field shapes, so every form trims and bounds text the same way.
+export const text = (max: number) => z.string().trim().max(max, `Must be at most ${max} characters.`);
+export const requiredText = (max: number, label = 'This field') =>
+  z.string().trim().min(1, `${label} is required.`).max(max, `Must be at most ${max} characters.`);
+/** A checkbox: present ("on", "true", "1") or absent. */
+export const checkbox = z
+  .union([z.literal('on'), z.literal('true'), z.literal('1'), z.literal('')])
+  .optional()
+  .transform((v) => v === 'on' || v === 'true' || v === '1');
+/** A page number from ?page=, defaulting to 1. */
+export const pageNumber = z.coerce.number().int().min(1).max(1_000_000).catch(1);
+/** A 24-hex-character MongoDB id. */
+export const objectId = z.string().regex(/^[a-f0-9]{24}$/i, 'Invalid id.');

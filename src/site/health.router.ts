@@ -1,0 +1,13 @@
+// GET /healthz for load balancers and uptime checks: 200 when the database answers a ping, else 503.
+import { Router } from 'express';
+import { pingDatabase } from '../db/connect.js';
+
+export function healthRouter(): Router {
+  const router = Router();
+  router.get('/healthz', async (_req, res) => {
+    const up = await pingDatabase();
+    res.set('Cache-Control', 'no-store');
+    res.status(up ? 200 : 503).json({ status: up ? 'ok' : 'error', db: up ? 'up' : 'down' });
+  });
+  return router;
+}

@@ -1,0 +1,18 @@
+// Express request/response additions made by Quire's middleware.
+import type { CurrentUser } from './users/user.model.js';
+import type { FlashKind } from './http/flash.js';
+
+declare global {
+  namespace Express {
+    interface Request {
+      /** Set by loadUser on every request: the signed-in, active user, or null. */
+      user: CurrentUser | null;
+    }
+    interface Response {
+      /** Queues a one-time message for the next page (see http/flash.ts). */
+      flash(kind: FlashKind, text: string): void;
+    }
+  }
+}
+
+export {};

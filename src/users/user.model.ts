@@ -1,0 +1,43 @@
+// Accounts. Usernames and emails are stored lower-case and unique; the password hash carries its own
+// algorithm and cost (see auth/password.ts); tokenVersion ends every session when bumped.
+import mongoose, { type InferSchemaType, type Types } from 'mongoose';
+import { ROLES, type Role } from '../auth/permissions.js';
+
+export const USER_STATUSES = ['active', 'suspended'] as const;
+export type UserStatus = (typeof USER_STATUSES)[number];
+
+const userSchema = new mongoose.Schema(
+  {
+    username: { type: String, required: true, lowercase: true, trim: true, minlength: 3, maxlength: 30, match: /^[a-z0-9_-]+$/ },
+    email: { type: String, required: true, lowercase: true, trim: true, maxlength: 254 },
+    displayName: { type: String, required: true, trim: true, maxlength: 80 },
+    bio: { type: String, default: '', maxlength: 2000 },
+    passwordHash: { type: String, required: true },
+    role: { type: String, enum: ROLES, default: 'reader', required: true },
+    status: { type: String, enum: USER_STATUSES, default: 'active', required: true },
+    tokenVersion: { type: Number, default: 0, required: true },
+    /** Storage key of the avatar image (webp), absent for the default avatar. */
+    avatarKey: { type: String },
+    lastSignInAt: { type: Date },
+  },
+  { timestamps: true, collection: 'users' },
+);
+
+userSchema.index({ username: 1 }, { unique: true });
+userSchema.index({ email: 1 }, { unique: true });
+userSchema.index({ role: 1, status: 1 });
+userSchema.index({ createdAt: -1 });
+
+export type UserDoc = InferSchemaType<typeof userSchema> & { _id: Types.ObjectId };
+// overwriteModels: vitest may load this module twice in one worker (once per test file).
+export const User = mongoose.model('User', userSchema, undefined, { overwriteModels: true });
+
+/** What the rest of the app knows about the signed-in user: plain values, never the hash. */
+export interface CurrentUser {
+  id: string;
+  username: string;
+  email: string;
+  displayName: string;
+  role: Role;
+  avatarUrl: string;
+}

@@ -1,0 +1,37 @@
+// One database server for the whole run, found the way Quire finds it: MONGODB_URI when set, otherwise
+// the embedded engine (mongod, else FerretDB) in a throw-away data folder.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import type { TestProject } from 'vitest/node';
+import { startEmbedded } from '../src/db/embedded.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    mongoUri: string;
+    dbEngine: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const external = process.env.MONGODB_URI;
+  if (external) {
+    project.provide('mongoUri', external);
+    project.provide('dbEngine', 'external');
+    return async () => {};
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'quire-test-db-'));
+  const db = await startEmbedded({
+    dataDir,
+    ferretdbBin: process.env.FERRETDB_BIN || undefined,
+    logger: pino({ level: 'warn' }),
+  });
+  process.stderr.write(`[test] database: ${db.engine} at ${db.uri}\n`);
+  project.provide('mongoUri', db.uri);
+  project.provide('dbEngine', db.engine);
+  return async () => {
+    await db.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+}

@@ -1,0 +1,22 @@
+// Per test file: a database of its own on the shared server, dropped when the file is done. Importing the
+// app registers every model, so their indexes exist before the first test (unique rules need them).
+import { randomBytes } from 'node:crypto';
+import mongoose from 'mongoose';
+import { afterAll, beforeAll, inject } from 'vitest';
+import '../src/app.js';
+import { setHashCostForTests } from '../src/auth/password.js';
+
+// The OWASP cost (~0.6 s a hash) would make the suite take minutes; password.test.ts checks the default.
+setHashCostForTests({ log2N: 10, r: 8, p: 1 });
+
+export const testDbName = `quire_test_${randomBytes(5).toString('hex')}`;
+
+beforeAll(async () => {
+  await mongoose.connect(inject('mongoUri'), { dbName: testDbName, serverSelectionTimeoutMS: 10_000 });
+  await Promise.all(mongoose.modelNames().map((name) => mongoose.model(name).init()));
+});
+
+afterAll(async () => {
+  if (mongoose.connection.readyState === 1) await mongoose.connection.dropDatabase();
+  await mongoose.disconnect();
+});

@@ -1,0 +1,18 @@
+import { defineConfig } from 'vitest/config';
+
+// Unit and integration tests. One database server for the run (global-setup.ts); one database per test
+// file (setup.ts), dropped afterwards. Browser journeys live in vitest.e2e.config.ts.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    exclude: ['test/e2e/**', 'node_modules/**'],
+    globalSetup: ['test/global-setup.ts'],
+    setupFiles: ['test/setup.ts'],
+    pool: 'forks',
+    maxWorkers: 2,
+    testTimeout: 30_000,
+    // The first run on a new machine may build FerretDB (1-3 minutes).
+    hookTimeout: 300_000,
+    reporters: ['default'],
+  },
+});
