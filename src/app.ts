@@ -10,14 +10,15 @@ import { authRouter } from './auth/auth.router.js';
 import { deriveKeys, type Keys } from './auth/keys.js';
 import { loadUser, requireSetupComplete } from './auth/middleware.js';
 import type { Config } from './config.js';
+import { mountStaticAssets } from './http/assets.js';
 import { csrfProtection } from './http/csrf.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { flashMessages } from './http/flash.js';
+import { PageCache } from './http/page-cache.js';
 import { configureViews, pageLocals } from './http/views.js';
 import type { Logger } from './logger.js';
 import { mediaRouter } from './media/media.router.js';
 import { LocalDiskStorage, type Storage } from './media/storage.js';
-import { bootstrapDir, publicDir } from './paths.js';
 import { authoringRouter } from './posts/authoring.router.js';
 import { feedsRouter } from './posts/feeds.router.js';
 import { publicRouter } from './posts/public.router.js';
@@ -29,7 +30,12 @@ export interface AppDeps {
   logger: Logger;
   /** Media storage; local disk under UPLOAD_DIR unless a test or deployment passes another. */
   storage?: Storage;
+  /** The anonymous page cache: on by default, off under NODE_ENV=test unless asked for. */
+  pageCache?: boolean;
 }
+
+// Public pages that anonymous visitors may be served from the page cache.
+const PUBLIC_PAGES = /^\/(?:$|posts\/[^/]+\/?$|authors\/|tags\/|search\/?$|feed\.xml$|sitemap\.xml$|robots\.txt$)/;
 
 /** What every router may use, built once per app. */
 export interface RouterDeps {
@@ -39,7 +45,7 @@ export interface RouterDeps {
   storage: Storage;
 }
 
-export function createApp({ config, logger, storage }: AppDeps): Express {
+export function createApp({ config, logger, storage, pageCache }: AppDeps): Express {
   const app = express();
   const deps: RouterDeps = {
     config,
@@ -75,6 +81,12 @@ export function createApp({ config, logger, storage }: AppDeps): Express {
       referrerPolicy: { policy: 'no-referrer' },
     }),
   );
+  if (pageCache ?? config.env !== 'test') {
+    const cache = new PageCache({ paths: PUBLIC_PAGES });
+    cache.listen();
+    app.locals.pageCache = cache;
+    app.use(cache.middleware());
+  }
   app.use(compression());
   app.use(
     pinoHttp({
@@ -88,8 +100,7 @@ export function createApp({ config, logger, storage }: AppDeps): Express {
   );
 
   // Static files: no session, no database.
-  app.use('/vendor/bootstrap', express.static(bootstrapDir, { maxAge: '30d', index: false }));
-  app.use('/public', express.static(publicDir, { maxAge: '1d', index: false }));
+  mountStaticAssets(app);
   app.use(
     '/uploads',
     express.static(config.uploadDir, {

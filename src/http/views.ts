@@ -6,6 +6,7 @@ import ejs from 'ejs';
 import type { Express, NextFunction, Request, Response } from 'express';
 import { can } from '../auth/permissions.js';
 import { viewsDir } from '../paths.js';
+import { asset } from './assets.js';
 import { DEFAULT_SETTINGS, getSettings } from '../admin/settings.service.js';
 
 type Callback = (err: Error | null, html?: string) => void;
@@ -33,6 +34,7 @@ export function pageLocals(siteUrl: string) {
     res.locals.siteUrl = siteUrl;
     res.locals.path = req.path;
     res.locals.can = can;
+    res.locals.asset = asset;
     res.locals.errors ??= {};
     res.locals.values ??= {};
     next();
@@ -47,6 +49,7 @@ export async function ensureLayoutLocals(req: Request, res: Response): Promise<v
   if (!res.locals.site) res.locals.site = await getSettings().catch(() => DEFAULT_SETTINGS);
   res.locals.path ??= req.path;
   res.locals.can ??= can;
+  res.locals.asset ??= asset;
   res.locals.currentUser ??= null;
   res.locals.flash ??= [];
   res.locals.errors ??= {};

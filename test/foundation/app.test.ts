@@ -48,8 +48,14 @@ describe('the app shell', () => {
 
   it('renders pages in the shared layout with Bootstrap from node_modules, and no inline scripts', async () => {
     const res = await request(app).get('/');
-    expect(res.text).toContain('<link rel="stylesheet" href="/vendor/bootstrap/css/bootstrap.min.css">');
-    expect(res.text).toContain('/vendor/bootstrap/js/bootstrap.bundle.min.js');
+    const css = /<link rel="stylesheet" href="(\/vendor\/bootstrap\/css\/bootstrap\.min\.css\?v=[\w.]+)">/.exec(res.text);
+    expect(css).not.toBeNull();
+    expect(res.text).toMatch(/<script src="\/vendor\/bootstrap\/js\/bootstrap\.bundle\.min\.js\?v=[\w.]+" defer>/);
+    const versioned = await request(app).get(css![1]!);
+    expect(versioned.status).toBe(200);
+    expect(versioned.headers['cache-control']).toContain('immutable');
+    const plain = await request(app).get('/vendor/bootstrap/css/bootstrap.min.css');
+    expect(plain.headers['cache-control']).not.toContain('immutable');
     expect(res.text).toMatch(/<header[\s\S]*<main[\s\S]*<footer/);
     expect(res.text).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
     const js = await request(app).get('/vendor/bootstrap/js/bootstrap.bundle.min.js');
