@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { connectDatabase, type Database } from './db/connect.js';
+import { migrate } from './db/migrate.js';
 import { closeGracefully } from './http/shutdown.js';
 import { createLogger } from './logger.js';
 
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
+  await migrate(logger);
   const app = createApp({ config, logger });
   const server: Server = app.listen(config.port, () => {
     logger.info(`Quire is running at ${config.siteUrl} (port ${config.port}, ${config.env}, database: ${db.engine})`);

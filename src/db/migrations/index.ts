@@ -1,0 +1,6 @@
+// Every migration, in order. Add new ones at the end; never rename or remove an applied one.
+import type { Migration } from '../migrate.js';
+import { initialIndexes } from './0001-initial-indexes.js';
+import { siteSettings } from './0002-site-settings.js';
+
+export const migrations: Migration[] = [initialIndexes, siteSettings];

@@ -1,0 +1,6 @@
+// Imports every Mongoose model, so that anything that works on "all models" (migrations, index
+// builds, the CLI) sees them all without building the HTTP app.
+import '../users/user.model.js';
+import '../admin/settings.model.js';
+import '../admin/audit.model.js';
+import '../media/media.model.js';
