@@ -7,6 +7,7 @@ import type { Express } from 'express';
 import { pino } from 'pino';
 import { createApp } from '../../src/app.js';
 import type { Config } from '../../src/config.js';
+import type { Storage } from '../../src/media/storage.js';
 
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 
@@ -29,7 +30,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
   };
 }
 
-export function testApp(overrides: Partial<Config> = {}): { app: Express; config: Config } {
+/** `deps.storage` replaces the local-disk media storage (e.g. one that fails, to test clean-up). */
+export function testApp(overrides: Partial<Config> = {}, deps: { storage?: Storage } = {}): { app: Express; config: Config } {
   const config = testConfig(overrides);
-  return { app: createApp({ config, logger: pino({ level: 'silent' }) }), config };
+  return { app: createApp({ config, logger: pino({ level: 'silent' }), storage: deps.storage }), config };
 }
