@@ -1,7 +1,84 @@
+// /admin: the dashboard, site settings and the audit log, plus the user and content sections mounted from
+// their own routers. Pages are noindex and never cached; every action is a CSRF-checked POST answered 303.
 import { Router } from 'express';
+import { z } from 'zod';
 import type { RouterDeps } from '../app.js';
+import { currentUser, requireCan } from '../auth/middleware.js';
+import { can } from '../auth/permissions.js';
+import { form, inputOf, objectId, validate } from '../http/validate.js';
+import { adminContext } from './admin-context.js';
+import { AUDIT_CURSOR, auditFilterOptions, listAudit } from './audit.service.js';
+import { contentAdminRouter } from './content.admin.router.js';
+import { contentOverview, userOverview } from './dashboard.service.js';
+import { getSettings, settingsForm, updateSettings } from './settings.service.js';
+import { usersAdminRouter } from './users.admin.router.js';
 
-export function adminRouter(_deps: RouterDeps): Router {
+const auditQuery = z.object({
+  actor: objectId.optional().catch(undefined),
+  action: z
+    .string()
+    .regex(/^[a-z]+(\.[a-z-]+)+$/)
+    .max(64)
+    .optional()
+    .catch(undefined),
+  before: z.string().regex(AUDIT_CURSOR).optional().catch(undefined),
+});
+
+const dateTime = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
+const dateOnly = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'UTC' });
+
+export function adminRouter(deps: RouterDeps): Router {
   const router = Router();
+
+  router.use((_req, res, next) => {
+    res.locals.noindex = true;
+    res.locals.formatDateTime = (d: Date | null | undefined) => (d ? `${dateTime.format(d)} UTC` : '');
+    res.locals.formatDate = (d: Date | null | undefined) => (d ? dateOnly.format(d) : '');
+    res.set('Cache-Control', 'no-store');
+    res.set('X-Robots-Tag', 'noindex, nofollow');
+    next();
+  });
+
+  router.get('/', requireCan('content:admin'), async (req, res) => {
+    const user = currentUser(req);
+    const [content, users] = await Promise.all([
+      contentOverview(),
+      can(user, 'users:manage') ? userOverview() : Promise.resolve(null),
+    ]);
+    res.render('admin/dashboard', { title: 'Admin', content, users });
+  });
+
+  const settingsPage = async () => ({ title: 'Settings', settings: await getSettings() });
+
+  router.get('/settings', requireCan('settings:manage'), async (_req, res) => {
+    res.render('admin/settings', await settingsPage());
+  });
+
+  router.post('/settings', requireCan('settings:manage'), form('admin/settings', settingsPage), validate(settingsForm), async (req, res) => {
+    const { changed } = await updateSettings(adminContext(req), inputOf(settingsForm, res));
+    res.flash(changed.length ? 'success' : 'info', changed.length ? 'Settings saved.' : 'Nothing changed.');
+    res.redirect(303, '/admin/settings');
+  });
+
+  router.get('/audit', requireCan('audit:view'), validate(auditQuery, 'query'), async (_req, res) => {
+    const query = inputOf(auditQuery, res);
+    const [page, options] = await Promise.all([listAudit(query), auditFilterOptions()]);
+    const filters = new URLSearchParams();
+    if (query.actor) filters.set('actor', query.actor);
+    if (query.action) filters.set('action', query.action);
+    const olderParams = new URLSearchParams(filters);
+    if (page.next) olderParams.set('before', page.next);
+    res.render('admin/audit', {
+      title: 'Audit log',
+      query,
+      page,
+      options,
+      newestUrl: query.before ? `/admin/audit${filters.size ? `?${filters}` : ''}` : null,
+      olderUrl: page.next ? `/admin/audit?${olderParams}` : null,
+    });
+  });
+
+  router.use(usersAdminRouter(deps));
+  router.use(contentAdminRouter(deps));
   return router;
 }

@@ -1,5 +1,7 @@
-// Writing to the audit log. Services call recordAudit after an action succeeds; the router supplies the
-// client address (services never see the request).
+// The audit log: services call recordAudit after an action succeeds (the router supplies the client
+// address; services never see the request), and /admin/audit reads it newest first with listAudit.
+import mongoose from 'mongoose';
+import { User } from '../users/user.model.js';
 import { AuditEntry } from './audit.model.js';
 
 export interface AuditActor {
@@ -15,6 +17,12 @@ export interface AuditRecord {
   ip?: string | undefined;
 }
 
+/** Who acted and from where: what every audited service call receives from its router. */
+export interface AuditContext {
+  actor: AuditActor;
+  ip?: string | undefined;
+}
+
 export async function recordAudit(record: AuditRecord): Promise<void> {
   await AuditEntry.create({
     actor: record.actor?.id,
@@ -24,6 +32,100 @@ export async function recordAudit(record: AuditRecord): Promise<void> {
     targetId: record.target.id,
     targetLabel: record.target.label?.slice(0, 200),
     detail: record.detail?.slice(0, 1000),
-    ip: record.ip,
+    ip: record.ip?.slice(0, 64),
   });
+}
+
+export const AUDIT_PAGE_SIZE = 50;
+
+export interface AuditFilter {
+  actor?: string | undefined;
+  action?: string | undefined;
+  /** Cursor from a previous page: entries older than this one. */
+  before?: string | undefined;
+}
+
+export interface AuditEntryView {
+  id: string;
+  at: Date;
+  actorId: string | null;
+  actorName: string;
+  action: string;
+  targetType: string;
+  targetId: string | null;
+  targetLabel: string;
+  detail: string;
+  ip: string;
+}
+
+export interface AuditPage {
+  entries: AuditEntryView[];
+  /** Cursor for the next (older) page, absent on the last page. */
+  next?: string;
+}
+
+/** A keyset cursor: the time and id of the last entry shown, so a page costs one indexed range read. */
+export const AUDIT_CURSOR = /^(\d{1,15})-([a-f0-9]{24})$/;
+
+function cursorOf(entry: { at: Date; _id: unknown }): string {
+  return `${entry.at.getTime()}-${String(entry._id)}`;
+}
+
+/** Entries newest first, filtered by actor and action, one bounded page at a time. */
+export async function listAudit(filter: AuditFilter): Promise<AuditPage> {
+  const query: Record<string, unknown> = {};
+  if (filter.actor) query.actor = filter.actor;
+  if (filter.action) query.action = filter.action;
+  const cursor = filter.before ? AUDIT_CURSOR.exec(filter.before) : null;
+  if (cursor) {
+    const at = new Date(Number(cursor[1]));
+    const id = new mongoose.Types.ObjectId(cursor[2]);
+    query.$or = [{ at: mongoose.trusted({ $lt: at }) }, { at, _id: mongoose.trusted({ $lt: id }) }];
+  }
+  const docs = await AuditEntry.find(query)
+    .sort({ at: -1, _id: -1 })
+    .limit(AUDIT_PAGE_SIZE + 1)
+    .lean();
+  const page = docs.slice(0, AUDIT_PAGE_SIZE);
+  const last = page[page.length - 1];
+  return {
+    entries: page.map((d) => ({
+      id: String(d._id),
+      at: d.at,
+      actorId: d.actor ? String(d.actor) : null,
+      actorName: d.actorName,
+      action: d.action,
+      targetType: d.targetType,
+      targetId: d.targetId ?? null,
+      targetLabel: d.targetLabel ?? '',
+      detail: d.detail ?? '',
+      ip: d.ip ?? '',
+    })),
+    ...(docs.length > AUDIT_PAGE_SIZE && last ? { next: cursorOf(last) } : {}),
+  };
+}
+
+export interface AuditFilterOptions {
+  actors: { id: string; name: string }[];
+  actions: string[];
+}
+
+/** The choices for the filter form: everyone who appears in the log, and every action recorded. */
+export async function auditFilterOptions(): Promise<AuditFilterOptions> {
+  const [actorIds, actions] = await Promise.all([AuditEntry.distinct('actor'), AuditEntry.distinct('action')]);
+  const ids = actorIds.filter(Boolean).map(String);
+  const users = ids.length
+    ? await User.find({ _id: mongoose.trusted({ $in: ids }) }, 'displayName username').lean()
+    : [];
+  const names = new Map(users.map((u) => [String(u._id), `${u.displayName} (@${u.username})`]));
+  // Deleted actors keep their entries; their name comes from the log itself.
+  const missing = ids.filter((id) => !names.has(id));
+  for (const id of missing) {
+    const entry = await AuditEntry.findOne({ actor: id }, 'actorName').sort({ at: -1 }).lean();
+    names.set(id, `${entry?.actorName ?? 'unknown'} (deleted)`);
+  }
+  return {
+    actors: [...names].map(([id, name]) => ({ id, name })).sort((a, b) => a.name.localeCompare(b.name)),
+    actions: actions.map(String).sort(),
+  };
 }

@@ -1,6 +1,9 @@
 // Site settings, read on every page. Kept in memory after the first read and replaced on every update,
 // so a change applies on the next request without a query per request.
+import { z } from 'zod';
 import { contentChanged } from '../http/content-version.js';
+import { checkbox, requiredText, text } from '../http/validate.js';
+import { recordAudit, type AuditContext } from './audit.service.js';
 import { Settings } from './settings.model.js';
 
 export interface SiteSettings {
@@ -21,6 +24,20 @@ export const DEFAULT_SETTINGS: SiteSettings = Object.freeze({
   commentsEnabled: true,
 });
 
+/** The /admin/settings form. Unchecked checkboxes are absent from the body, which means false. */
+export const settingsForm = z.object({
+  title: requiredText(80, 'The site title'),
+  tagline: text(160),
+  description: text(300),
+  postsPerPage: z.coerce
+    .number({ message: 'Enter a whole number.' })
+    .int('Enter a whole number.')
+    .min(1, 'At least 1 post per page.')
+    .max(50, 'At most 50 posts per page.'),
+  signupOpen: checkbox,
+  commentsEnabled: checkbox,
+}) satisfies z.ZodType<SiteSettings, unknown>;
+
 let cached: SiteSettings | undefined;
 
 export async function getSettings(): Promise<SiteSettings> {
@@ -35,6 +52,22 @@ export async function saveSettings(next: SiteSettings): Promise<SiteSettings> {
   cached = { ...next };
   contentChanged();
   return cached;
+}
+
+/** Saves the settings from the admin form and records what changed in the audit log. */
+export async function updateSettings(ctx: AuditContext, next: SiteSettings): Promise<{ changed: (keyof SiteSettings)[] }> {
+  const before = await getSettings();
+  const changed = (Object.keys(DEFAULT_SETTINGS) as (keyof SiteSettings)[]).filter((key) => before[key] !== next[key]);
+  if (changed.length === 0) return { changed };
+  await saveSettings(next);
+  await recordAudit({
+    actor: ctx.actor,
+    action: 'settings.update',
+    target: { type: 'settings', id: 'site', label: 'Site settings' },
+    detail: changed.map((key) => `${key}: ${JSON.stringify(before[key])} -> ${JSON.stringify(next[key])}`).join('; '),
+    ip: ctx.ip,
+  });
+  return { changed };
 }
 
 /** Tests that replace the database call this so the next read goes to it. */

@@ -1,0 +1,210 @@
+// Content administration: every post with filters, bulk actions, and what happens to a user's content
+// when the user is deleted. Publishing, unpublishing and deleting go through the posts and media services,
+// so revisions, the audit log and the public cache are handled in one place.
+import mongoose from 'mongoose';
+import { contentChanged } from '../http/content-version.js';
+import { Media } from '../media/media.model.js';
+import { deleteMedia, type MediaActor } from '../media/media.service.js';
+import type { Storage } from '../media/storage.js';
+import { displayStatus, Post, STORED_STATUSES, type DisplayStatus } from '../posts/post.model.js';
+import { deletePost, setPublished } from '../posts/posts.service.js';
+import { Tag } from '../posts/tag.model.js';
+import { tagRefs, type TagRef } from '../posts/tags.js';
+import { User } from '../users/user.model.js';
+import type { AdminContext } from './admin-context.js';
+
+export const POSTS_PAGE_SIZE = 25;
+export const DISPLAY_STATUSES = ['published', 'scheduled', 'draft'] as const satisfies readonly DisplayStatus[];
+
+/** The stored filter for a status as the UI shows it (scheduled = published with a future time). */
+function statusFilter(status: DisplayStatus | undefined, now: Date): Record<string, unknown> {
+  switch (status) {
+    case 'draft':
+      return { status: 'draft' };
+    case 'published':
+      return { status: 'published', publishedAt: mongoose.trusted({ $lte: now }) };
+    case 'scheduled':
+      return { status: 'published', publishedAt: mongoose.trusted({ $gt: now }) };
+    default:
+      // Naming both statuses lets the {status, updatedAt} index serve the sort.
+      return { status: mongoose.trusted({ $in: [...STORED_STATUSES] }) };
+  }
+}
+
+export interface AdminPostQuery {
+  status?: DisplayStatus | undefined;
+  author?: string | undefined;
+  tag?: string | undefined;
+  page: number;
+}
+
+export interface AdminPostRow {
+  id: string;
+  title: string;
+  slug: string;
+  status: DisplayStatus;
+  author: { id: string; displayName: string; username: string } | null;
+  tags: TagRef[];
+  publishedAt: Date | null;
+  updatedAt: Date;
+}
+
+export interface AdminPostList {
+  posts: AdminPostRow[];
+  total: number;
+  page: number;
+  pages: number;
+}
+
+async function authorsOf(ids: unknown[]): Promise<Map<string, { id: string; displayName: string; username: string }>> {
+  const unique = [...new Set(ids.map(String))];
+  if (unique.length === 0) return new Map();
+  const users = await User.find({ _id: mongoose.trusted({ $in: unique }) }, 'displayName username').lean();
+  return new Map(users.map((u) => [String(u._id), { id: String(u._id), displayName: u.displayName, username: u.username }]));
+}
+
+/** Every post (drafts and scheduled too), most recently updated first, one bounded page at a time. */
+export async function listAdminPosts(query: AdminPostQuery, now = new Date()): Promise<AdminPostList> {
+  const filter: Record<string, unknown> = statusFilter(query.status, now);
+  if (query.author) filter.author = query.author;
+  if (query.tag) filter.tags = query.tag;
+  const total = await Post.countDocuments(filter);
+  const pages = Math.max(1, Math.ceil(total / POSTS_PAGE_SIZE));
+  const page = Math.min(query.page, pages);
+  const docs = await Post.find(filter, 'title slug status publishedAt author tags updatedAt')
+    .sort({ updatedAt: -1, _id: -1 })
+    .skip((page - 1) * POSTS_PAGE_SIZE)
+    .limit(POSTS_PAGE_SIZE)
+    .lean();
+  const [authors, tags] = await Promise.all([authorsOf(docs.map((d) => d.author)), tagRefs(docs.flatMap((d) => d.tags))]);
+  return {
+    posts: docs.map((d) => ({
+      id: String(d._id),
+      title: d.title,
+      slug: d.slug,
+      status: displayStatus(d, now),
+      author: authors.get(String(d.author)) ?? null,
+      tags: d.tags.map((slug) => tags.get(slug) ?? { slug, name: slug }),
+      publishedAt: d.publishedAt ?? null,
+      updatedAt: d.updatedAt,
+    })),
+    total,
+    page,
+    pages,
+  };
+}
+
+const OPTIONS_LIMIT = 500;
+
+export interface PostFilterOptions {
+  authors: { id: string; label: string }[];
+  tags: TagRef[];
+}
+
+/** Choices for the filters: people who may write, and every tag (both bounded). */
+export async function postFilterOptions(): Promise<PostFilterOptions> {
+  const [authors, tags] = await Promise.all([
+    User.find({ role: mongoose.trusted({ $in: ['author', 'editor', 'admin'] }) }, 'displayName username')
+      .sort({ displayName: 1 })
+      .limit(OPTIONS_LIMIT)
+      .lean(),
+    Tag.find({}, 'slug name').sort({ name: 1 }).limit(OPTIONS_LIMIT).lean(),
+  ]);
+  return {
+    authors: authors.map((u) => ({ id: String(u._id), label: `${u.displayName} (@${u.username})` })),
+    tags: tags.map((t) => ({ slug: t.slug, name: t.name })),
+  };
+}
+
+/** How much a user owns: shown before the user is deleted. */
+export async function contentCountsOf(userId: string): Promise<{ posts: number; media: number }> {
+  const [posts, media] = await Promise.all([Post.countDocuments({ author: userId }), Media.countDocuments({ owner: userId })]);
+  return { posts, media };
+}
+
+/** Gives every post and image of one user to another. */
+export async function reassignContent(fromId: string, toId: string): Promise<{ posts: number; media: number }> {
+  const posts = await Post.updateMany({ author: fromId }, { $set: { author: toId } });
+  const media = await Media.updateMany({ owner: fromId }, { $set: { owner: toId } });
+  contentChanged();
+  return { posts: posts.modifiedCount, media: media.modifiedCount };
+}
+
+const BATCH = 100;
+
+/**
+ * Deletes every post and image of one user through the posts and media services (revisions, files, the
+ * audit log and the public cache are handled there), in bounded batches.
+ */
+export async function deleteContentOf(ctx: AdminContext, userId: string, storage: Storage): Promise<{ posts: number; media: number }> {
+  const meta = { ip: ctx.ip };
+  let posts = 0;
+  let media = 0;
+  for (;;) {
+    const batch = await Post.find({ author: userId }, '_id').limit(BATCH).lean();
+    if (batch.length === 0) break;
+    for (const post of batch) {
+      await deletePost(ctx.actor, post._id, meta);
+      posts++;
+    }
+  }
+  const mediaActor: MediaActor = ctx.actor;
+  for (;;) {
+    const batch = await Media.find({ owner: userId }, '_id').limit(BATCH).lean();
+    if (batch.length === 0) break;
+    for (const image of batch) {
+      // Confirmed: the user's own posts are gone, and other posts using the image lose it as they would
+      // if it were deleted from the media library.
+      await deleteMedia(mediaActor, String(image._id), storage, { confirmed: true, ip: ctx.ip });
+      media++;
+    }
+  }
+  return { posts, media };
+}
+
+export const BULK_ACTIONS = ['publish', 'unpublish', 'delete'] as const;
+export type BulkAction = (typeof BULK_ACTIONS)[number];
+export const BULK_MAX = 100;
+
+export interface BulkCandidate {
+  id: string;
+  title: string;
+  status: DisplayStatus;
+  authorName: string;
+}
+
+/** The selected posts as the confirmation page lists them (unknown ids are left out). */
+export async function postsForBulk(ids: string[], now = new Date()): Promise<BulkCandidate[]> {
+  if (ids.length === 0) return [];
+  const docs = await Post.find({ _id: mongoose.trusted({ $in: ids }) }, 'title status publishedAt author updatedAt')
+    .sort({ updatedAt: -1, _id: -1 })
+    .lean();
+  const authors = await authorsOf(docs.map((d) => d.author));
+  return docs.map((d) => ({
+    id: String(d._id),
+    title: d.title,
+    status: displayStatus(d, now),
+    authorName: authors.get(String(d.author))?.displayName ?? 'Deleted user',
+  }));
+}
+
+export interface BulkOutcome {
+  done: number;
+  /** Already in the asked-for state, or gone since the list was shown. */
+  skipped: number;
+}
+
+/** Publishes (now), unpublishes or deletes each selected post through the posts service. */
+export async function applyBulk(ctx: AdminContext, action: BulkAction, ids: string[], now = new Date()): Promise<BulkOutcome> {
+  const posts = await postsForBulk(ids, now);
+  const meta = { ip: ctx.ip };
+  let done = 0;
+  for (const post of posts) {
+    if (action === 'publish' && post.status === 'published') continue;
+    if (action === 'unpublish' && post.status === 'draft') continue;
+    if (action === 'delete') await deletePost(ctx.actor, post.id, meta);
+    else await setPublished(ctx.actor, post.id, action === 'publish', meta);
+    done++;
+  }
+  return { done, skipped: ids.length - done };
+}
