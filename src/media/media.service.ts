@@ -1,10 +1,24 @@
-// Media decisions: who sees which images, and image views for pages. (Uploading, deleting and usage
-// tracking are added here by the media library work.)
-import mongoose from 'mongoose';
+// Media decisions: who may see and change which images, uploading (every file re-encoded, stored under
+// keys made from the record's id) and deleting (record and every variant), and image views for pages.
+//
+// Consistency without transactions: an upload writes its files first and the record last, removing the
+// files if anything fails, so there is never a record without files nor files without a record. A delete
+// removes the record first, then the files: should the file removal fail, what is left is unreachable
+// bytes under one prefix, never a record pointing at missing files.
+import mongoose, { Types } from 'mongoose';
+import { recordAudit } from '../admin/audit.service.js';
 import { can, type Actor } from '../auth/permissions.js';
+import { contentChanged } from '../http/content-version.js';
+import { Forbidden, NotFound } from '../http/errors.js';
+import { processImage, type ProbeOptions } from './image-pipeline.js';
 import { toImageView, type ImageView } from './image-view.js';
-import { Media } from './media.model.js';
+import { detachFromPosts, postsUsing, type PostRef } from './media-usage.js';
+import { Media, type MediaDoc } from './media.model.js';
 import type { Storage } from './storage.js';
+
+export interface MediaActor extends Actor {
+  displayName: string;
+}
 
 export interface PickerItem {
   id: string;
@@ -36,9 +50,14 @@ export async function listPickerMedia(actor: Actor, storage: Storage): Promise<P
       width: m.width,
       height: m.height,
       thumbUrl: small ? storage.url(small.key) : view.src,
-      markdown: `![${m.alt.replace(/[[\]]/g, '')}](${view.largest})`,
+      markdown: markdownFor(m.alt, view),
     };
   });
+}
+
+/** Markdown that shows an image in a post body (brackets in the alt text would end it early). */
+export function markdownFor(alt: string, view: Pick<ImageView, 'largest'>): string {
+  return `![${alt.replace(/[[\]]/g, '')}](${view.largest})`;
 }
 
 /** Image views for a set of media ids, in one query (for lists of posts with covers). */
@@ -47,4 +66,126 @@ export async function imagesByIds(ids: Iterable<unknown>, storage: Storage): Pro
   if (unique.length === 0) return new Map();
   const docs = await Media.find({ _id: mongoose.trusted({ $in: unique }) }, 'alt width height variants originalKey').lean();
   return new Map(docs.map((m) => [String(m._id), toImageView(m, (key) => storage.url(key))]));
+}
+
+/** Storage prefix of everything one image has: `media/<id>`. */
+export function mediaPrefix(id: Types.ObjectId | string): string {
+  return `media/${String(id)}`;
+}
+
+const FILENAME_MAX = 120;
+
+/**
+ * The uploader's file name, cleaned for display: the last path segment only (either slash), no NUL,
+ * control or bidirectional-override characters, bounded. It is never used to build a storage key.
+ */
+export function displayFilename(original: string | undefined): string {
+  const lastSegment = (original ?? '').normalize('NFC').split(/[/\\]/).pop() ?? '';
+  const cleaned = lastSegment
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
+    .replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/^\.+/, '');
+  return [...cleaned].slice(0, FILENAME_MAX).join('') || 'image';
+}
+
+export interface UploadInput {
+  buffer: Buffer;
+  originalname?: string;
+}
+
+/**
+ * Probes and re-encodes an upload, stores the original and its WebP variants, then records it. Throws
+ * UnsupportedMediaType (415) or PayloadTooLarge (413) from the pipeline; on any failure nothing remains.
+ */
+export async function uploadMedia(
+  actor: Actor,
+  file: UploadInput,
+  alt: string,
+  storage: Storage,
+  options: ProbeOptions = {},
+): Promise<MediaDoc> {
+  if (!can(actor, 'media:upload')) throw new Forbidden();
+  const image = await processImage(file.buffer, options);
+
+  const id = new Types.ObjectId();
+  const prefix = mediaPrefix(id);
+  const originalKey = `${prefix}/original.${image.extension}`;
+  try {
+    await storage.put(originalKey, image.original.data, image.contentType);
+    const variants = [];
+    for (const v of image.variants) {
+      const key = `${prefix}/${v.width}.webp`;
+      await storage.put(key, v.data, 'image/webp');
+      variants.push({ width: v.width, height: v.height, key, bytes: v.bytes });
+    }
+    const doc = await Media.create({
+      _id: id,
+      owner: actor.id,
+      filename: displayFilename(file.originalname),
+      alt,
+      format: image.format,
+      width: image.original.width,
+      height: image.original.height,
+      bytes: image.original.bytes,
+      originalKey,
+      variants,
+    });
+    return doc.toObject() as MediaDoc;
+  } catch (err) {
+    try {
+      await storage.deletePrefix(prefix);
+    } catch (cleanupError) {
+      throw new AggregateError([err, cleanupError], `Upload failed and its files under ${prefix} could not be removed`);
+    }
+    throw err;
+  }
+}
+
+/** An image the actor may manage (own for authors, any for editors and admins): 404 if absent, 403 if not theirs. */
+export async function findManageable(actor: Actor, id: string): Promise<MediaDoc> {
+  if (!mongoose.isValidObjectId(id)) throw new NotFound();
+  const media = await Media.findById(id).lean<MediaDoc>();
+  if (!media) throw new NotFound();
+  if (!can(actor, 'media:manage', { ownerId: media.owner })) throw new Forbidden();
+  return media;
+}
+
+export async function updateAlt(actor: Actor, id: string, alt: string): Promise<void> {
+  const media = await findManageable(actor, id);
+  await Media.updateOne({ _id: media._id }, { $set: { alt } }, { runValidators: true });
+  // Pages that show the image carry its alt text.
+  contentChanged();
+}
+
+export type DeleteOutcome = { deleted: true; filename: string } | { deleted: false; usedIn: PostRef[]; media: MediaDoc };
+
+/**
+ * Deletes an image with every stored variant. An image that posts use is only deleted when `confirmed`;
+ * otherwise the outcome lists those posts and nothing changes. Those posts lose it as cover.
+ */
+export async function deleteMedia(
+  actor: MediaActor,
+  id: string,
+  storage: Storage,
+  { confirmed, ip }: { confirmed: boolean; ip?: string | undefined },
+): Promise<DeleteOutcome> {
+  const media = await findManageable(actor, id);
+  const usedIn = (await postsUsing([media._id])).get(String(media._id)) ?? [];
+  if (usedIn.length > 0 && !confirmed) return { deleted: false, usedIn, media };
+
+  const removed = await Media.deleteOne({ _id: media._id });
+  if (removed.deletedCount === 0) throw new NotFound();
+  await storage.deletePrefix(mediaPrefix(media._id));
+  if (usedIn.length > 0) await detachFromPosts(media._id);
+  contentChanged();
+  await recordAudit({
+    actor: { id: actor.id, displayName: actor.displayName },
+    action: 'media.delete',
+    target: { type: 'media', id: String(media._id), label: media.filename },
+    detail: usedIn.length > 0 ? `Was used in: ${usedIn.map((p) => p.title).join(', ')}` : undefined,
+    ip,
+  });
+  return { deleted: true, filename: media.filename };
 }

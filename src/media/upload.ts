@@ -33,6 +33,8 @@ export function acceptUpload(field: string, options: UploadOptions): RequestHand
   const maxFiles = options.maxFiles ?? 1;
   const upload = multer({
     storage: multer.memoryStorage(),
+    // Browsers send file names as raw UTF-8; busboy's latin1 default would garble "café.jpg".
+    defParamCharset: 'utf8',
     limits: {
       fileSize: options.maxBytes,
       files: maxFiles,
