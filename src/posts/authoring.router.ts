@@ -1,7 +1,172 @@
-import { Router } from 'express';
+// Writing posts: the dashboard, the editor, preview, publishing, revisions and deletion. Mounted before
+// the public router, so /posts/new is never read as a slug. Routes require `post:create` (readers 403,
+// anonymous visitors to sign in); which post a user may touch is decided by the service.
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
 import type { RouterDeps } from '../app.js';
+import { can } from '../auth/permissions.js';
+import { currentUser, requireCan } from '../auth/middleware.js';
+import { Conflict } from '../http/errors.js';
+import { form, inputOf, parse, validate } from '../http/validate.js';
+import { displayStatus, type DisplayStatus } from './post.model.js';
+import { editorLocals, editorValues } from './editor-view.js';
+import { listPosts } from './listing.service.js';
+import { deriveBody } from './post-content.js';
+import { editPostForm, newPostForm, previewForm, restoreForm, toPostInput } from './post-forms.js';
+import { formatDate, formatDateTime } from './post-views.js';
+import { createPost, deletePost, editablePost, editablePostById, restoreRevision, setPublished, updatePost, type PostActor } from './posts.service.js';
+import { previewView } from './reading.service.js';
 
-export function authoringRouter(_deps: RouterDeps): Router {
+const dashboardQuery = z.object({
+  status: z.enum(['draft', 'scheduled', 'published']).optional().catch(undefined),
+  after: z.string().max(60).optional().catch(undefined),
+});
+
+const returnTo = z.object({ from: z.enum(['dashboard', 'post']).optional().catch(undefined) });
+
+const OVERVIEW_ROWS = 10;
+const STATUS_PAGE_ROWS = 50;
+const SECTIONS: { status: DisplayStatus; heading: string; empty: string }[] = [
+  { status: 'draft', heading: 'Drafts', empty: 'No drafts.' },
+  { status: 'scheduled', heading: 'Scheduled', empty: 'Nothing scheduled.' },
+  { status: 'published', heading: 'Published', empty: 'Nothing published yet.' },
+];
+
+function actorOf(req: Request): PostActor {
+  const user = currentUser(req);
+  return { id: user.id, role: user.role, displayName: user.displayName };
+}
+
+export function authoringRouter({ storage }: RouterDeps): Router {
   const router = Router();
+  const guard = requireCan('post:create');
+
+  const newEditor = async (req: Request) => editorLocals(actorOf(req), null, storage);
+  const existingEditor = async (req: Request) => {
+    const actor = actorOf(req);
+    return editorLocals(actor, await editablePost(actor, String(req.params.slug)), storage);
+  };
+
+  router.get('/dashboard', guard, async (req, res) => {
+    const actor = actorOf(req);
+    const query = parse(dashboardQuery, req.query);
+    // Editors and admins manage everyone's posts; authors see their own.
+    const everyone = can(actor, 'post:edit', { ownerId: null });
+    const authorId = everyone ? undefined : actor.id;
+    const sections = query.status ? SECTIONS.filter((s) => s.status === query.status) : SECTIONS;
+    const lists = await Promise.all(
+      sections.map(async (s) => ({
+        ...s,
+        ...(await listPosts({ status: s.status, authorId, after: query.status ? query.after : undefined, limit: query.status ? STATUS_PAGE_ROWS : OVERVIEW_ROWS })),
+      })),
+    );
+    res.set('Cache-Control', 'private, no-store');
+    res.render('posts/dashboard', { title: 'Dashboard', noindex: true, lists, single: Boolean(query.status), everyone, formatDateTime });
+  });
+
+  router.get('/posts/new', guard, async (req, res) => {
+    res.render('posts/editor', { ...(await newEditor(req)), values: { tags: '', body: '' } });
+  });
+
+  router.post('/posts', guard, form('posts/editor', newEditor), validate(newPostForm), async (req, res) => {
+    const post = await createPost(actorOf(req), toPostInput(inputOf(newPostForm, res)), { ip: req.ip });
+    res.flash('success', flashFor(displayStatus(post), 'created'));
+    res.redirect(303, `/posts/${post.slug}/edit`);
+  });
+
+  // Renders the form as it stands, saving nothing (the editor's Preview button posts here with formaction).
+  router.post('/posts/preview', guard, form('posts/editor', newEditor), validate(previewForm), async (req, res) => {
+    const actor = actorOf(req);
+    const input = inputOf(previewForm, res);
+    let author = { id: actor.id, status: 'draft' as DisplayStatus, publishedAt: null as Date | null };
+    if (input.postId) {
+      const existing = await editablePostById(actor, input.postId).catch(() => null);
+      if (existing) {
+        author = { id: String(existing.author), status: displayStatus(existing), publishedAt: existing.publishedAt ?? null };
+      }
+    }
+    const body = deriveBody(input.body, input.excerpt);
+    const post = await previewView({ ...body, title: input.title || 'Untitled', tags: input.tags, coverMediaId: input.coverMediaId, coverAlt: input.coverAlt }, author, storage);
+    res.set('Cache-Control', 'private, no-store');
+    res.render('posts/post', { title: `Preview: ${post.title}`, noindex: true, preview: true, post, formatDate });
+  });
+
+  router.get('/posts/:slug/edit', guard, async (req, res) => {
+    const actor = actorOf(req);
+    const post = await editablePost(actor, req.params.slug);
+    res.set('Cache-Control', 'private, no-store');
+    res.render('posts/editor', { ...(await editorLocals(actor, post, storage)), values: await editorValues(post) });
+  });
+
+  router.post('/posts/:slug/edit', guard, form('posts/editor', existingEditor), validate(editPostForm), async (req, res) => {
+    const input = inputOf(editPostForm, res);
+    try {
+      const post = await updatePost(actorOf(req), req.params.slug, input.version, toPostInput(input), { ip: req.ip });
+      res.flash('success', flashFor(displayStatus(post), 'saved'));
+      res.redirect(303, `/posts/${post.slug}/edit`);
+    } catch (err) {
+      if (!(err instanceof Conflict)) throw err;
+      renderConflict(res, err);
+    }
+  });
+
+  router.post('/posts/:slug/publish', guard, async (req, res) => {
+    const actor = actorOf(req);
+    const post = await setPublished(actor, (await editablePost(actor, req.params.slug))._id, true, { ip: req.ip });
+    res.flash('success', 'Published.');
+    res.redirect(303, backTo(req, post.slug));
+  });
+
+  router.post('/posts/:slug/unpublish', guard, async (req, res) => {
+    const actor = actorOf(req);
+    const post = await setPublished(actor, (await editablePost(actor, req.params.slug))._id, false, { ip: req.ip });
+    res.flash('success', 'Moved back to drafts: readers no longer see it.');
+    res.redirect(303, backTo(req, post.slug));
+  });
+
+  router.post('/posts/:slug/revisions/:id/restore', guard, validate(restoreForm), async (req, res) => {
+    try {
+      const post = await restoreRevision(actorOf(req), req.params.slug, String(req.params.id), inputOf(restoreForm, res).version, { ip: req.ip });
+      res.flash('success', 'Revision restored. The version it replaced is kept in the list.');
+      res.redirect(303, `/posts/${post.slug}/edit`);
+    } catch (err) {
+      if (!(err instanceof Conflict)) throw err;
+      renderConflict(res, err);
+    }
+  });
+
+  router.get('/posts/:slug/delete', guard, async (req, res) => {
+    const post = await editablePost(actorOf(req), req.params.slug);
+    res.set('Cache-Control', 'private, no-store');
+    res.render('posts/delete', {
+      title: `Delete “${post.title}”`,
+      noindex: true,
+      post: { slug: post.slug, title: post.title, status: displayStatus(post), updatedLabel: formatDateTime(post.updatedAt) },
+    });
+  });
+
+  router.post('/posts/:slug/delete', guard, async (req, res) => {
+    const actor = actorOf(req);
+    const post = await editablePost(actor, req.params.slug);
+    await deletePost(actor, post._id, { ip: req.ip });
+    res.flash('success', `Deleted “${post.title}”.`);
+    res.redirect(303, '/dashboard');
+  });
+
   return router;
+}
+
+function flashFor(status: DisplayStatus, verb: 'created' | 'saved'): string {
+  if (status === 'published') return verb === 'created' ? 'Published.' : 'Saved. The changes are live.';
+  if (status === 'scheduled') return 'Saved. It will be published at the scheduled time.';
+  return verb === 'created' ? 'Draft created.' : 'Draft saved.';
+}
+
+function backTo(req: Request, slug: string): string {
+  return parse(returnTo, req.body ?? {}).from === 'dashboard' ? '/dashboard' : `/posts/${slug}`;
+}
+
+function renderConflict(res: Response, err: Conflict): void {
+  res.set('Cache-Control', 'no-store');
+  res.status(409).render('posts/conflict', { title: 'Edit conflict', noindex: true, message: err.message, ...err.details.context, formatDateTime });
 }

@@ -1,10 +1,128 @@
-import { Router } from 'express';
+// What readers see: the home page, posts, author and tag pages, and search. Every page gets a real title,
+// a description and an absolute canonical URL; posts also get Open Graph and Twitter card tags.
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
 import type { RouterDeps } from '../app.js';
+import type { SiteSettings } from '../admin/settings.service.js';
+import { NotFound } from '../http/errors.js';
+import { form, pageNumber, parse, validate, inputOf } from '../http/validate.js';
+import { formatDate } from './post-views.js';
+import { authorPage, postForReader, publicPage, searchPosts, SEARCH_MAX_LENGTH, tagPage } from './reading.service.js';
 
-export function publicRouter(_deps: RouterDeps): Router {
+const pageQuery = z.object({ page: pageNumber });
+const searchQuery = z.object({
+  q: z.string().trim().max(SEARCH_MAX_LENGTH, `Searches are limited to ${SEARCH_MAX_LENGTH} characters.`).optional().default(''),
+  after: z.string().max(60).optional().catch(undefined),
+});
+
+/** Links to pages of a list: page 1 is the bare path. */
+function pager(path: string, page: number, pageCount: number) {
+  return { page, pageCount, href: (n: number) => (n === 1 ? path : `${path}?page=${n}`) };
+}
+
+export function publicRouter({ config, storage }: RouterDeps): Router {
   const router = Router();
-  router.get('/', (_req, res) => {
-    res.render('posts/home', { posts: [] });
+  const siteUrl = config.siteUrl.replace(/\/+$/, '');
+  const perPage = (res: Response) => (res.locals.site as SiteSettings).postsPerPage;
+  const canonical = (path: string, page = 1) => `${siteUrl}${page > 1 ? `${path}?page=${page}` : path}`;
+
+  router.get('/', async (req, res) => {
+    const { page } = parse(pageQuery, req.query);
+    const list = await publicPage({ kind: 'all' }, page, perPage(res), storage);
+    if (!list) throw new NotFound();
+    res.render('posts/home', {
+      title: page > 1 ? `Page ${page}` : undefined,
+      canonical: canonical('/', page),
+      list,
+      pagination: pager('/', list.page, list.pageCount),
+      formatDate,
+    });
   });
+
+  router.get('/posts/:slug', async (req, res) => {
+    const slug = req.params.slug;
+    const found = slug.length <= 200 ? await postForReader(slug, req.user, storage) : null;
+    if (!found) throw new NotFound();
+    if (found.kind === 'moved') return res.redirect(301, `/posts/${found.slug}`);
+    const post = found.post;
+    const url = `${siteUrl}/posts/${post.slug}`;
+    const live = post.status === 'published';
+    // A draft or scheduled post is only ever rendered for someone who may edit it.
+    if (!live) res.set('Cache-Control', 'private, no-store');
+    res.render('posts/post', {
+      title: post.title,
+      description: post.excerpt,
+      canonical: url,
+      noindex: !live,
+      meta: {
+        type: 'article',
+        title: post.title,
+        description: post.excerpt,
+        url,
+        image: post.coverLargest ? absolute(siteUrl, post.coverLargest) : undefined,
+        publishedTime: live && post.publishedAt ? post.publishedAt.toISOString() : undefined,
+      },
+      post,
+      preview: false,
+      formatDate,
+    });
+  });
+
+  router.get('/authors/:username', async (req, res) => {
+    const { page } = parse(pageQuery, req.query);
+    const found = req.params.username.length <= 60 ? await authorPage(req.params.username, page, perPage(res), storage) : null;
+    if (!found) throw new NotFound();
+    const path = found.author.url;
+    res.render('posts/author', {
+      title: page > 1 ? `${found.author.displayName} · Page ${page}` : found.author.displayName,
+      description: found.author.bio ? found.author.bio.slice(0, 200) : `Posts by ${found.author.displayName}.`,
+      canonical: canonical(path, page),
+      meta: { type: 'profile', title: found.author.displayName, description: found.author.bio.slice(0, 200) || `Posts by ${found.author.displayName}.`, url: canonical(path) },
+      author: found.author,
+      list: found.list,
+      pagination: pager(path, found.list.page, found.list.pageCount),
+      formatDate,
+    });
+  });
+
+  router.get('/tags/:slug', async (req, res) => {
+    const { page } = parse(pageQuery, req.query);
+    const found = req.params.slug.length <= 60 ? await tagPage(req.params.slug, page, perPage(res), storage) : null;
+    if (!found) throw new NotFound();
+    const path = `/tags/${found.tag.slug}`;
+    res.render('posts/tag', {
+      title: page > 1 ? `${found.tag.name} · Page ${page}` : found.tag.name,
+      description: `Posts tagged “${found.tag.name}”.`,
+      canonical: canonical(path, page),
+      tag: found.tag,
+      list: found.list,
+      pagination: pager(path, found.list.page, found.list.pageCount),
+      formatDate,
+    });
+  });
+
+  router.get('/search', form('posts/search', searchLocals), validate(searchQuery, 'query'), async (req, res) => {
+    const { q, after } = inputOf(searchQuery, res);
+    const results = q ? await searchPosts(q, after, perPage(res), storage) : null;
+    res.render('posts/search', {
+      ...searchLocals(req),
+      title: q ? `Search: ${q}` : 'Search',
+      q,
+      results,
+      nextHref: results?.next ? `/search?q=${encodeURIComponent(q)}&after=${results.next}` : null,
+      firstHref: after ? `/search?q=${encodeURIComponent(q)}` : null,
+      formatDate,
+    });
+  });
+
+  function searchLocals(_req: Request) {
+    // Result pages are endless variations of one page: keep them out of search engines.
+    return { title: 'Search', description: 'Search the posts.', canonical: `${siteUrl}/search`, noindex: true, q: '', results: null, nextHref: null, firstHref: null, formatDate };
+  }
+
   return router;
+}
+
+function absolute(siteUrl: string, url: string): string {
+  return /^https?:\/\//.test(url) ? url : `${siteUrl}${url.startsWith('/') ? '' : '/'}${url}`;
 }

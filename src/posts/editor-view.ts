@@ -1,0 +1,65 @@
+// What the editor page shows: the form values of a post, its status, the media picker and the revisions.
+import type { Actor } from '../auth/permissions.js';
+import { listPickerMedia } from '../media/media.service.js';
+import type { Storage } from '../media/storage.js';
+import { displayStatus, type DisplayStatus } from './post.model.js';
+import { formatDateTime } from './post-views.js';
+import type { PostRecord } from './posts.service.js';
+import { listRevisions } from './revisions.service.js';
+import { tagRefs } from './tags.js';
+
+export interface EditorPost {
+  id: string;
+  slug: string;
+  url: string;
+  title: string;
+  status: DisplayStatus;
+  publishedAt: Date | null;
+  publishedLabel: string;
+  version: number;
+}
+
+/** "2026-11-24T09:30" in UTC, for a datetime-local field. */
+export function toDateTimeLocal(date: Date | null | undefined): string {
+  return date ? date.toISOString().slice(0, 16) : '';
+}
+
+export async function editorValues(post: PostRecord): Promise<Record<string, string>> {
+  const tags = await tagRefs(post.tags);
+  return {
+    title: post.title,
+    slug: post.slug,
+    body: post.bodyMarkdown,
+    excerpt: post.customExcerpt ? post.excerpt : '',
+    tags: post.tags.map((t) => tags.get(t)?.name ?? t).join(', '),
+    coverMediaId: post.coverMediaId ? String(post.coverMediaId) : '',
+    coverAlt: post.coverMediaId ? post.coverAlt : '',
+    publishAt: displayStatus(post) === 'scheduled' ? toDateTimeLocal(post.publishedAt) : '',
+    version: String(post.version),
+  };
+}
+
+/** Locals for the editor of a new post (post null) or an existing one. */
+export async function editorLocals(actor: Actor, post: PostRecord | null, storage: Storage) {
+  const [picker, revisions] = await Promise.all([listPickerMedia(actor, storage), post ? listRevisions(post._id) : Promise.resolve([])]);
+  const editorPost: EditorPost | null = post && {
+    id: String(post._id),
+    slug: post.slug,
+    url: `/posts/${post.slug}`,
+    title: post.title,
+    status: displayStatus(post),
+    publishedAt: post.publishedAt ?? null,
+    publishedLabel: formatDateTime(post.publishedAt),
+    version: post.version,
+  };
+  return {
+    title: post ? `Edit “${post.title}”` : 'New post',
+    noindex: true,
+    post: editorPost,
+    action: post ? `/posts/${post.slug}/edit` : '/posts',
+    picker,
+    revisions,
+    minPublishAt: toDateTimeLocal(new Date()),
+    formatDateTime,
+  };
+}

@@ -1,0 +1,106 @@
+// The machine-readable views of the blog: the RSS 2.0 feed, the sitemap and robots.txt. Every URL in them is
+// absolute (from SITE_URL), and every text is XML-escaped, so a title like `Q&A <draft>` stays well-formed.
+import mongoose from 'mongoose';
+import type { SiteSettings } from '../admin/settings.service.js';
+import { User } from '../users/user.model.js';
+import { Post, publicFilter } from './post.model.js';
+import { authorsByIds } from './post-views.js';
+import { tagRefs } from './tags.js';
+
+export const FEED_SIZE = 20;
+const SITEMAP_LIMIT = 50_000;
+
+// Characters XML 1.0 does not allow at all (control characters other than tab, newline, carriage return).
+// eslint-disable-next-line no-control-regex
+const NOT_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g;
+const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+
+export function escapeXml(text: string): string {
+  return text.replace(NOT_XML, '').replace(/[&<>"']/g, (c) => XML_ESCAPES[c]!);
+}
+
+/** Site-relative links and images in post HTML made absolute, for feed readers. */
+function absolutize(html: string, siteUrl: string): string {
+  return html.replace(/\b(href|src)="\/(?!\/)/g, `$1="${siteUrl}/`);
+}
+
+export async function renderFeed(siteUrl: string, site: SiteSettings, now = new Date()): Promise<string> {
+  const posts = await Post.find(publicFilter(now), 'title slug excerpt bodyHtml author tags publishedAt updatedAt')
+    .sort({ publishedAt: -1, _id: -1 })
+    .limit(FEED_SIZE)
+    .lean();
+  const [authors, tags] = await Promise.all([authorsByIds(posts.map((p) => p.author)), tagRefs(posts.flatMap((p) => p.tags))]);
+  const items = posts.map((p) => {
+    const link = `${siteUrl}/posts/${p.slug}`;
+    const categories = p.tags.map((t) => `      <category>${escapeXml(tags.get(t)?.name ?? t)}</category>`).join('\n');
+    return [
+      '    <item>',
+      `      <title>${escapeXml(p.title)}</title>`,
+      `      <link>${escapeXml(link)}</link>`,
+      `      <guid isPermaLink="false">quire-post-${String(p._id)}</guid>`,
+      `      <pubDate>${p.publishedAt!.toUTCString()}</pubDate>`,
+      `      <dc:creator>${escapeXml(authors.get(String(p.author))?.displayName ?? '')}</dc:creator>`,
+      ...(categories ? [categories] : []),
+      `      <description>${escapeXml(p.excerpt)}</description>`,
+      `      <content:encoded>${escapeXml(absolutize(p.bodyHtml, siteUrl))}</content:encoded>`,
+      '    </item>',
+    ].join('\n');
+  });
+  const lastBuild = posts[0]?.publishedAt ?? now;
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:content="http://purl.org/rss/1.0/modules/content/">',
+    '  <channel>',
+    `    <title>${escapeXml(site.title)}</title>`,
+    `    <link>${escapeXml(`${siteUrl}/`)}</link>`,
+    `    <description>${escapeXml(site.description || site.tagline || site.title)}</description>`,
+    '    <language>en</language>',
+    `    <lastBuildDate>${lastBuild.toUTCString()}</lastBuildDate>`,
+    `    <atom:link href="${escapeXml(`${siteUrl}/feed.xml`)}" rel="self" type="application/rss+xml"/>`,
+    ...items,
+    '  </channel>',
+    '</rss>',
+    '',
+  ].join('\n');
+}
+
+export async function renderSitemap(siteUrl: string, now = new Date()): Promise<string> {
+  const filter = publicFilter(now);
+  const [posts, tagSlugs, authorIds] = await Promise.all([
+    Post.find(filter, 'slug updatedAt').sort({ publishedAt: -1, _id: -1 }).limit(SITEMAP_LIMIT).lean(),
+    Post.distinct('tags', filter),
+    Post.distinct('author', filter),
+  ]);
+  const authors = authorIds.length
+    ? await User.find({ _id: mongoose.trusted({ $in: authorIds }) }, 'username').sort({ username: 1 }).lean()
+    : [];
+  const url = (path: string, lastmod?: Date) =>
+    `  <url><loc>${escapeXml(siteUrl + path)}</loc>${lastmod ? `<lastmod>${lastmod.toISOString()}</lastmod>` : ''}</url>`;
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
+    url('/', posts[0]?.updatedAt),
+    ...posts.map((p) => url(`/posts/${p.slug}`, p.updatedAt)),
+    ...(tagSlugs as string[]).sort().map((slug) => url(`/tags/${encodeURIComponent(slug)}`)),
+    ...authors.map((a) => url(`/authors/${encodeURIComponent(a.username)}`)),
+    '</urlset>',
+    '',
+  ].join('\n');
+}
+
+export function renderRobots(siteUrl: string): string {
+  return [
+    'User-agent: *',
+    'Allow: /',
+    'Disallow: /admin',
+    'Disallow: /dashboard',
+    'Disallow: /account',
+    'Disallow: /media',
+    'Disallow: /posts/*/edit',
+    'Disallow: /posts/*/delete',
+    'Disallow: /posts/new',
+    '',
+    `Sitemap: ${siteUrl}/sitemap.xml`,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,98 @@
+// Markdown to safe HTML, and what is derived from a body at save time (plain text, excerpt, reading time,
+// the media it shows). Post bodies are written by authors but read by everyone, so the HTML is rendered
+// once when a post is saved and passed through an explicit allowlist: raw HTML inside the Markdown goes
+// through the same pass, and no script, event handler, style or javascript:/data: URL survives it.
+import { Marked } from 'marked';
+import sanitizeHtml from 'sanitize-html';
+
+const marked = new Marked({ gfm: true, breaks: false, async: false });
+
+const IMG_SRC = /^(?:https?:\/\/[^\s/]+|\/uploads\/)[^\s]*$/i;
+const ABSOLUTE_HTTP = /^https?:\/\//i;
+
+const allowlist: sanitizeHtml.IOptions = {
+  allowedTags: [
+    'p', 'h2', 'h3', 'h4', 'h5', 'h6', 'a', 'img', 'ul', 'ol', 'li', 'blockquote', 'code', 'pre', 'em', 'strong',
+    'del', 'hr', 'br', 'table', 'thead', 'tbody', 'tr', 'th', 'td',
+  ],
+  allowedAttributes: {
+    a: ['href', 'title', 'rel'],
+    img: ['src', 'alt', 'title', 'width', 'height', 'loading'],
+    ol: ['start'],
+    th: [{ name: 'align', multiple: false, values: ['left', 'center', 'right'] }],
+    td: [{ name: 'align', multiple: false, values: ['left', 'center', 'right'] }],
+  },
+  allowedClasses: { code: ['language-*'] },
+  allowedSchemes: ['http', 'https', 'mailto'],
+  allowedSchemesByTag: { img: ['http', 'https'] },
+  allowedSchemesAppliedToAttributes: ['href', 'src'],
+  // `//evil.example/x` would otherwise count as a relative URL.
+  allowProtocolRelative: false,
+  disallowedTagsMode: 'discard',
+  nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'iframe', 'object', 'embed', 'template'],
+  transformTags: {
+    // The post title is the page's only h1.
+    h1: 'h2',
+    // Rebuilt from scratch so no author-supplied attribute (rel, target, on*) rides along.
+    a: (_tag, attribs) => {
+      const out: sanitizeHtml.Attributes = {};
+      if (attribs.href !== undefined) out.href = attribs.href;
+      if (attribs.title !== undefined) out.title = attribs.title;
+      if (out.href && ABSOLUTE_HTTP.test(out.href.trim())) out.rel = 'noopener noreferrer nofollow';
+      return { tagName: 'a', attribs: out };
+    },
+    // Images only from the web or this site's uploads; anything else loses its src and is dropped below.
+    img: (_tag, attribs) => {
+      const out: sanitizeHtml.Attributes = { loading: 'lazy' };
+      const src = attribs.src?.trim();
+      if (src && IMG_SRC.test(src)) out.src = src;
+      for (const name of ['alt', 'title', 'width', 'height'] as const) {
+        const value = attribs[name];
+        if (value === undefined) continue;
+        if ((name === 'width' || name === 'height') && !/^\d{1,5}$/.test(value)) continue;
+        out[name] = value;
+      }
+      out.alt ??= '';
+      return { tagName: 'img', attribs: out };
+    },
+  },
+  exclusiveFilter: (frame) => frame.tag === 'img' && !frame.attribs.src,
+};
+
+/** Renders Markdown (raw HTML included) to HTML that is safe to put in a page as is. */
+export function renderMarkdown(markdown: string): string {
+  const html = marked.parse(markdown) as string;
+  return sanitizeHtml(html, allowlist).trim();
+}
+
+const BLOCK_END = /<\/(?:p|h[1-6]|li|blockquote|pre|tr|th|td|table|ul|ol)>|<br\s*\/?>|<hr\s*\/?>/gi;
+const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'", '&#x27;': "'", '&nbsp;': ' ' };
+
+/** The words of sanitized HTML, for search, excerpts and reading time. */
+export function plainText(safeHtml: string): string {
+  const spaced = safeHtml.replace(BLOCK_END, (end) => `${end} `);
+  const text = sanitizeHtml(spaced, { allowedTags: [], allowedAttributes: {} });
+  return text.replace(/&(?:amp|lt|gt|quot|nbsp|#39|#x27);/g, (entity) => ENTITIES[entity] ?? entity).replace(/\s+/g, ' ').trim();
+}
+
+/** About the first `max` characters of the text, cut at a word boundary. */
+export function excerptOf(text: string, max = 200): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max + 1);
+  const lastSpace = cut.lastIndexOf(' ');
+  return `${(lastSpace > max * 0.6 ? cut.slice(0, lastSpace) : cut.slice(0, max)).replace(/[\s,.;:!?-]+$/, '')}…`;
+}
+
+const WORDS_PER_MINUTE = 230;
+
+export function readingMinutes(text: string): number {
+  const words = text ? text.split(/\s+/).filter(Boolean).length : 0;
+  return Math.max(1, Math.ceil(words / WORDS_PER_MINUTE));
+}
+
+const MEDIA_URL = /\/uploads\/media\/([a-f0-9]{24})\//gi;
+
+/** Ids of the library images a body shows (so the media library can tell where an image is used). */
+export function mediaIdsIn(safeHtml: string): string[] {
+  return [...new Set([...safeHtml.matchAll(MEDIA_URL)].map((m) => m[1]!.toLowerCase()))];
+}

@@ -1,0 +1,86 @@
+// The parts of a save that do not depend on who saves: what is derived from the body, the status and
+// publish time an intent leads to, and free slugs.
+import mongoose from 'mongoose';
+import { invalidField } from '../http/errors.js';
+import { excerptOf, mediaIdsIn, plainText, readingMinutes, renderMarkdown } from './markdown.js';
+import { Post, type StoredStatus } from './post.model.js';
+import { firstFreeSlug, RESERVED_POST_SLUGS, slugify } from './slugs.js';
+
+/** What the editor's buttons ask for: keep the status, publish now, publish at a later time, or make it a draft. */
+export const INTENTS = ['save', 'publish', 'schedule', 'draft'] as const;
+export type Intent = (typeof INTENTS)[number];
+
+export interface DerivedBody {
+  bodyHtml: string;
+  bodyText: string;
+  excerpt: string;
+  customExcerpt: boolean;
+  readingMinutes: number;
+  mediaIds: mongoose.Types.ObjectId[];
+}
+
+export function deriveBody(bodyMarkdown: string, customExcerpt: string): DerivedBody {
+  const bodyHtml = renderMarkdown(bodyMarkdown);
+  const bodyText = plainText(bodyHtml);
+  const custom = customExcerpt.trim();
+  return {
+    bodyHtml,
+    bodyText,
+    excerpt: custom || excerptOf(bodyText),
+    customExcerpt: custom.length > 0,
+    readingMinutes: readingMinutes(bodyText),
+    mediaIds: mediaIdsIn(bodyHtml).map((id) => new mongoose.Types.ObjectId(id)),
+  };
+}
+
+export interface Publication {
+  status: StoredStatus;
+  publishedAt: Date | null;
+}
+
+/** The status and publish time after a save with this intent. */
+export function resolvePublication(
+  current: { status: StoredStatus; publishedAt?: Date | null | undefined } | null,
+  intent: Intent,
+  publishAt: Date | null,
+  now = new Date(),
+): Publication {
+  switch (intent) {
+    case 'save':
+      return current ? { status: current.status, publishedAt: current.publishedAt ?? null } : { status: 'draft', publishedAt: null };
+    case 'draft':
+      return { status: 'draft', publishedAt: null };
+    case 'publish': {
+      // Re-saving a live post with "publish" keeps its original date; a draft or scheduled post goes live now.
+      const live = current?.status === 'published' && current.publishedAt && current.publishedAt <= now;
+      return { status: 'published', publishedAt: live ? current.publishedAt! : now };
+    }
+    case 'schedule':
+      if (!publishAt) throw invalidField('publishAt', 'Choose the date and time to publish at.');
+      if (publishAt <= now) throw invalidField('publishAt', 'Choose a time in the future, or publish now.');
+      return { status: 'published', publishedAt: publishAt };
+  }
+}
+
+/** The requested slug, checked: `null` when it is free, else the reason it cannot be used. */
+export async function slugProblem(slug: string, postId: mongoose.Types.ObjectId | null): Promise<string | null> {
+  if (RESERVED_POST_SLUGS.has(slug)) return 'That address is reserved. Choose another slug.';
+  const other = await Post.exists({ slug, ...(postId ? { _id: mongoose.trusted({ $ne: postId }) } : {}) });
+  return other ? 'Another post already uses this slug.' : null;
+}
+
+/** `base` or the first free `base-N` among current slugs (old slugs may be taken over). */
+export async function freeSlug(title: string): Promise<string> {
+  const base = slugify(title) || 'post';
+  const similar = await Post.find({ slug: new RegExp(`^${base}(?:-\\d+)?$`) }, 'slug').lean();
+  return firstFreeSlug(base, new Set(similar.map((p) => p.slug)));
+}
+
+/** A slug now in use stops redirecting from the post that had it before. */
+export async function releasePreviousSlug(slug: string, ownerId: mongoose.Types.ObjectId): Promise<void> {
+  await Post.updateMany({ previousSlugs: slug, _id: mongoose.trusted({ $ne: ownerId }) }, { $pull: { previousSlugs: slug } });
+}
+
+export function isDuplicateKey(err: unknown): boolean {
+  return (err as { code?: number } | null)?.code === 11000;
+}

@@ -1,0 +1,96 @@
+// The editor's form, parsed and bounded at the edge; services get a PostInput of plain values.
+import { z } from 'zod';
+import { objectId, requiredText, text } from '../http/validate.js';
+import { INTENTS } from './post-content.js';
+import type { PostInput } from './posts.service.js';
+import { SLUG_MAX, SLUG_PATTERN } from './slugs.js';
+import { MAX_TAG_NAME, MAX_TAGS, parseTagList } from './tags.js';
+
+export const BODY_MAX = 200_000;
+
+/** "2026-11-24T09:30" from a datetime-local field, read as UTC (the form says so); full ISO strings too. */
+const LOCAL_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?$/;
+const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})$/;
+
+const publishAt = z
+  .string()
+  .trim()
+  .optional()
+  .transform((value, ctx) => {
+    if (!value) return null;
+    const date = LOCAL_DATE_TIME.test(value) ? new Date(`${value}Z`) : ISO_WITH_ZONE.test(value) ? new Date(value) : null;
+    if (!date || Number.isNaN(date.getTime())) {
+      ctx.addIssue({ code: 'custom', message: 'Enter a valid date and time.' });
+      return z.NEVER;
+    }
+    return date;
+  });
+
+const tags = z
+  .string()
+  .max(2000, 'Too many tags.')
+  .optional()
+  .transform((value, ctx) => {
+    const list = parseTagList(value ?? '');
+    if (list.length > MAX_TAGS) ctx.addIssue({ code: 'custom', message: `Use at most ${MAX_TAGS} tags.` });
+    const long = list.find((t) => t.name.length > MAX_TAG_NAME);
+    if (long) ctx.addIssue({ code: 'custom', message: `Tag names must be at most ${MAX_TAG_NAME} characters (“${long.name.slice(0, 20)}…”).` });
+    const empty = list.find((t) => !t.slug);
+    if (empty) ctx.addIssue({ code: 'custom', message: `Tag names need a letter or digit (a–z, 0–9): “${empty.name}”.` });
+    return list;
+  });
+
+const fields = {
+  title: requiredText(200, 'Title'),
+  slug: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .max(SLUG_MAX, `Must be at most ${SLUG_MAX} characters.`)
+    .refine((s) => s === '' || SLUG_PATTERN.test(s), 'Use lower-case letters, digits and single hyphens (like my-first-post).')
+    .optional()
+    .default(''),
+  body: z
+    .string()
+    .max(BODY_MAX, `The body must be at most ${BODY_MAX.toLocaleString('en-US')} characters.`)
+    .optional()
+    .default('')
+    .transform((s) => s.replace(/\r\n?/g, '\n')),
+  excerpt: text(300).optional().default(''),
+  tags,
+  coverMediaId: z.union([objectId, z.literal('')]).optional().transform((v) => v || null),
+  coverAlt: text(300).optional().default(''),
+  publishAt,
+  intent: z.enum(INTENTS).optional().default('save'),
+};
+
+export const newPostForm = z.object(fields);
+
+/** An edit carries the version it was loaded from (hidden field), for the conflict check. */
+export const editPostForm = z.object({
+  ...fields,
+  version: z.coerce.number({ error: 'This form is missing its version: reload the editor.' }).int().min(1),
+});
+
+/** The preview renders whatever is there: an empty title shows as "Untitled". */
+export const previewForm = z.object({
+  ...fields,
+  title: text(200).optional().default(''),
+  postId: z.union([objectId, z.literal('')]).optional(),
+});
+
+export const restoreForm = z.object({ version: z.coerce.number().int().min(1) });
+
+export function toPostInput(form: z.infer<typeof newPostForm>): PostInput {
+  return {
+    title: form.title,
+    slug: form.slug,
+    bodyMarkdown: form.body,
+    excerpt: form.excerpt,
+    tags: form.tags,
+    coverMediaId: form.coverMediaId,
+    coverAlt: form.coverAlt,
+    intent: form.intent,
+    publishAt: form.publishAt,
+  };
+}

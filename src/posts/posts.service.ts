@@ -1,0 +1,252 @@
+// Writing posts: create, edit (with optimistic concurrency and revisions), publish, unpublish, delete.
+// Every function checks `can()` itself, so the authoring pages, the admin pages and scripts share the
+// same rules. Every write signals contentChanged() so cached pages and page-key lists are rebuilt.
+import mongoose, { type Types } from 'mongoose';
+import { recordAudit } from '../admin/audit.service.js';
+import { can, type Role } from '../auth/permissions.js';
+import { contentChanged } from '../http/content-version.js';
+import { Conflict, Forbidden, invalidField, NotFound } from '../http/errors.js';
+import { Media } from '../media/media.model.js';
+import { displayStatus, Post, type PostDoc } from './post.model.js';
+import { deriveBody, freeSlug, isDuplicateKey, releasePreviousSlug, resolvePublication, slugProblem, type Intent } from './post-content.js';
+import { deleteRevisions, findRevision, recordRevision } from './revisions.service.js';
+import { rememberTags, tagRefs, type TagRef } from './tags.js';
+
+export interface PostActor {
+  id: string;
+  role: Role;
+  displayName: string;
+}
+
+/** Where a request came from, for the audit log. */
+export interface RequestMeta {
+  ip?: string | undefined;
+}
+
+export interface PostInput {
+  title: string;
+  /** '' keeps the current slug (a new post gets one from its title). */
+  slug: string;
+  bodyMarkdown: string;
+  /** '' means "take it from the body". */
+  excerpt: string;
+  tags: TagRef[];
+  coverMediaId: string | null;
+  coverAlt: string;
+  intent: Intent;
+  publishAt: Date | null;
+}
+
+export type PostRecord = PostDoc;
+
+const SLUG_ATTEMPTS = 5;
+
+/** The post with this slug, if the actor may edit it (404 when there is none, 403 when it is not theirs). */
+export async function editablePost(actor: PostActor, slug: string): Promise<PostRecord> {
+  const post = await Post.findOne({ slug }).lean<PostRecord>();
+  if (!post) throw new NotFound();
+  assertMayEdit(actor, post);
+  return post;
+}
+
+/** The same, by id (for pages that address posts by id, like /admin/posts). */
+export async function editablePostById(actor: PostActor, postId: string | Types.ObjectId): Promise<PostRecord> {
+  if (!mongoose.isValidObjectId(postId)) throw new NotFound();
+  const post = await Post.findById(postId).lean<PostRecord>();
+  if (!post) throw new NotFound();
+  assertMayEdit(actor, post);
+  return post;
+}
+
+function assertMayEdit(actor: PostActor, post: Pick<PostRecord, 'author'>): void {
+  if (!can(actor, 'post:edit', { ownerId: post.author })) throw new Forbidden('You can only change your own posts.');
+}
+
+export async function createPost(actor: PostActor, input: PostInput, meta: RequestMeta = {}): Promise<PostRecord> {
+  if (!can(actor, 'post:create')) throw new Forbidden();
+  const cover = await checkCover(actor, input, null);
+  const publication = resolvePublication(null, input.intent, input.publishAt);
+  if (input.slug) {
+    const problem = await slugProblem(input.slug, null);
+    if (problem) throw invalidField('slug', problem);
+  }
+  const fields = {
+    title: input.title,
+    bodyMarkdown: input.bodyMarkdown,
+    ...deriveBody(input.bodyMarkdown, input.excerpt),
+    ...cover,
+    tags: input.tags.map((t) => t.slug),
+    author: actor.id,
+    ...publication,
+    lastEditor: actor.id,
+    lastEditorName: actor.displayName,
+  };
+  let created: PostRecord | undefined;
+  // Two posts with the same title saved at once may pick the same free slug: the unique index decides.
+  for (let attempt = 1; !created; attempt++) {
+    const slug = input.slug || (await freeSlug(input.title));
+    try {
+      created = (await Post.create({ ...fields, slug })).toObject() as PostRecord;
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      if (input.slug || attempt >= SLUG_ATTEMPTS) throw invalidField('slug', 'Another post already uses this slug.');
+    }
+  }
+  await releasePreviousSlug(created.slug, created._id);
+  await rememberTags(input.tags);
+  if (created.status === 'published') await auditPublication(actor, created, 'post.publish', meta);
+  contentChanged();
+  return created;
+}
+
+/**
+ * Saves an edit made on the version `loadedVersion`. If the post changed since (someone else saved),
+ * nothing is written and Conflict (409) carries both versions.
+ */
+export async function updatePost(actor: PostActor, slug: string, loadedVersion: number, input: PostInput, meta: RequestMeta = {}): Promise<PostRecord> {
+  const current = await editablePost(actor, slug);
+  if (current.version !== loadedVersion) throw conflict(current, input);
+
+  const newSlug = input.slug || current.slug;
+  if (newSlug !== current.slug) {
+    const problem = await slugProblem(newSlug, current._id);
+    if (problem) throw invalidField('slug', problem);
+  }
+  const cover = await checkCover(actor, input, current);
+  const publication = resolvePublication(current, input.intent, input.publishAt);
+  const set = {
+    title: input.title,
+    slug: newSlug,
+    previousSlugs: newSlug === current.slug ? current.previousSlugs : [...current.previousSlugs.filter((s) => s !== newSlug), current.slug],
+    bodyMarkdown: input.bodyMarkdown,
+    ...deriveBody(input.bodyMarkdown, input.excerpt),
+    ...cover,
+    tags: input.tags.map((t) => t.slug),
+    ...publication,
+    lastEditor: actor.id,
+    lastEditorName: actor.displayName,
+  };
+
+  let saved: PostRecord | null;
+  try {
+    // The version in the filter makes check-and-write one atomic step: of two saves from the same
+    // loaded version, exactly one matches.
+    saved = await Post.findOneAndUpdate(
+      { _id: current._id, version: loadedVersion },
+      { $set: set, ...(cover.coverMediaId ? {} : { $unset: { coverMediaId: 1 } }), $inc: { version: 1 } },
+      { returnDocument: 'after', runValidators: true },
+    ).lean<PostRecord>();
+  } catch (err) {
+    if (isDuplicateKey(err)) throw invalidField('slug', 'Another post already uses this slug.');
+    throw err;
+  }
+  if (!saved) {
+    const latest = await Post.findById(current._id).lean<PostRecord>();
+    if (!latest) throw new NotFound();
+    throw conflict(latest, input);
+  }
+
+  if (newSlug !== current.slug) await releasePreviousSlug(newSlug, current._id);
+  if (current.title !== saved.title || current.bodyMarkdown !== saved.bodyMarkdown) await recordRevision(current);
+  await rememberTags(input.tags);
+  await auditTransition(actor, current, saved, meta);
+  contentChanged();
+  return saved;
+}
+
+function conflict(latest: PostRecord, input: PostInput): Conflict {
+  return new Conflict('This post was changed by someone else after you opened it. Nothing was saved.', {
+    slug: latest.slug,
+    mine: { title: input.title, bodyMarkdown: input.bodyMarkdown },
+    theirs: {
+      title: latest.title,
+      bodyMarkdown: latest.bodyMarkdown,
+      version: latest.version,
+      updatedAt: latest.updatedAt,
+      editorName: latest.lastEditorName,
+    },
+  });
+}
+
+/** Saves an earlier version's title and body as a new edit (which itself keeps a revision of what it replaces). */
+export async function restoreRevision(actor: PostActor, slug: string, revisionId: string, loadedVersion: number, meta: RequestMeta = {}): Promise<PostRecord> {
+  const current = await editablePost(actor, slug);
+  const revision = await findRevision(current._id, revisionId);
+  if (!revision) throw new NotFound('That revision no longer exists.');
+  const tags = await tagRefs(current.tags);
+  return updatePost(
+    actor,
+    slug,
+    loadedVersion,
+    {
+      title: revision.title,
+      slug: current.slug,
+      bodyMarkdown: revision.bodyMarkdown,
+      excerpt: current.customExcerpt ? current.excerpt : '',
+      tags: current.tags.map((t) => tags.get(t) ?? { slug: t, name: t }),
+      coverMediaId: current.coverMediaId ? String(current.coverMediaId) : null,
+      coverAlt: current.coverAlt,
+      intent: 'save',
+      publishAt: null,
+    },
+    meta,
+  );
+}
+
+/** Publishes now (draft or scheduled) or takes back to draft; the same rules as the editor's buttons. */
+export async function setPublished(actor: PostActor, postId: string | Types.ObjectId, publish: boolean, meta: RequestMeta = {}): Promise<PostRecord> {
+  const current = await editablePostById(actor, postId);
+  const publication = resolvePublication(current, publish ? 'publish' : 'draft', null);
+  const saved = await Post.findOneAndUpdate({ _id: current._id }, { $set: publication, $inc: { version: 1 } }, { returnDocument: 'after' }).lean<PostRecord>();
+  if (!saved) throw new NotFound();
+  await auditTransition(actor, current, saved, meta);
+  contentChanged();
+  return saved;
+}
+
+export async function deletePost(actor: PostActor, postId: string | Types.ObjectId, meta: RequestMeta = {}): Promise<void> {
+  const post = await editablePostById(actor, postId);
+  await Post.deleteOne({ _id: post._id });
+  await deleteRevisions(post._id);
+  await recordAudit({ actor: auditActor(actor), action: 'post.delete', target: postTarget(post), detail: `was ${displayStatus(post)}`, ip: meta.ip });
+  contentChanged();
+}
+
+/**
+ * The cover for a save: a library image the actor may use (their own; editors and admins any), with alt
+ * text (the image's own alt when the field is left empty). Keeping the cover a post already has is always
+ * allowed, so an author can edit a post an editor gave a cover from the shared library.
+ */
+async function checkCover(actor: PostActor, input: PostInput, current: PostRecord | null): Promise<{ coverMediaId?: Types.ObjectId; coverAlt: string }> {
+  if (!input.coverMediaId) return { coverAlt: '' };
+  const media = await Media.findById(input.coverMediaId, 'owner alt').lean();
+  if (!media) throw invalidField('coverMediaId', 'That image is no longer in the media library.');
+  const unchanged = current?.coverMediaId && String(current.coverMediaId) === String(media._id);
+  if (!unchanged && !can(actor, 'media:manage', { ownerId: media.owner })) throw invalidField('coverMediaId', 'Choose one of your own images.');
+  const coverAlt = input.coverAlt || media.alt;
+  if (!coverAlt) throw invalidField('coverAlt', 'Describe the cover image for people who cannot see it.');
+  return { coverMediaId: media._id, coverAlt };
+}
+
+function auditActor(actor: PostActor) {
+  return { id: actor.id, displayName: actor.displayName };
+}
+
+function postTarget(post: Pick<PostRecord, '_id' | 'title'>) {
+  return { type: 'post', id: String(post._id), label: post.title };
+}
+
+async function auditPublication(actor: PostActor, post: PostRecord, action: 'post.publish' | 'post.unpublish', meta: RequestMeta): Promise<void> {
+  const scheduled = displayStatus(post) === 'scheduled';
+  const detail = action === 'post.publish' && scheduled && post.publishedAt ? `scheduled for ${post.publishedAt.toISOString()}` : undefined;
+  await recordAudit({ actor: auditActor(actor), action, target: postTarget(post), detail, ip: meta.ip });
+}
+
+/** Publishing (or scheduling, or moving a schedule) and unpublishing are audited; content edits are not. */
+async function auditTransition(actor: PostActor, before: PostRecord, after: PostRecord, meta: RequestMeta): Promise<void> {
+  if (after.status === 'published' && (before.status !== 'published' || before.publishedAt?.getTime() !== after.publishedAt?.getTime())) {
+    await auditPublication(actor, after, 'post.publish', meta);
+  } else if (after.status === 'draft' && before.status === 'published') {
+    await auditPublication(actor, after, 'post.unpublish', meta);
+  }
+}

@@ -1,0 +1,153 @@
+// What readers see: the home page, tag and author pages, a post, and search. Only published posts whose
+// time has come are public; drafts and scheduled posts are shown to those who may edit them, and to
+// everyone else they do not exist (404, decided by the router from a null here).
+import { can, type Actor } from '../auth/permissions.js';
+import type { ImageView } from '../media/image-view.js';
+import { imagesByIds } from '../media/media.service.js';
+import type { Storage } from '../media/storage.js';
+import { User } from '../users/user.model.js';
+import { beyond, cursorOf, parseCursor } from './cursor.js';
+import { displayStatus, Post, publicFilter, type DisplayStatus } from './post.model.js';
+import { pageOfIds, postsInOrder, type ListScope } from './post-keys.js';
+import { CARD_FIELDS, authorsByIds, toAuthorView, toCards, type AuthorView, type CardSource, type PostCard } from './post-views.js';
+import { slugify } from './slugs.js';
+import { findTag, type TagRef } from './tags.js';
+
+export interface PostPage {
+  posts: PostCard[];
+  page: number;
+  pageCount: number;
+  total: number;
+}
+
+/** Page `page` of a public list, or null when there is no such page. */
+export async function publicPage(scope: ListScope, page: number, perPage: number, storage: Storage, now = new Date()): Promise<PostPage | null> {
+  const slice = await pageOfIds(scope, page, perPage, now);
+  if (!slice) return null;
+  const docs = await postsInOrder(slice.ids, (filter) => Post.find(filter, CARD_FIELDS).lean<CardSource[]>(), now);
+  return { posts: await toCards(docs, storage, now), page: slice.page, pageCount: slice.pageCount, total: slice.total };
+}
+
+export async function tagPage(slug: string, page: number, perPage: number, storage: Storage): Promise<{ tag: TagRef; list: PostPage } | null> {
+  const tag = await findTag(slug);
+  if (!tag) return null;
+  const list = await publicPage({ kind: 'tag', slug: tag.slug }, page, perPage, storage);
+  // A tag used only by drafts has no public page yet.
+  return list && list.total > 0 ? { tag, list } : null;
+}
+
+export async function authorPage(username: string, page: number, perPage: number, storage: Storage): Promise<{ author: AuthorView; list: PostPage } | null> {
+  const user = await User.findOne({ username: username.toLowerCase() }, 'username displayName avatarKey bio role').lean();
+  if (!user) return null;
+  const list = await publicPage({ kind: 'author', id: String(user._id) }, page, perPage, storage);
+  if (!list) return null;
+  // Readers have no author page unless they once published (a demoted author keeps theirs).
+  if (user.role === 'reader' && list.total === 0) return null;
+  return { author: toAuthorView(user), list };
+}
+
+export interface PostView extends PostCard {
+  bodyHtml: string;
+  /** An absolute-ready path of the cover for og:image. */
+  coverLargest: string | null;
+  canEdit: boolean;
+  newer: { url: string; title: string } | null;
+  older: { url: string; title: string } | null;
+}
+
+export type PostLookup = { kind: 'post'; post: PostView } | { kind: 'moved'; slug: string } | null;
+
+const POST_FIELDS = `${CARD_FIELDS} bodyHtml`;
+
+/** The post at `slug` as `viewer` may see it, a redirect for an old slug, or null (404). */
+export async function postForReader(slug: string, viewer: Actor | null, storage: Storage, now = new Date()): Promise<PostLookup> {
+  let doc = await Post.findOne({ slug }, POST_FIELDS).lean<CardSource & { bodyHtml: string }>();
+  const moved = !doc;
+  doc ??= await Post.findOne({ previousSlugs: slug }, POST_FIELDS).lean<CardSource & { bodyHtml: string }>();
+  if (!doc) return null;
+  const status = displayStatus(doc, now);
+  const canEdit = can(viewer, 'post:edit', { ownerId: doc.author });
+  if (status !== 'published' && !canEdit) return null;
+  if (moved) return { kind: 'moved', slug: doc.slug };
+
+  const [card] = await toCards([doc], storage, now);
+  const [newer, older] = status === 'published' ? await neighbours(doc, now) : [null, null];
+  return { kind: 'post', post: { ...card!, bodyHtml: doc.bodyHtml, coverLargest: card!.cover?.largest ?? null, canEdit, newer, older } };
+}
+
+/** The next newer and next older published posts, for "read next" links. */
+async function neighbours(post: CardSource, now: Date) {
+  const at = post.publishedAt!;
+  const find = (filter: Record<string, unknown>, direction: 1 | -1) =>
+    Post.findOne(filter, 'slug title').sort({ publishedAt: direction, _id: direction }).lean();
+  const [newer, older] = await Promise.all([
+    find({ ...publicFilter(now), $or: beyond('publishedAt', 1, { at, id: post._id }) }, 1),
+    find({ status: 'published', $or: beyond('publishedAt', -1, { at, id: post._id }) }, -1),
+  ]);
+  const link = (p: { slug: string; title: string } | null) => (p ? { url: `/posts/${p.slug}`, title: p.title } : null);
+  return [link(newer), link(older)] as const;
+}
+
+/** A post being written, shown as it would look (nothing is saved). */
+export async function previewView(
+  fields: { title: string; bodyHtml: string; excerpt: string; readingMinutes: number; tags: TagRef[]; coverMediaId: string | null; coverAlt: string },
+  author: { id: string; status: DisplayStatus; publishedAt: Date | null },
+  storage: Storage,
+): Promise<PostView> {
+  const [authors, covers] = await Promise.all([authorsByIds([author.id]), imagesByIds([fields.coverMediaId], storage)]);
+  const cover: ImageView | undefined = fields.coverMediaId ? covers.get(fields.coverMediaId) : undefined;
+  const authorView = authors.get(author.id);
+  if (!authorView) throw new Error('preview author not found');
+  return {
+    id: '',
+    slug: '',
+    url: '',
+    title: fields.title,
+    excerpt: fields.excerpt,
+    status: author.status,
+    publishedAt: author.publishedAt,
+    updatedAt: new Date(),
+    readingMinutes: fields.readingMinutes,
+    cover: cover ? { ...cover, alt: fields.coverAlt || cover.alt } : null,
+    coverLargest: cover?.largest ?? null,
+    author: authorView,
+    tags: fields.tags,
+    bodyHtml: fields.bodyHtml,
+    canEdit: false,
+    newer: null,
+    older: null,
+  };
+}
+
+export const SEARCH_MAX_LENGTH = 100;
+
+/** Escapes every regular-expression metacharacter, so a query matches literally. */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+}
+
+export interface SearchResults {
+  posts: PostCard[];
+  next: string | null;
+}
+
+/**
+ * Published posts whose title, tags or text contain `q` (case-insensitive, literally), newest first, in
+ * keyset pages. The regular expression is built from the escaped query, never from raw input.
+ */
+export async function searchPosts(q: string, after: string | undefined, perPage: number, storage: Storage, now = new Date()): Promise<SearchResults> {
+  const pattern = new RegExp(escapeRegExp(q), 'i');
+  const tagSlug = slugify(q);
+  const matches: Record<string, unknown>[] = [{ title: pattern }, { bodyText: pattern }, { tags: pattern }];
+  if (tagSlug) matches.push({ tags: new RegExp(escapeRegExp(tagSlug)) });
+  const conditions: Record<string, unknown>[] = [{ $or: matches }];
+  const cursor = parseCursor(after);
+  if (cursor) conditions.push({ $or: beyond('publishedAt', -1, cursor) });
+  const docs = await Post.find({ ...publicFilter(now), $and: conditions }, CARD_FIELDS)
+    .sort({ publishedAt: -1, _id: -1 })
+    .limit(perPage + 1)
+    .lean<CardSource[]>();
+  const page = docs.slice(0, perPage);
+  const last = page[page.length - 1];
+  return { posts: await toCards(page, storage, now), next: docs.length > perPage && last ? cursorOf(last.publishedAt, last._id) : null };
+}

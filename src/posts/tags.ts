@@ -1,0 +1,56 @@
+// Tag names typed by authors ("Node.js, Web") become slugs on posts and display names in the tags collection.
+import mongoose from 'mongoose';
+import { slugify } from './slugs.js';
+import { Tag } from './tag.model.js';
+
+export interface TagRef {
+  slug: string;
+  name: string;
+}
+
+export const MAX_TAGS = 20;
+export const MAX_TAG_NAME = 40;
+
+/** "Node.js, web,  Web" -> [{slug:'node-js', name:'Node.js'}, {slug:'web', name:'web'}]; duplicates dropped. */
+export function parseTagList(input: string): TagRef[] {
+  const seen = new Set<string>();
+  const tags: TagRef[] = [];
+  for (const raw of input.split(',')) {
+    const name = raw.trim().replace(/\s+/g, ' ');
+    if (!name) continue;
+    const slug = slugify(name, 60);
+    if (seen.has(slug)) continue;
+    seen.add(slug);
+    tags.push({ slug, name });
+  }
+  return tags;
+}
+
+/** Records names for new tag slugs; a slug that exists keeps the name it has. */
+export async function rememberTags(tags: TagRef[]): Promise<void> {
+  if (tags.length === 0) return;
+  await Tag.bulkWrite(
+    tags.map((t) => ({
+      updateOne: { filter: { slug: t.slug }, update: { $setOnInsert: { slug: t.slug, name: t.name } }, upsert: true },
+    })),
+    { ordered: false },
+  ).catch((err: { code?: number }) => {
+    // Two saves adding the same new tag at once: the other one's insert won, which is the outcome we want.
+    if (err?.code !== 11000) throw err;
+  });
+}
+
+/** Display names for tag slugs, in one query; a slug without a record shows as itself. */
+export async function tagRefs(slugs: Iterable<string>): Promise<Map<string, TagRef>> {
+  const unique = [...new Set(slugs)];
+  const map = new Map<string, TagRef>(unique.map((slug) => [slug, { slug, name: slug }]));
+  if (unique.length === 0) return map;
+  const docs = await Tag.find({ slug: mongoose.trusted({ $in: unique }) }, 'slug name').lean();
+  for (const doc of docs) map.set(doc.slug, { slug: doc.slug, name: doc.name });
+  return map;
+}
+
+export async function findTag(slug: string): Promise<TagRef | null> {
+  const doc = await Tag.findOne({ slug }, 'slug name').lean();
+  return doc ? { slug: doc.slug, name: doc.name } : null;
+}
