@@ -1,7 +1,133 @@
-import { Router } from 'express';
+// Accounts over HTTP: first-run setup, sign-up, sign-in and sign-out. CSRF is checked globally
+// (http/csrf.ts) before any of these handlers, anonymous forms included.
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import { z } from 'zod';
+import { getSettings } from '../admin/settings.service.js';
 import type { RouterDeps } from '../app.js';
+import { CSRF_COOKIE } from '../http/csrf.js';
+import { Forbidden, NotFound } from '../http/errors.js';
+import { form, inputOf, validate } from '../http/validate.js';
+import { newAccountForm } from '../users/user.fields.js';
+import { signInLimits, signUpLimit } from './attempt-limits.js';
+import { accountLimitKey, authenticate, createFirstAdmin, signUp, type SessionSubject } from './auth.service.js';
+import { safeNextPath } from './next-path.js';
+import { MAX_PASSWORD_BYTES, PASSWORD_HINT } from './password-policy.js';
+import { clearSessionCookie, setSessionCookie } from './session.js';
+import { isSetupComplete } from './setup-state.js';
 
-export function authRouter(_deps: RouterDeps): Router {
+const signInForm = z.object({
+  identifier: z
+    .string({ error: 'Enter your email or username.' })
+    .trim()
+    .min(1, 'Enter your email or username.')
+    .max(254, 'That is longer than any email or username.'),
+  password: z
+    .string({ error: 'Enter your password.' })
+    .min(1, 'Enter your password.')
+    .refine((p) => Buffer.byteLength(p, 'utf8') <= MAX_PASSWORD_BYTES, 'That is longer than any password here.'),
+});
+
+export const WRONG_CREDENTIALS = 'The email/username or password is incorrect.';
+const SUSPENDED = 'This account is suspended. Please contact the site administrator.';
+
+export function authRouter(deps: RouterDeps): Router {
   const router = Router();
+  const { config, keys } = deps;
+  // Per createApp(): counters are not shared between apps (nor between test files).
+  const limits = signInLimits((req) => accountLimitKey(String((req.body as { identifier?: unknown }).identifier)));
+  const signUpPerAddress = signUpLimit();
+
+  const signIn = (res: Response, user: SessionSubject) => {
+    setSessionCookie(res, { sub: user.id, ver: user.tokenVersion }, keys.session, config.secureCookies);
+    // A new CSRF secret with the new session, as Django rotates its token at login: a token planted
+    // or seen before signing in is worthless afterwards.
+    res.clearCookie(CSRF_COOKIE, { path: '/' });
+  };
+
+  // Account pages carry CSRF tokens and personal input: never cached, never indexed.
+  router.use(['/setup', '/signup', '/signin', '/signout'], (_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    res.locals.noindex = true;
+    next();
+  });
+
+  const setupPage = () => ({ title: 'Set up Quire', passwordHint: PASSWORD_HINT });
+  const setupOpen: RequestHandler = async (_req, _res, next) => {
+    if (await isSetupComplete()) throw new NotFound();
+    next();
+  };
+
+  router.get('/setup', setupOpen, (_req, res) => {
+    res.render('auth/setup', setupPage());
+  });
+
+  router.post('/setup', setupOpen, form('auth/setup', setupPage), validate(newAccountForm), async (req, res) => {
+    const admin = await createFirstAdmin(inputOf(newAccountForm, res), req.ip);
+    signIn(res, admin);
+    res.flash('success', 'Welcome to Quire. Your administrator account is ready.');
+    res.redirect(303, '/admin');
+  });
+
+  const signUpPage = () => ({ title: 'Sign up', passwordHint: PASSWORD_HINT });
+  const anonymousOnly: RequestHandler = (req, res, next) => {
+    if (req.user) return res.redirect(303, '/');
+    next();
+  };
+  const signUpOpen: RequestHandler = async (_req, _res, next) => {
+    if (!(await getSettings()).signupOpen) throw new Forbidden('Sign-up is closed on this site. An administrator can create accounts.');
+    next();
+  };
+
+  router.get('/signup', anonymousOnly, signUpOpen, (_req, res) => {
+    res.render('auth/signup', signUpPage());
+  });
+
+  router.post('/signup', anonymousOnly, signUpOpen, form('auth/signup', signUpPage), validate(newAccountForm), signUpPerAddress, async (req, res) => {
+    const user = await signUp(inputOf(newAccountForm, res), req.ip);
+    signIn(res, user);
+    res.flash('success', `Welcome, ${user.displayName}. Your account is ready.`);
+    res.redirect(303, '/');
+  });
+
+  const signInPage = (req: Request) => ({
+    title: 'Sign in',
+    next: safeNextPath((req.body as { next?: unknown } | undefined)?.next ?? req.query.next),
+  });
+
+  router.get('/signin', anonymousOnly, (req, res) => {
+    res.render('auth/signin', signInPage(req));
+  });
+
+  router.post(
+    '/signin',
+    anonymousOnly,
+    form('auth/signin', signInPage),
+    validate(signInForm),
+    limits.perAddress,
+    limits.perAccount,
+    async (req, res) => {
+      const { identifier, password } = inputOf(signInForm, res);
+      const result = await authenticate(identifier, password);
+      if (result.outcome !== 'signed-in') {
+        // The form again, with one message whether the account is unknown or the password wrong.
+        const status = result.outcome === 'suspended' ? 403 : 401;
+        res.status(status).render('auth/signin', {
+          ...signInPage(req),
+          values: { identifier },
+          formError: result.outcome === 'suspended' ? SUSPENDED : WRONG_CREDENTIALS,
+        });
+        return;
+      }
+      signIn(res, result.user);
+      res.redirect(303, signInPage(req).next);
+    },
+  );
+
+  router.post('/signout', (_req, res) => {
+    clearSessionCookie(res, config.secureCookies);
+    res.flash('info', 'You are signed out.');
+    res.redirect(303, '/');
+  });
+
   return router;
 }

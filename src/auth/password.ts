@@ -33,16 +33,20 @@ let running = 0;
 const waiting: Array<() => void> = [];
 
 async function withHashSlot<T>(work: () => Promise<T>): Promise<T> {
-  if (running >= HASH_CONCURRENCY) {
+  if (running < HASH_CONCURRENCY) {
+    running++;
+  } else {
     if (waiting.length >= MAX_WAITING) throw new ServiceUnavailable('Too many sign-ins at once. Please try again in a few seconds.');
+    // The finishing hash hands its slot straight to us (running is not decremented in between), so a
+    // newcomer cannot slip in while we are being woken and push the count past the bound.
     await new Promise<void>((r) => waiting.push(r));
   }
-  running++;
   try {
     return await work();
   } finally {
-    running--;
-    waiting.shift()?.();
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
   }
 }
 
@@ -95,8 +99,10 @@ export async function verifyPassword(password: string, stored: string): Promise<
 
 // For unknown accounts, sign-in still hashes once against this, so that "no such user" and "wrong
 // password" take the same time and cannot be told apart.
-let dummyHash: Promise<string> | undefined;
+// The dummy is made at the current cost (and again if the cost changes), so it costs what a real check does.
+let dummy: { cost: string; hash: Promise<string> } | undefined;
 export async function burnEquivalentTime(password: string): Promise<void> {
-  dummyHash ??= hashPassword('quire-timing-equaliser');
-  await verifyPassword(password, await dummyHash);
+  const cost = `${currentCost.log2N}$${currentCost.r}$${currentCost.p}`;
+  if (dummy?.cost !== cost) dummy = { cost, hash: hashPassword(randomBytes(16).toString('base64url')) };
+  await verifyPassword(password, await dummy.hash);
 }

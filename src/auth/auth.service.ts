@@ -1,0 +1,150 @@
+// Accounts and sign-in: creating accounts (sign-up, first-run setup, create-admin) and checking
+// credentials. Plain values in and out; HTTP lives in auth.router.ts.
+import { recordAudit } from '../admin/audit.service.js';
+import { Invalid, NotFound, type FieldErrors } from '../http/errors.js';
+import { User } from '../users/user.model.js';
+import type { NewAccountInput } from '../users/user.fields.js';
+import { burnEquivalentTime, hashPassword, verifyPassword } from './password.js';
+import { passwordProblems } from './password-policy.js';
+import type { Role } from './permissions.js';
+import { isSetupComplete, markSetupComplete } from './setup-state.js';
+
+/** What a new session needs to know about the account. */
+export interface SessionSubject {
+  id: string;
+  tokenVersion: number;
+  displayName: string;
+  role: Role;
+}
+
+const USERNAME_TAKEN = 'That username is taken.';
+const EMAIL_TAKEN = 'An account with that email address already exists.';
+
+/**
+ * Creates an account after the password rules and the uniqueness of username and email. Uniqueness is
+ * checked first for a clear message, and again by the unique indexes for two sign-ups racing each other.
+ */
+export async function createAccount(input: NewAccountInput & { role?: Role }): Promise<SessionSubject> {
+  const problems = passwordProblems(input.password, input);
+  if (problems.length) throw new Invalid({ password: problems });
+
+  const fields: FieldErrors = {};
+  const [usernameTaken, emailTaken] = await Promise.all([User.exists({ username: input.username }), User.exists({ email: input.email })]);
+  if (usernameTaken) fields.username = [USERNAME_TAKEN];
+  if (emailTaken) fields.email = [EMAIL_TAKEN];
+  if (Object.keys(fields).length) throw new Invalid(fields);
+
+  const passwordHash = await hashPassword(input.password);
+  try {
+    const user = await User.create({
+      username: input.username,
+      email: input.email,
+      displayName: input.displayName,
+      passwordHash,
+      role: input.role ?? 'reader',
+    });
+    return { id: String(user._id), tokenVersion: user.tokenVersion, displayName: user.displayName, role: user.role as Role };
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+    const field = await takenField(err, input);
+    throw new Invalid({ [field]: [field === 'email' ? EMAIL_TAKEN : USERNAME_TAKEN] });
+  }
+}
+
+/** Whether this is MongoDB's duplicate-key error (E11000) from a unique index. */
+export function isDuplicateKey(err: unknown): boolean {
+  return (err as { code?: unknown })?.code === 11000;
+}
+
+// MongoDB names the index in keyPattern; FerretDB's E11000 names only the collection, so ask the data.
+async function takenField(err: unknown, input: { username: string; email: string }): Promise<'username' | 'email'> {
+  const pattern = (err as { keyPattern?: Record<string, unknown> }).keyPattern;
+  if (pattern) return 'email' in pattern ? 'email' : 'username';
+  const clash = await User.findOne({ $or: [{ username: input.username }, { email: input.email }] }, 'username').lean();
+  return clash?.username === input.username ? 'username' : 'email';
+}
+
+/** Sign-up: a new reader, recorded in the audit log. */
+export async function signUp(input: NewAccountInput, ip?: string): Promise<SessionSubject> {
+  const user = await createAccount({ ...input, role: 'reader' });
+  await recordAudit({
+    actor: { id: user.id, displayName: user.displayName },
+    action: 'user.signup',
+    target: { type: 'user', id: user.id, label: input.username },
+    ip,
+  });
+  return user;
+}
+
+// Two first-run setups submitted at the same moment must not both become admins: setups are queued in
+// this process and each one checks again that no account exists.
+let setupQueue: Promise<unknown> = Promise.resolve();
+
+/** Creates the first account, an admin, while no account exists; afterwards there is no setup (404). */
+export function createFirstAdmin(input: NewAccountInput, ip?: string): Promise<SessionSubject> {
+  const run = setupQueue.then(async () => {
+    if (await isSetupComplete()) throw new NotFound();
+    const admin = await createAccount({ ...input, role: 'admin' });
+    markSetupComplete();
+    await recordAudit({
+      actor: { id: admin.id, displayName: admin.displayName },
+      action: 'user.setup',
+      target: { type: 'user', id: admin.id, label: input.username },
+      detail: 'First administrator created at /setup.',
+      ip,
+    });
+    return admin;
+  });
+  setupQueue = run.catch(() => undefined);
+  return run;
+}
+
+/** How a sign-in identifier (email or username) is compared: the way both are stored. */
+export function normalizeIdentifier(identifier: string): string {
+  return identifier.normalize('NFKC').trim().toLowerCase();
+}
+
+function findByIdentifier(identifier: string) {
+  const key = normalizeIdentifier(identifier);
+  // Usernames cannot contain '@', so the identifier names exactly one field.
+  return User.findOne(key.includes('@') ? { email: key } : { username: key });
+}
+
+/**
+ * The key under which failed sign-ins are counted for an account: its id when it exists, so that trying
+ * the email and then the username does not double the allowance; the identifier itself otherwise.
+ */
+export async function accountLimitKey(identifier: string): Promise<string> {
+  const found = await findByIdentifier(identifier).select('_id').lean();
+  return found ? `user:${String(found._id)}` : `name:${normalizeIdentifier(identifier)}`;
+}
+
+export type SignInResult =
+  | { outcome: 'signed-in'; user: SessionSubject }
+  | { outcome: 'wrong-credentials' }
+  | { outcome: 'suspended' };
+
+/**
+ * Checks an identifier and password. An unknown account and a wrong password give the same outcome
+ * after the same work (one hash), so neither the answer nor its timing tells whether an account exists.
+ * A suspended account is named only to someone who knows its password.
+ */
+export async function authenticate(identifier: string, password: string): Promise<SignInResult> {
+  const user = await findByIdentifier(identifier).select('passwordHash status tokenVersion displayName role').lean();
+  if (!user) {
+    await burnEquivalentTime(password);
+    return { outcome: 'wrong-credentials' };
+  }
+  const { ok, needsRehash } = await verifyPassword(password, user.passwordHash);
+  if (!ok) return { outcome: 'wrong-credentials' };
+  if (user.status !== 'active') return { outcome: 'suspended' };
+
+  const update: Record<string, unknown> = { lastSignInAt: new Date() };
+  // The cost was raised since this hash was made: the password is at hand now, so store it at the new cost.
+  if (needsRehash) update.passwordHash = await hashPassword(password);
+  await User.updateOne({ _id: user._id }, { $set: update });
+  return {
+    outcome: 'signed-in',
+    user: { id: String(user._id), tokenVersion: user.tokenVersion, displayName: user.displayName, role: user.role as Role },
+  };
+}

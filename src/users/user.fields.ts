@@ -1,0 +1,50 @@
+// The account fields as zod schemas, shared by sign-up, setup, the account page and create-admin, so a
+// username or an email is normalized (trimmed, lower-cased) the same way everywhere it is read.
+// Each one accepts only a string: an operator object from `email[$ne]=x` or a JSON body fails here.
+import { z } from 'zod';
+import { MAX_PASSWORD_BYTES } from '../auth/password-policy.js';
+
+export const usernameField = z
+  .string({ error: 'Choose a username.' })
+  .trim()
+  .toLowerCase()
+  .min(3, 'Usernames have at least 3 characters.')
+  .max(30, 'Usernames have at most 30 characters.')
+  .regex(/^[a-z0-9_-]+$/, 'Use only letters, digits, "-" and "_".');
+
+export const emailField = z
+  .string({ error: 'Enter your email address.' })
+  .trim()
+  .toLowerCase()
+  .min(1, 'Enter your email address.')
+  .max(254, 'Email addresses have at most 254 characters.')
+  .pipe(z.email({ error: 'Enter a valid email address.' }));
+
+export const displayNameField = z
+  .string({ error: 'Enter a display name.' })
+  .trim()
+  .min(1, 'Enter a display name.')
+  .max(80, 'Display names have at most 80 characters.');
+
+export const bioField = z
+  .string({ error: 'The bio must be text.' })
+  .trim()
+  .max(2000, 'The bio has at most 2000 characters.')
+  .default('');
+
+/**
+ * A password as typed: never trimmed (spaces are part of it). The rules themselves (password-policy.ts)
+ * run in the service, which knows the account the password must not resemble.
+ */
+export const passwordField = z
+  .string({ error: 'Enter a password.' })
+  .min(1, 'Enter a password.')
+  .refine((p) => Buffer.byteLength(p, 'utf8') <= MAX_PASSWORD_BYTES, `Passwords have at most ${MAX_PASSWORD_BYTES} bytes.`);
+
+export const newAccountForm = z.object({
+  username: usernameField,
+  email: emailField,
+  displayName: displayNameField,
+  password: passwordField,
+});
+export type NewAccountInput = z.infer<typeof newAccountForm>;

@@ -1,0 +1,193 @@
+import mongoose from 'mongoose';
+import request from 'supertest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { WRONG_CREDENTIALS } from '../../src/auth/auth.router.js';
+import { User } from '../../src/users/user.model.js';
+import { testApp } from '../support/app.js';
+import { postSignIn, sessionCookieFrom, setCookieFor, withoutTokens } from '../support/auth.js';
+import { DEFAULT_PASSWORD, makeUser } from '../support/factories.js';
+import { anonymousSession, sessionFor } from '../support/session.js';
+
+const { app, config } = testApp();
+
+describe('sign-in', () => {
+  let ada: Awaited<ReturnType<typeof makeUser>>;
+  beforeAll(async () => {
+    ada = await makeUser({ username: 'ada', email: 'ada@example.test', displayName: 'Ada Lovelace' });
+  });
+
+  it('shows the form with a CSRF token, never cached', async () => {
+    const res = await request(app).get('/signin');
+    expect(res.status).toBe(200);
+    expect(res.text).toMatch(/<form method="post" action="\/signin"/);
+    expect(res.text).toMatch(/name="_csrf" value="[\w-]{20,}"/);
+    expect(res.text).toContain('autocomplete="current-password"');
+    expect(res.headers['cache-control']).toBe('no-store');
+  });
+
+  it('signs in by email, then by username (any case), setting the session cookie and lastSignInAt', async () => {
+    const byEmail = await postSignIn(app, config, { identifier: 'ADA@example.test', password: DEFAULT_PASSWORD });
+    expect(byEmail.status).toBe(303);
+    expect(byEmail.headers.location).toBe('/');
+    const cookie = sessionCookieFrom(byEmail);
+    const home = await request(app).get('/account').set('Cookie', cookie);
+    expect(home.status).toBe(200);
+    expect(home.text).toContain('Ada Lovelace');
+
+    const byUsername = await postSignIn(app, config, { identifier: ' Ada ', password: DEFAULT_PASSWORD });
+    expect(byUsername.status).toBe(303);
+    sessionCookieFrom(byUsername);
+    const stored = await User.findById(ada._id).lean();
+    expect(stored!.lastSignInAt).toBeInstanceOf(Date);
+    expect(Date.now() - stored!.lastSignInAt!.getTime()).toBeLessThan(60_000);
+  });
+
+  it('sets the cookie HttpOnly, SameSite=Lax, Path=/, and not Secure on plain http', async () => {
+    const res = await postSignIn(app, config, { identifier: 'ada', password: DEFAULT_PASSWORD });
+    const line = setCookieFor(res, 'quire_session')!;
+    expect(line).toMatch(/; HttpOnly/i);
+    expect(line).toMatch(/; SameSite=Lax/i);
+    expect(line).toMatch(/; Path=\//);
+    expect(line).toMatch(/; Expires=/);
+    expect(line).not.toMatch(/; Secure/i);
+  });
+
+  it('sets the cookie Secure when cookies must be secure (production, or an https SITE_URL)', async () => {
+    const secure = testApp({ secureCookies: true, siteUrl: 'https://quire.test' });
+    const res = await postSignIn(secure.app, secure.config, { identifier: 'ada', password: DEFAULT_PASSWORD });
+    expect(res.status).toBe(303);
+    const line = setCookieFor(res, 'quire_session')!;
+    expect(line).toMatch(/; Secure/i);
+    expect(line).toMatch(/; HttpOnly/i);
+    expect(line).toMatch(/; SameSite=Lax/i);
+  });
+
+  it('starts a new CSRF secret with the new session', async () => {
+    const res = await postSignIn(app, config, { identifier: 'ada', password: DEFAULT_PASSWORD });
+    expect(setCookieFor(res, 'quire_csrf')).toMatch(/^quire_csrf=;.*Expires=Thu, 01 Jan 1970/);
+  });
+
+  it('answers a wrong password and an unknown account identically: 401, same page, one generic message', async () => {
+    const wrong = await postSignIn(app, config, { identifier: 'ada', password: 'not the right password' });
+    const unknown = await postSignIn(app, config, { identifier: 'nobody', password: 'not the right password' });
+    expect(wrong.status).toBe(401);
+    expect(unknown.status).toBe(401);
+    expect(wrong.text).toContain(WRONG_CREDENTIALS);
+    expect(withoutTokens(wrong.text).replace('value="ada"', 'value="X"')).toBe(
+      withoutTokens(unknown.text).replace('value="nobody"', 'value="X"'),
+    );
+    expect(setCookieFor(wrong, 'quire_session')).toBeUndefined();
+    expect(setCookieFor(unknown, 'quire_session')).toBeUndefined();
+    expect(Object.keys(wrong.headers).sort()).toEqual(Object.keys(unknown.headers).sort());
+    // The identifier is kept, the password never echoed.
+    expect(wrong.text).toContain('value="ada"');
+    expect(wrong.text).not.toContain('not the right password');
+  });
+
+  it('answers an unknown email the same way as an unknown username', async () => {
+    const res = await postSignIn(app, config, { identifier: 'ghost@example.test', password: DEFAULT_PASSWORD });
+    expect(res.status).toBe(401);
+    expect(res.text).toContain(WRONG_CREDENTIALS);
+  });
+
+  it('tells a suspended account so only after the right password, and never signs it in', async () => {
+    await makeUser({ username: 'sus', status: 'suspended' });
+    const wrong = await postSignIn(app, config, { identifier: 'sus', password: 'not the right password' });
+    expect(wrong.status).toBe(401);
+    expect(wrong.text).toContain(WRONG_CREDENTIALS);
+    expect(wrong.text).not.toMatch(/suspended/i);
+    const right = await postSignIn(app, config, { identifier: 'sus', password: DEFAULT_PASSWORD });
+    expect(right.status).toBe(403);
+    expect(right.text).toMatch(/suspended/i);
+    expect(setCookieFor(right, 'quire_session')).toBeUndefined();
+  });
+
+  it('answers 422 with the form again for empty fields', async () => {
+    const res = await postSignIn(app, config, { identifier: '', password: '' });
+    expect(res.status).toBe(422);
+    expect(res.text).toContain('Enter your email or username.');
+    expect(res.text).toContain('Enter your password.');
+  });
+
+  it('sends a signed-in visitor from /signin and /signup to the home page', async () => {
+    const s = sessionFor(ada, config);
+    for (const path of ['/signin', '/signup']) {
+      const res = await request(app).get(path).set('Cookie', s.cookie);
+      expect(res.status).toBe(303);
+      expect(res.headers.location).toBe('/');
+    }
+  });
+});
+
+describe('operator injection never reaches a query', () => {
+  beforeAll(async () => {
+    await makeUser({ username: 'victim', email: 'victim@example.test' });
+  });
+
+  it('refuses bracketed operator fields in a form (422, no session)', async () => {
+    const s = anonymousSession(config);
+    const res = await request(app)
+      .post('/signin')
+      .type('form')
+      .set('Cookie', s.cookie)
+      .send(`_csrf=${encodeURIComponent(s.csrf)}&identifier[$ne]=x&password[$ne]=x&email[$ne]=x`);
+    expect(res.status).toBe(422);
+    expect(setCookieFor(res, 'quire_session')).toBeUndefined();
+  });
+
+  it('refuses operator objects in a JSON body (422, no session)', async () => {
+    const s = anonymousSession(config);
+    const res = await request(app)
+      .post('/signin')
+      .set('Cookie', s.cookie)
+      .set('x-csrf-token', s.csrf)
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ identifier: { $gt: '' }, password: { $gt: '' } }));
+    expect(res.status).toBe(422);
+    expect(setCookieFor(res, 'quire_session')).toBeUndefined();
+  });
+
+  it('has Mongoose sanitizeFilter as a second wall: an operator object in a filter is a literal, never an operator', async () => {
+    expect(mongoose.get('sanitizeFilter')).toBe(true);
+    // Wrapped in $eq, the object cannot be cast to a string: the query is refused instead of matching everyone.
+    await expect(User.findOne({ email: { $gt: '' } }).lean()).rejects.toThrow(/Cast to string failed/);
+    await expect(User.findOne({ username: { $ne: 'nobody' } }).lean()).rejects.toThrow(/Cast to string failed/);
+    // Operators written on purpose go through mongoose.trusted().
+    expect(await User.findOne({ username: mongoose.trusted({ $ne: 'nobody' }) }).lean()).not.toBeNull();
+  });
+});
+
+describe('redirect after sign-in', () => {
+  beforeAll(async () => {
+    await makeUser({ username: 'nexter' });
+  });
+
+  it('keeps ?next= in the form and follows a same-site path', async () => {
+    const page = await request(app).get('/signin?next=%2Faccount%3Ftab%3D1');
+    expect(page.text).toContain('name="next" value="/account?tab=1"');
+    const res = await postSignIn(app, config, { identifier: 'nexter', password: DEFAULT_PASSWORD, next: '/account?tab=1' });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/account?tab=1');
+  });
+
+  for (const evil of ['//evil.example', 'https://evil.example', '/\\evil.example', '\\\\evil.example', '/\t/evil.example', 'javascript:alert(1)', 'http:/evil.example', '///evil.example']) {
+    it(`never leaves the site for next=${JSON.stringify(evil)}`, async () => {
+      const res = await postSignIn(app, config, { identifier: 'nexter', password: DEFAULT_PASSWORD, next: evil });
+      expect(res.status).toBe(303);
+      expect(res.headers.location).toBe('/');
+      const page = await request(app).get(`/signin?next=${encodeURIComponent(evil)}`);
+      expect(page.text).toContain('name="next" value="/"');
+    });
+  }
+});
+
+describe('sign-out', () => {
+  it('clears the session cookie and goes home', async () => {
+    const user = await makeUser();
+    const s = sessionFor(user, config);
+    const res = await request(app).post('/signout').type('form').set('Cookie', s.cookie).send({ _csrf: s.csrf });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/');
+    expect(setCookieFor(res, 'quire_session')).toMatch(/^quire_session=;.*Expires=Thu, 01 Jan 1970.*HttpOnly/);
+  });
+});
