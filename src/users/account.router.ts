@@ -1,7 +1,95 @@
-import { Router } from 'express';
+// /account: one's own profile, password, avatar and sessions. Every route needs a signed-in user; every
+// POST is CSRF-checked globally (the avatar form sends its token in the query, being multipart).
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
 import type { RouterDeps } from '../app.js';
+import type { AuditContext } from '../admin/audit.service.js';
+import { passwordChangeLimit } from '../auth/attempt-limits.js';
+import { currentUser, requireAuth } from '../auth/middleware.js';
+import { PASSWORD_HINT } from '../auth/password-policy.js';
+import { setSessionCookie } from '../auth/session.js';
+import { form, inputOf, validate } from '../http/validate.js';
+import { acceptUpload, uploadedFiles } from '../media/upload.js';
+import { bioField, displayNameField, emailField, passwordField } from './user.fields.js';
+import { changePassword, getProfile, removeAvatar, setAvatar, signOutEverywhere, updateProfile } from './users.service.js';
 
-export function accountRouter(_deps: RouterDeps): Router {
+const profileForm = z.object({ displayName: displayNameField, bio: bioField, email: emailField });
+const passwordForm = z.object({
+  currentPassword: z.string({ error: 'Enter your current password.' }).min(1, 'Enter your current password.'),
+  newPassword: passwordField,
+});
+
+function auditContext(req: Request): AuditContext {
+  const user = currentUser(req);
+  return { actor: { id: user.id, displayName: user.displayName }, ip: req.ip };
+}
+
+export function accountRouter(deps: RouterDeps): Router {
   const router = Router();
+  const { config, keys, storage } = deps;
+  // Per createApp(), so test files do not share counters.
+  const passwordAttempts = passwordChangeLimit((req) => `user:${currentUser(req).id}`);
+
+  router.use('/account', requireAuth, (_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    res.locals.noindex = true;
+    next();
+  });
+
+  const accountPage = async (req: Request) => ({
+    title: 'Your account',
+    profile: await getProfile(currentUser(req).id),
+    passwordHint: PASSWORD_HINT,
+    maxUploadMb: Math.round((config.maxUploadBytes / (1024 * 1024)) * 10) / 10,
+  });
+
+  // This browser stays signed in after its own password change or "sign out everywhere": a fresh cookie
+  // carries the new token version that every other session lacks.
+  const keepThisBrowserSignedIn = (req: Request, res: Response, tokenVersion: number) => {
+    setSessionCookie(res, { sub: currentUser(req).id, ver: tokenVersion }, keys.session, config.secureCookies);
+  };
+
+  router.get('/account', async (req, res) => {
+    res.render('users/account', await accountPage(req));
+  });
+
+  router.post('/account', form('users/account', accountPage), validate(profileForm), async (req, res) => {
+    await updateProfile(currentUser(req).id, inputOf(profileForm, res));
+    res.flash('success', 'Your profile is saved.');
+    res.redirect(303, '/account');
+  });
+
+  router.post('/account/password', passwordAttempts, form('users/account', accountPage), validate(passwordForm), async (req, res) => {
+    const { currentPassword, newPassword } = inputOf(passwordForm, res);
+    const version = await changePassword(currentUser(req).id, currentPassword, newPassword, auditContext(req));
+    keepThisBrowserSignedIn(req, res, version);
+    res.flash('success', 'Your password is changed. Other browsers and devices are signed out.');
+    res.redirect(303, '/account');
+  });
+
+  router.post('/account/signout-everywhere', async (req, res) => {
+    const version = await signOutEverywhere(currentUser(req).id, auditContext(req));
+    keepThisBrowserSignedIn(req, res, version);
+    res.flash('success', 'Every other browser and device is signed out.');
+    res.redirect(303, '/account');
+  });
+
+  router.post(
+    '/account/avatar',
+    form('users/account', accountPage),
+    ...acceptUpload('avatar', { maxBytes: config.maxUploadBytes }),
+    async (req, res) => {
+      await setAvatar(currentUser(req).id, uploadedFiles(req)[0]!.buffer, storage);
+      res.flash('success', 'Your avatar is updated.');
+      res.redirect(303, '/account');
+    },
+  );
+
+  router.post('/account/avatar/delete', async (req, res) => {
+    await removeAvatar(currentUser(req).id, storage);
+    res.flash('info', 'Your avatar is back to the default picture.');
+    res.redirect(303, '/account');
+  });
+
   return router;
 }

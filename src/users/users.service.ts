@@ -1,0 +1,124 @@
+// One's own account: the profile (display name, bio, email), the password, the avatar, and ending every
+// other session. Plain values in and out; account.router.ts handles HTTP.
+import { randomBytes } from 'node:crypto';
+import mongoose from 'mongoose';
+import sharp from 'sharp';
+import { recordAudit, type AuditContext } from '../admin/audit.service.js';
+import { isDuplicateKey } from '../auth/auth.service.js';
+import { hashPassword, verifyPassword } from '../auth/password.js';
+import { passwordProblems } from '../auth/password-policy.js';
+import { contentChanged } from '../http/content-version.js';
+import { Invalid, NotFound, invalidField } from '../http/errors.js';
+import { MAX_INPUT_PIXELS, probeImage } from '../media/image-pipeline.js';
+import type { Storage } from '../media/storage.js';
+import { avatarUrl } from './avatar.js';
+import { User } from './user.model.js';
+
+export interface Profile {
+  username: string;
+  email: string;
+  displayName: string;
+  bio: string;
+  avatarUrl: string;
+  hasAvatar: boolean;
+}
+
+export async function getProfile(userId: string): Promise<Profile> {
+  const user = await User.findById(userId, 'username email displayName bio avatarKey').lean();
+  if (!user) throw new NotFound();
+  return {
+    username: user.username,
+    email: user.email,
+    displayName: user.displayName,
+    bio: user.bio ?? '',
+    avatarUrl: avatarUrl(user.avatarKey),
+    hasAvatar: Boolean(user.avatarKey),
+  };
+}
+
+export interface ProfileChanges {
+  displayName: string;
+  bio: string;
+  email: string;
+}
+
+const EMAIL_TAKEN = 'An account with that email address already exists.';
+
+export async function updateProfile(userId: string, changes: ProfileChanges): Promise<void> {
+  const taken = await User.exists({ email: changes.email, _id: mongoose.trusted({ $ne: new mongoose.Types.ObjectId(userId) }) });
+  if (taken) throw invalidField('email', EMAIL_TAKEN);
+  try {
+    const result = await User.updateOne({ _id: userId }, { $set: changes }, { runValidators: true });
+    if (result.matchedCount === 0) throw new NotFound();
+  } catch (err) {
+    // Email is the only unique field this update can clash on.
+    if (isDuplicateKey(err)) throw invalidField('email', EMAIL_TAKEN);
+    throw err;
+  }
+  // Display name and bio appear on public author pages and bylines.
+  contentChanged();
+}
+
+/**
+ * Changes the password after checking the current one, and ends every other session (the version in
+ * their tokens no longer matches). Returns the new token version, for this browser's new cookie.
+ */
+export async function changePassword(userId: string, current: string, next: string, audit: AuditContext): Promise<number> {
+  const user = await User.findById(userId, 'username email displayName passwordHash').lean();
+  if (!user) throw new NotFound();
+  const { ok } = await verifyPassword(current, user.passwordHash);
+  if (!ok) throw invalidField('currentPassword', 'Your current password is incorrect.');
+  const problems = passwordProblems(next, user);
+  if (problems.length) throw new Invalid({ newPassword: problems });
+  if (next === current) throw invalidField('newPassword', 'The new password must differ from the current one.');
+
+  const passwordHash = await hashPassword(next);
+  const updated = await User.findByIdAndUpdate(userId, { $set: { passwordHash }, $inc: { tokenVersion: 1 } }, { new: true }).lean();
+  if (!updated) throw new NotFound();
+  await recordAudit({ ...audit, action: 'user.password', target: { type: 'user', id: userId, label: user.username } });
+  return updated.tokenVersion;
+}
+
+/** Ends every session of this account; returns the new token version, for this browser's new cookie. */
+export async function signOutEverywhere(userId: string, audit: AuditContext): Promise<number> {
+  const updated = await User.findByIdAndUpdate(userId, { $inc: { tokenVersion: 1 } }, { new: true }).lean();
+  if (!updated) throw new NotFound();
+  await recordAudit({ ...audit, action: 'user.signout-everywhere', target: { type: 'user', id: userId, label: updated.username } });
+  return updated.tokenVersion;
+}
+
+export const AVATAR_SIZE = 480;
+
+/**
+ * Replaces the avatar with the uploaded image: judged by its content (415 for anything that is not a
+ * whole image, 413 for too many pixels), turned upright, fitted inside 480x480 without enlarging, and
+ * re-encoded as WebP without its metadata (sharp keeps none unless asked: no EXIF, no GPS position).
+ */
+export async function setAvatar(userId: string, upload: Buffer, storage: Storage): Promise<void> {
+  const user = await User.findById(userId, 'avatarKey').lean();
+  if (!user) throw new NotFound();
+  await probeImage(upload);
+  const webp = await sharp(upload, { failOn: 'warning', limitInputPixels: MAX_INPUT_PIXELS })
+    .rotate()
+    .resize(AVATAR_SIZE, AVATAR_SIZE, { fit: 'inside', withoutEnlargement: true })
+    .webp({ quality: 82 })
+    .toBuffer();
+
+  // A new name for every upload: /uploads is served as immutable, so a replaced file must not reuse a URL.
+  const key = `avatars/${userId}/${randomBytes(8).toString('hex')}.webp`;
+  await storage.put(key, webp, 'image/webp');
+  await User.updateOne({ _id: userId }, { $set: { avatarKey: key } });
+  if (user.avatarKey) await storage.delete(user.avatarKey);
+  contentChanged();
+}
+
+/** Back to the default avatar. */
+export async function removeAvatar(userId: string, storage: Storage): Promise<void> {
+  // (FerretDB 1.24 cannot project a findAndModify, so the whole document comes back.)
+  const user = await User.findByIdAndUpdate(userId, { $unset: { avatarKey: 1 } }).lean();
+  if (!user) throw new NotFound();
+  if (user.avatarKey) {
+    await storage.delete(user.avatarKey);
+    contentChanged();
+  }
+}
