@@ -1,7 +1,8 @@
 // Multipart uploads, bounded so that a hostile request cannot exhaust memory or disk. Files are held in
 // memory (never written under a client-chosen name), at most `maxFiles` of at most `maxBytes` each, with
 // small limits on everything else a multipart body can carry. A body that declares more than all of that
-// together is refused before a byte of it is parsed.
+// together is refused before a byte of it is parsed, and at most MAX_UPLOADS_IN_FLIGHT uploads are read
+// at once per process (503 beyond), so many slow uploads together cannot either.
 //
 // Put the guard that decides who may upload BEFORE this in the route, so strangers' bodies are never read:
 //   router.post('/media', requireCan('media:upload'), form('media/index', ...), ...acceptUpload('file', {...}), handler)
@@ -13,7 +14,7 @@
 // in an unexpected field -> 400; no file at all (or not multipart) -> 422 naming the field.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
-import { AppError, PayloadTooLarge, invalidField } from '../http/errors.js';
+import { AppError, PayloadTooLarge, ServiceUnavailable, invalidField } from '../http/errors.js';
 
 export interface UploadOptions {
   /** Largest accepted file, in bytes (config.maxUploadBytes). */
@@ -28,6 +29,8 @@ const MAX_FIELD_BYTES = 100 * 1024;
 const MAX_PART_HEADERS = 20;
 // Boundaries and part headers, on top of files and fields.
 const FRAMING_ALLOWANCE = 64 * 1024;
+export const MAX_UPLOADS_IN_FLIGHT = 16;
+let uploadsInFlight = 0;
 
 export function acceptUpload(field: string, options: UploadOptions): RequestHandler[] {
   const maxFiles = options.maxFiles ?? 1;
@@ -58,6 +61,20 @@ export function acceptUpload(field: string, options: UploadOptions): RequestHand
       res.set('Connection', 'close');
       return next(new PayloadTooLarge(tooLargeMessage(options.maxBytes, maxFiles)));
     }
+    if (uploadsInFlight >= MAX_UPLOADS_IN_FLIGHT) {
+      res.set('Connection', 'close');
+      return next(new ServiceUnavailable('Too many uploads at once. Please try again in a moment.'));
+    }
+    // Counted until the response is done (or the client goes away), whichever comes first.
+    uploadsInFlight++;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      uploadsInFlight--;
+    };
+    res.once('finish', release);
+    res.once('close', release);
     next();
   };
 
@@ -73,6 +90,11 @@ export function acceptUpload(field: string, options: UploadOptions): RequestHand
   };
 
   return [guardSize, parse, requireFile];
+}
+
+/** Uploads being read or processed right now (for tests and diagnostics). */
+export function uploadsInProgress(): number {
+  return uploadsInFlight;
 }
 
 /** The uploaded files of a route behind acceptUpload (one or more). */

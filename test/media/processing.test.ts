@@ -65,7 +65,9 @@ describe('variants', () => {
   });
 
   it('an animated GIF stays animated, and its height is one frame', async () => {
-    const frames = [0, 1, 2].map((i) => ({ create: { width: 400, height: 200, channels: 4 as const, background: { r: i * 100, g: 0, b: 0, alpha: 1 } } }));
+    const frames = await Promise.all(
+      [0, 1, 2].map((i) => sharp({ create: { width: 400, height: 200, channels: 4, background: { r: i * 100, g: 0, b: 0, alpha: 1 } } }).png().toBuffer()),
+    );
     const gif = await sharp(frames, { join: { animated: true } }).gif().toBuffer();
     const media = await uploadAndLoad(gif, 'anim.gif');
     expect(media).toMatchObject({ format: 'gif', width: 400, height: 200 });

@@ -1,0 +1,56 @@
+// Many slow uploads at once cannot pile up in memory: beyond MAX_UPLOADS_IN_FLIGHT the next one is 503,
+// and the slots come back when those requests end.
+import { request as httpRequest, type ClientRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { MAX_UPLOADS_IN_FLIGHT, uploadsInProgress } from '../../src/media/upload.js';
+import { testApp } from '../support/app.js';
+import { makeUser } from '../support/factories.js';
+import { makeImage, upload } from '../support/media.js';
+import { sessionFor, type TestSession } from '../support/session.js';
+
+const { app, config } = testApp();
+const server = app.listen(0, '127.0.0.1');
+let author: TestSession;
+
+beforeAll(async () => {
+  author = sessionFor(await makeUser({ role: 'author' }), config);
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+/** Starts an upload that declares 100 KB and sends only its first bytes, then stalls. */
+function stalledUpload(): ClientRequest {
+  const { port } = server.address() as AddressInfo;
+  const req = httpRequest({
+    host: '127.0.0.1',
+    port,
+    method: 'POST',
+    path: `/media?_csrf=${encodeURIComponent(author.csrf)}`,
+    headers: {
+      cookie: author.cookie,
+      'content-type': 'multipart/form-data; boundary=slow',
+      'content-length': String(100 * 1024),
+    },
+  });
+  req.on('error', () => {});
+  req.write('--slow\r\nContent-Disposition: form-data; name="file"; filename="slow.jpg"\r\nContent-Type: image/jpeg\r\n\r\n');
+  return req;
+}
+
+it('refuses the upload beyond the limit with 503, and frees the slots when the stalled ones end', async () => {
+  const stalled = Array.from({ length: MAX_UPLOADS_IN_FLIGHT }, stalledUpload);
+  await vi.waitFor(() => expect(uploadsInProgress()).toBe(MAX_UPLOADS_IN_FLIGHT), { timeout: 10_000 });
+
+  const refused = await upload(app, author, await makeImage('jpeg'), { filename: 'one-too-many.jpg' });
+  expect(refused.status).toBe(503);
+  expect(refused.headers['retry-after']).toBeDefined();
+
+  for (const req of stalled) req.destroy();
+  await vi.waitFor(() => expect(uploadsInProgress()).toBe(0), { timeout: 10_000 });
+  const accepted = await upload(app, author, await makeImage('jpeg'), { filename: 'after.jpg' });
+  expect(accepted.status).toBe(303);
+});
