@@ -1,14 +1,14 @@
 // Post editor, enhanced: each body-image snippet of the media picker (views/posts/_media-picker.ejs,
-// `input[data-snippet]`) gets an "Insert" button that puts its Markdown at the cursor of the body
-// textarea, on a line of its own. Without this script the snippets are plain read-only fields to copy.
+// `input[data-snippet]`) gets an "Insert" button that puts its Markdown at the cursor of the post's body
+// textarea (name="body"), on a line of its own. Without this script the snippets are plain read-only fields to copy.
 (function () {
   'use strict';
   var snippets = document.querySelectorAll('input[data-snippet]');
   if (!snippets.length) return;
 
+  var BODY = 'textarea[name="body"], textarea[name="bodyMarkdown"]';
   function bodyFor(input) {
-    var scope = input.form || document;
-    return scope.querySelector('textarea[name="bodyMarkdown"]') || document.querySelector('textarea[name="bodyMarkdown"]');
+    return (input.form && input.form.querySelector(BODY)) || document.querySelector(BODY);
   }
 
   var status = document.createElement('div');
