@@ -46,7 +46,7 @@ export function mediaRouter({ config, storage }: RouterDeps): Router {
   // A refused file (413, 415, unreadable upload) on the plain form shows the library again with the
   // reason, with the status the contract names; scripts get the JSON answer of the error handler.
   const showLibraryAgain: ErrorRequestHandler = async (err, req, res, next) => {
-    if (!(err instanceof AppError) || ![400, 411, 413, 415].includes(err.status) || wantsJson(req)) return next(err);
+    if (!(err instanceof AppError) || ![400, 413, 415].includes(err.status) || wantsJson(req)) return next(err);
     const body = (req.body ?? {}) as Record<string, unknown>;
     res
       .status(err.status)

@@ -54,10 +54,9 @@ export function acceptUpload(field: string, options: UploadOptions): RequestHand
 
   const guardSize: RequestHandler = (req, res, next) => {
     if (!req.is('multipart/form-data')) return next();
-    const declared = req.get('content-length');
-    // Browsers send a length with every form and XHR upload; without one the size cannot be judged up front.
-    if (declared === undefined) return next(new AppError(411, 'Uploads must declare their length.'));
-    if (Number(declared) > maxBody) {
+    // A chunked body (no length) is still bounded by multer's limits as it streams.
+    const declared = Number(req.get('content-length'));
+    if (declared > maxBody) {
       res.set('Connection', 'close');
       return next(new PayloadTooLarge(tooLargeMessage(options.maxBytes, maxFiles)));
     }

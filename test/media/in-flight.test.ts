@@ -54,3 +54,28 @@ it('refuses the upload beyond the limit with 503, and frees the slots when the s
   const accepted = await upload(app, author, await makeImage('jpeg'), { filename: 'after.jpg' });
   expect(accepted.status).toBe(303);
 });
+
+it('a chunked upload (no declared length) is still held to the file size limit', async () => {
+  const { port } = server.address() as AddressInfo;
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: `/media?_csrf=${encodeURIComponent(author.csrf)}`,
+        headers: { cookie: author.cookie, 'content-type': 'multipart/form-data; boundary=chunky', 'transfer-encoding': 'chunked' },
+      },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    req.on('error', reject);
+    req.write('--chunky\r\nContent-Disposition: form-data; name="file"; filename="big.jpg"\r\nContent-Type: image/jpeg\r\n\r\n');
+    const chunk = Buffer.alloc(1024 * 1024, 0xff);
+    for (let i = 0; i <= config.maxUploadBytes / chunk.length; i++) req.write(chunk);
+    req.end('\r\n--chunky--\r\n');
+  });
+  expect(status).toBe(413);
+});
