@@ -44,7 +44,7 @@ export function authoringRouter({ storage }: RouterDeps): Router {
   const newEditor = async (req: Request) => editorLocals(actorOf(req), null, storage);
   const existingEditor = async (req: Request) => {
     const actor = actorOf(req);
-    return editorLocals(actor, await editablePost(actor, String(req.params.slug)), storage);
+    return editorLocals(actor, await editablePost(actor, String(slugOf(req))), storage);
   };
 
   router.get('/dashboard', guard, async (req, res) => {
@@ -93,7 +93,7 @@ export function authoringRouter({ storage }: RouterDeps): Router {
 
   router.get('/posts/:slug/edit', guard, async (req, res) => {
     const actor = actorOf(req);
-    const post = await editablePost(actor, req.params.slug);
+    const post = await editablePost(actor, slugOf(req));
     res.set('Cache-Control', 'private, no-store');
     res.render('posts/editor', { ...(await editorLocals(actor, post, storage)), values: await editorValues(post) });
   });
@@ -101,7 +101,7 @@ export function authoringRouter({ storage }: RouterDeps): Router {
   router.post('/posts/:slug/edit', guard, form('posts/editor', existingEditor), validate(editPostForm), async (req, res) => {
     const input = inputOf(editPostForm, res);
     try {
-      const post = await updatePost(actorOf(req), req.params.slug, input.version, toPostInput(input), { ip: req.ip });
+      const post = await updatePost(actorOf(req), slugOf(req), input.version, toPostInput(input), { ip: req.ip });
       res.flash('success', flashFor(displayStatus(post), 'saved'));
       res.redirect(303, `/posts/${post.slug}/edit`);
     } catch (err) {
@@ -112,21 +112,21 @@ export function authoringRouter({ storage }: RouterDeps): Router {
 
   router.post('/posts/:slug/publish', guard, async (req, res) => {
     const actor = actorOf(req);
-    const post = await setPublished(actor, (await editablePost(actor, req.params.slug))._id, true, { ip: req.ip });
+    const post = await setPublished(actor, (await editablePost(actor, slugOf(req)))._id, true, { ip: req.ip });
     res.flash('success', 'Published.');
     res.redirect(303, backTo(req, post.slug));
   });
 
   router.post('/posts/:slug/unpublish', guard, async (req, res) => {
     const actor = actorOf(req);
-    const post = await setPublished(actor, (await editablePost(actor, req.params.slug))._id, false, { ip: req.ip });
+    const post = await setPublished(actor, (await editablePost(actor, slugOf(req)))._id, false, { ip: req.ip });
     res.flash('success', 'Moved back to drafts: readers no longer see it.');
     res.redirect(303, backTo(req, post.slug));
   });
 
   router.post('/posts/:slug/revisions/:id/restore', guard, validate(restoreForm), async (req, res) => {
     try {
-      const post = await restoreRevision(actorOf(req), req.params.slug, String(req.params.id), inputOf(restoreForm, res).version, { ip: req.ip });
+      const post = await restoreRevision(actorOf(req), slugOf(req), String(req.params.id), inputOf(restoreForm, res).version, { ip: req.ip });
       res.flash('success', 'Revision restored. The version it replaced is kept in the list.');
       res.redirect(303, `/posts/${post.slug}/edit`);
     } catch (err) {
@@ -136,7 +136,7 @@ export function authoringRouter({ storage }: RouterDeps): Router {
   });
 
   router.get('/posts/:slug/delete', guard, async (req, res) => {
-    const post = await editablePost(actorOf(req), req.params.slug);
+    const post = await editablePost(actorOf(req), slugOf(req));
     res.set('Cache-Control', 'private, no-store');
     res.render('posts/delete', {
       title: `Delete “${post.title}”`,
@@ -147,7 +147,7 @@ export function authoringRouter({ storage }: RouterDeps): Router {
 
   router.post('/posts/:slug/delete', guard, async (req, res) => {
     const actor = actorOf(req);
-    const post = await editablePost(actor, req.params.slug);
+    const post = await editablePost(actor, slugOf(req));
     await deletePost(actor, post._id, { ip: req.ip });
     res.flash('success', `Deleted “${post.title}”.`);
     res.redirect(303, '/dashboard');
@@ -169,4 +169,8 @@ function backTo(req: Request, slug: string): string {
 function renderConflict(res: Response, err: Conflict): void {
   res.set('Cache-Control', 'no-store');
   res.status(409).render('posts/conflict', { title: 'Edit conflict', noindex: true, message: err.message, ...err.details.context, formatDateTime });
+}
+
+function slugOf(req: Request): string {
+  return String(req.params.slug);
 }

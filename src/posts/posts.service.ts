@@ -9,6 +9,7 @@ import { Conflict, Forbidden, invalidField, NotFound } from '../http/errors.js';
 import { Media } from '../media/media.model.js';
 import { displayStatus, Post, type PostDoc } from './post.model.js';
 import { deriveBody, freeSlug, isDuplicateKey, releasePreviousSlug, resolvePublication, slugProblem, type Intent } from './post-content.js';
+import { withPostLock } from './post-lock.js';
 import { deleteRevisions, findRevision, recordRevision } from './revisions.service.js';
 import { rememberTags, tagRefs, type TagRef } from './tags.js';
 
@@ -104,7 +105,13 @@ export async function createPost(actor: PostActor, input: PostInput, meta: Reque
  * nothing is written and Conflict (409) carries both versions.
  */
 export async function updatePost(actor: PostActor, slug: string, loadedVersion: number, input: PostInput, meta: RequestMeta = {}): Promise<PostRecord> {
-  const current = await editablePost(actor, slug);
+  const found = await editablePost(actor, slug);
+  return withPostLock(found._id, () => saveEdit(actor, found._id, loadedVersion, input, meta));
+}
+
+async function saveEdit(actor: PostActor, postId: Types.ObjectId, loadedVersion: number, input: PostInput, meta: RequestMeta): Promise<PostRecord> {
+  const current = await Post.findById(postId).lean<PostRecord>();
+  if (!current) throw new NotFound();
   if (current.version !== loadedVersion) throw conflict(current, input);
 
   const newSlug = input.slug || current.slug;
@@ -195,21 +202,25 @@ export async function restoreRevision(actor: PostActor, slug: string, revisionId
 
 /** Publishes now (draft or scheduled) or takes back to draft; the same rules as the editor's buttons. */
 export async function setPublished(actor: PostActor, postId: string | Types.ObjectId, publish: boolean, meta: RequestMeta = {}): Promise<PostRecord> {
-  const current = await editablePostById(actor, postId);
-  const publication = resolvePublication(current, publish ? 'publish' : 'draft', null);
-  const saved = await Post.findOneAndUpdate({ _id: current._id }, { $set: publication, $inc: { version: 1 } }, { returnDocument: 'after' }).lean<PostRecord>();
-  if (!saved) throw new NotFound();
-  await auditTransition(actor, current, saved, meta);
-  contentChanged();
-  return saved;
+  return withPostLock(postId, async () => {
+    const current = await editablePostById(actor, postId);
+    const publication = resolvePublication(current, publish ? 'publish' : 'draft', null);
+    const saved = await Post.findOneAndUpdate({ _id: current._id }, { $set: publication, $inc: { version: 1 } }, { returnDocument: 'after' }).lean<PostRecord>();
+    if (!saved) throw new NotFound();
+    await auditTransition(actor, current, saved, meta);
+    contentChanged();
+    return saved;
+  });
 }
 
 export async function deletePost(actor: PostActor, postId: string | Types.ObjectId, meta: RequestMeta = {}): Promise<void> {
-  const post = await editablePostById(actor, postId);
-  await Post.deleteOne({ _id: post._id });
-  await deleteRevisions(post._id);
-  await recordAudit({ actor: auditActor(actor), action: 'post.delete', target: postTarget(post), detail: `was ${displayStatus(post)}`, ip: meta.ip });
-  contentChanged();
+  await withPostLock(postId, async () => {
+    const post = await editablePostById(actor, postId);
+    await Post.deleteOne({ _id: post._id });
+    await deleteRevisions(post._id);
+    await recordAudit({ actor: auditActor(actor), action: 'post.delete', target: postTarget(post), detail: `was ${displayStatus(post)}`, ip: meta.ip });
+    contentChanged();
+  });
 }
 
 /**
