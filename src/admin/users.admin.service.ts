@@ -140,7 +140,7 @@ export async function changeRole(ctx: AuditContext, userId: string, role: Role):
   const undo = () => User.updateOne({ _id: target._id, role }, { $set: { role: target.role } });
   if (role === 'admin') await apply();
   else await keepingAnAdmin(target, apply, undo);
-  // Public author pages show only people who may write.
+  // A reader without posts has no public author page: the role changes what visitors may see.
   contentChanged();
   await recordAudit({
     actor: ctx.actor,
@@ -169,7 +169,6 @@ export async function setStatus(ctx: AuditContext, userId: string, status: UserS
   } else {
     await User.updateOne({ _id: target._id }, { $set: { status: 'active' } });
   }
-  contentChanged();
   await recordAudit({
     actor: ctx.actor,
     action: status === 'suspended' ? 'user.suspend' : 'user.reactivate',
@@ -243,7 +242,8 @@ export interface UserDeletion {
 
 /**
  * Deletes a user after handling their posts and media as the plan says. The user is first suspended
- * (ending their sessions, so nothing new is written while their content is moved), then removed.
+ * (ending their sessions, so nothing new is written while their content is moved), then removed. Should a
+ * step fail, the user stays suspended with part of their content handled; deleting again finishes it.
  */
 export async function deleteUser(ctx: AdminContext, userId: string, plan: ContentPlan, storage: Storage): Promise<UserDeletion> {
   const target = await findTarget(userId);

@@ -1,6 +1,7 @@
 // Test data for the admin pages: posts and images written straight to their models (the posts and media
 // domains test their own create paths), and a signed-in browser per role.
 import { randomBytes } from 'node:crypto';
+import type { Types } from 'mongoose';
 import type { Role } from '../../src/auth/permissions.js';
 import type { Config } from '../../src/config.js';
 import { Media } from '../../src/media/media.model.js';
@@ -8,12 +9,14 @@ import { Post } from '../../src/posts/post.model.js';
 import { makeUser } from './factories.js';
 import { sessionFor, type TestSession } from './session.js';
 
+type Id = Types.ObjectId | string;
+
 export interface MakePostOptions {
-  author: { _id: unknown };
+  author: { _id: Id };
   title?: string;
   status?: 'draft' | 'published' | 'scheduled';
   tags?: string[];
-  coverMediaId?: unknown;
+  coverMediaId?: Id | undefined;
 }
 
 export async function makePost(options: MakePostOptions) {
@@ -36,7 +39,7 @@ export async function makePost(options: MakePostOptions) {
 }
 
 /** An image record with storage keys that need not exist (LocalDiskStorage removes missing files quietly). */
-export async function makeMedia(owner: { _id: unknown }, filename = 'photo.jpg') {
+export async function makeMedia(owner: { _id: Id }, filename = 'photo.jpg') {
   const doc = new Media({ owner: owner._id, filename, alt: 'A photo', format: 'jpeg', width: 800, height: 600, bytes: 1234, originalKey: 'x', variants: [] });
   doc.originalKey = `media/${String(doc._id)}/original.jpeg`;
   doc.variants.push({ width: 320, height: 240, key: `media/${String(doc._id)}/320.webp`, bytes: 100 });
