@@ -2,7 +2,7 @@
 // username or an email is normalized (trimmed, lower-cased) the same way everywhere it is read.
 // Each one accepts only a string: an operator object from `email[$ne]=x` or a JSON body fails here.
 import { z } from 'zod';
-import { MAX_PASSWORD_BYTES } from '../auth/password-policy.js';
+import { MAX_PASSWORD_BYTES, passwordProblems } from '../auth/password-policy.js';
 
 export const usernameField = z
   .string({ error: 'Choose a username.' })
@@ -41,10 +41,21 @@ export const passwordField = z
   .min(1, 'Enter a password.')
   .refine((p) => Buffer.byteLength(p, 'utf8') <= MAX_PASSWORD_BYTES, `Passwords have at most ${MAX_PASSWORD_BYTES} bytes.`);
 
-export const newAccountForm = z.object({
-  username: usernameField,
-  email: emailField,
-  displayName: displayNameField,
-  password: passwordField,
-});
+export const newAccountForm = z
+  .object({
+    username: usernameField,
+    email: emailField,
+    displayName: displayNameField,
+    password: passwordField,
+  })
+  // The password rules here too (createAccount applies them again), so that one answer lists every
+  // problem: an invalid email and a common password together, not one after the other. zod runs this
+  // even when a field failed, so each value is checked for being a string first.
+  .superRefine((value, ctx) => {
+    const v = value as Record<string, unknown>;
+    if (typeof v.password !== 'string' || v.password === '' || Buffer.byteLength(v.password, 'utf8') > MAX_PASSWORD_BYTES) return;
+    const text = (key: string) => (typeof v[key] === 'string' ? (v[key] as string) : undefined);
+    const problems = passwordProblems(v.password, { username: text('username'), email: text('email'), displayName: text('displayName') });
+    for (const message of problems) ctx.addIssue({ code: 'custom', path: ['password'], message });
+  });
 export type NewAccountInput = z.infer<typeof newAccountForm>;

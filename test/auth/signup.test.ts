@@ -102,8 +102,10 @@ describe('sign-up', () => {
   });
 
   it('refuses invalid fields with messages, and operator objects as plain invalid input', async () => {
-    const res = await postAnonymous(app, config, '/signup', newAccount({ username: 'no spaces!', email: 'not-an-email', displayName: '' }));
+    const res = await postAnonymous(app, config, '/signup', newAccount({ username: 'no spaces!', email: 'not-an-email', displayName: '', password: 'password123' }));
     expect(res.status).toBe(422);
+    // Every problem at once, the password's included.
+    expect(res.text).toContain('This password is too common.');
     expect(res.text).toContain('Use only letters, digits');
     expect(res.text).toContain('Enter a valid email address.');
     expect(res.text).toContain('Enter a display name.');
