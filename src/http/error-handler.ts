@@ -39,6 +39,7 @@ export function errorHandler(logger: Logger, showStack: boolean): ErrorRequestHa
     const formView = res.locals.formView as FormView | undefined;
     if (err instanceof Invalid && formView) {
       try {
+        if (formView.params) req.params = { ...formView.params, ...req.params };
         const extra = formView.locals ? await formView.locals(req, res) : {};
         res.status(422).render(formView.view, { ...extra, errors: err.fields, values: keptValues(req), formError: err.message });
         return;

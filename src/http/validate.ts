@@ -8,12 +8,14 @@ import { Invalid, type FieldErrors } from './errors.js';
 export interface FormView {
   view: string;
   locals?: (req: Request, res: Response) => Record<string, unknown> | Promise<Record<string, unknown>>;
+  /** The route's params: Express clears req.params once the error leaves the route. */
+  params?: Record<string, string>;
 }
 
 /** Declares the form page for this route: a 422 from validation or a service re-renders it. */
 export function form(view: string, locals?: FormView['locals']): RequestHandler {
-  return (_req, res, next) => {
-    res.locals.formView = { view, locals } satisfies FormView;
+  return (req, res, next) => {
+    res.locals.formView = { view, locals, params: { ...req.params } } satisfies FormView;
     next();
   };
 }
