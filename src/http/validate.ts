@@ -9,7 +9,7 @@ export interface FormView {
   view: string;
   locals?: (req: Request, res: Response) => Record<string, unknown> | Promise<Record<string, unknown>>;
   /** The route's params: Express clears req.params once the error leaves the route. */
-  params?: Record<string, string>;
+  params?: Request['params'];
 }
 
 /** Declares the form page for this route: a 422 from validation or a service re-renders it. */
