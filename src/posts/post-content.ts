@@ -46,8 +46,13 @@ export function resolvePublication(
   now = new Date(),
 ): Publication {
   switch (intent) {
-    case 'save':
-      return current ? { status: current.status, publishedAt: current.publishedAt ?? null } : { status: 'draft', publishedAt: null };
+    case 'save': {
+      if (!current) return { status: 'draft', publishedAt: null };
+      // Saving a scheduled post with a new time in the form moves the schedule, as the form suggests.
+      const scheduled = current.status === 'published' && current.publishedAt && current.publishedAt > now;
+      if (scheduled && publishAt && publishAt.getTime() !== current.publishedAt!.getTime()) return resolvePublication(current, 'schedule', publishAt, now);
+      return { status: current.status, publishedAt: current.publishedAt ?? null };
+    }
     case 'draft':
       return { status: 'draft', publishedAt: null };
     case 'publish': {

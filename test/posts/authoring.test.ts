@@ -255,6 +255,16 @@ describe('publishing and scheduling', () => {
     expect(actions.every((a) => a.actorName === 'Ann Author' && a.ip)).toBe(true);
   });
 
+  it('saving a scheduled post with a new time moves the schedule; saving without one keeps it', async () => {
+    const post = await makePost({ author, title: 'Moving schedule', status: 'scheduled' });
+    const later = new Date(post.publishedAt!.getTime() + 86_400_000);
+    later.setUTCSeconds(0, 0);
+    await edit(post.slug, { title: 'Moving schedule', publishAt: later.toISOString().slice(0, 16), version: String(post.version) });
+    expect((await reload(post.slug)).publishedAt).toEqual(later);
+    await edit(post.slug, { title: 'Moving schedule', version: String(post.version + 1) });
+    expect(await reload(post.slug)).toMatchObject({ status: 'published', publishedAt: later });
+  });
+
   it('a scheduled post appears by itself once its time passes, with no write and no cron', async () => {
     const soon = new Date(Date.now() + 60 * 60_000);
     const post = await makePost({ author, title: 'Appears later', status: 'scheduled', publishedAt: soon });

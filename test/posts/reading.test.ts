@@ -22,7 +22,7 @@ beforeAll(async () => {
 
 /** Titles of the post cards on a page, in order. */
 function cardTitles(html: string): string[] {
-  return [...html.matchAll(/<h2 class="h5 card-title"[^>]*><a[^>]*>([^<]*)<\/a><\/h2>/g)].map((m) => m[1]!);
+  return [...html.matchAll(/<h2 class="h[35] card-title"[^>]*><a[^>]*>([^<]*)<\/a><\/h2>/g)].map((m) => m[1]!);
 }
 
 /** Records every query mongoose sends while `work` runs. */
