@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { RouterDeps } from '../app.js';
 import { can } from '../auth/permissions.js';
 import { currentUser, requireCan } from '../auth/middleware.js';
+import { countPendingComments } from '../comments/moderation.service.js';
 import { Conflict } from '../http/errors.js';
 import { form, inputOf, parse, validate } from '../http/validate.js';
 import { displayStatus, type DisplayStatus } from './post.model.js';
@@ -61,11 +62,12 @@ export function authoringRouter({ storage }: RouterDeps): Router {
       })),
     );
     res.set('Cache-Control', 'private, no-store');
-    res.render('posts/dashboard', { title: 'Dashboard', noindex: true, lists, single: Boolean(query.status), everyone, formatDateTime });
+    const pendingComments = await countPendingComments(actor);
+    res.render('posts/dashboard', { title: 'Dashboard', noindex: true, lists, single: Boolean(query.status), everyone, pendingComments, formatDateTime });
   });
 
   router.get('/posts/new', guard, async (req, res) => {
-    res.render('posts/editor', { ...(await newEditor(req)), values: { tags: '', body: '' } });
+    res.render('posts/editor', { ...(await newEditor(req)), values: { tags: '', body: '', commentsEnabled: 'on' } });
   });
 
   router.post('/posts', guard, form('posts/editor', newEditor), validate(newPostForm), async (req, res) => {

@@ -36,6 +36,7 @@ export async function editorValues(post: PostRecord): Promise<Record<string, str
     coverAlt: post.coverMediaId ? post.coverAlt : '',
     publishAt: displayStatus(post) === 'scheduled' ? toDateTimeLocal(post.publishedAt) : '',
     version: String(post.version),
+    commentsEnabled: post.commentsEnabled === false ? '' : 'on',
   };
 }
 

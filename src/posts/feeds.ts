@@ -3,7 +3,9 @@
 import mongoose from 'mongoose';
 import type { SiteSettings } from '../admin/settings.service.js';
 import { User } from '../users/user.model.js';
-import { Post, publicFilter } from './post.model.js';
+import type { PostDoc } from './post.model.js';
+import { publicPostsByIds } from './post-fetch.js';
+import { newestIds, publicEntries } from './post-index.js';
 import { authorsByIds } from './post-views.js';
 import { tagRefs } from './tags.js';
 
@@ -25,10 +27,8 @@ function absolutize(html: string, siteUrl: string): string {
 }
 
 export async function renderFeed(siteUrl: string, site: SiteSettings, now = new Date()): Promise<string> {
-  const posts = await Post.find(publicFilter(now), 'title slug excerpt bodyHtml author tags publishedAt updatedAt')
-    .sort({ publishedAt: -1, _id: -1 })
-    .limit(FEED_SIZE)
-    .lean();
+  type FeedPost = Pick<PostDoc, '_id' | 'title' | 'slug' | 'excerpt' | 'bodyHtml' | 'author' | 'tags' | 'status' | 'publishedAt'>;
+  const posts = await publicPostsByIds<FeedPost>(await newestIds(FEED_SIZE, now), 'title slug excerpt bodyHtml author tags', now);
   const [authors, tags] = await Promise.all([authorsByIds(posts.map((p) => p.author)), tagRefs(posts.flatMap((p) => p.tags))]);
   const items = posts.map((p) => {
     const link = `${siteUrl}/posts/${p.slug}`;
@@ -65,23 +65,21 @@ export async function renderFeed(siteUrl: string, site: SiteSettings, now = new 
 }
 
 export async function renderSitemap(siteUrl: string, now = new Date()): Promise<string> {
-  const filter = publicFilter(now);
-  const [posts, tagSlugs, authorIds] = await Promise.all([
-    Post.find(filter, 'slug updatedAt').sort({ publishedAt: -1, _id: -1 }).limit(SITEMAP_LIMIT).lean(),
-    Post.distinct('tags', filter),
-    Post.distinct('author', filter),
-  ]);
+  const posts = (await publicEntries(now)).slice(0, SITEMAP_LIMIT);
+  const tagSlugs = [...new Set(posts.flatMap((p) => p.tags))];
+  const authorIds = [...new Set(posts.map((p) => p.author))];
   const authors = authorIds.length
     ? await User.find({ _id: mongoose.trusted({ $in: authorIds }) }, 'username').sort({ username: 1 }).lean()
     : [];
+  const lastChange = posts.reduce<Date | undefined>((latest, p) => (!latest || p.updatedAt > latest ? p.updatedAt : latest), undefined);
   const url = (path: string, lastmod?: Date) =>
     `  <url><loc>${escapeXml(siteUrl + path)}</loc>${lastmod ? `<lastmod>${lastmod.toISOString()}</lastmod>` : ''}</url>`;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
-    url('/', posts[0]?.updatedAt),
+    url('/', lastChange),
     ...posts.map((p) => url(`/posts/${p.slug}`, p.updatedAt)),
-    ...(tagSlugs as string[]).sort().map((slug) => url(`/tags/${encodeURIComponent(slug)}`)),
+    ...tagSlugs.sort().map((slug) => url(`/tags/${encodeURIComponent(slug)}`)),
     ...authors.map((a) => url(`/authors/${encodeURIComponent(a.username)}`)),
     '</urlset>',
     '',

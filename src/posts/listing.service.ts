@@ -1,10 +1,10 @@
-// Lists of posts for people who manage them (the dashboard, /admin/posts): by status, optionally one
-// author's, in keyset pages (a cursor names the last row shown, so a later page costs what the first does).
-import mongoose from 'mongoose';
+// Lists of posts for people who manage them (the dashboard, and /admin pages that want them): by status,
+// optionally one author's, in keyset pages (a cursor names the last row shown, so a later page costs what
+// the first does). Rows come from the reading index (post-index.ts) and are fetched by _id.
 import type { Storage } from '../media/storage.js';
-import type { DisplayStatus } from './post.model.js';
-import { Post } from './post.model.js';
-import { beyond, cursorOf, parseCursor } from './cursor.js';
+import { cursorOf, parseCursor } from './cursor.js';
+import { displayStatus, Post, type DisplayStatus } from './post.model.js';
+import { entriesByStatus, type IndexEntry } from './post-index.js';
 import { CARD_FIELDS, toCards, type CardSource, type PostCard } from './post-views.js';
 
 export interface ListFilter {
@@ -22,40 +22,37 @@ export interface PostList {
   next: string | null;
 }
 
-interface Order {
-  field: 'updatedAt' | 'publishedAt';
-  direction: 1 | -1;
-}
-
-// Drafts by last change, scheduled posts soonest first, published posts newest first.
-const ORDER: Record<DisplayStatus, Order> = {
-  draft: { field: 'updatedAt', direction: -1 },
-  scheduled: { field: 'publishedAt', direction: 1 },
-  published: { field: 'publishedAt', direction: -1 },
-};
-
 export const MAX_LIST_LIMIT = 100;
+
+/** The date a status is ordered by: last change for drafts, publish time otherwise. */
+function keyOf(status: DisplayStatus, entry: IndexEntry): number {
+  return status === 'draft' ? entry.updatedAt.getTime() : entry.at!;
+}
 
 export async function listPosts(filter: ListFilter, storage?: Storage, now = new Date()): Promise<PostList> {
   const limit = Math.min(Math.max(filter.limit ?? 20, 1), MAX_LIST_LIMIT);
-  const order = ORDER[filter.status];
-  const query: Record<string, unknown> = statusFilter(filter.status, now);
-  if (filter.authorId) query.author = filter.authorId;
+  const entries = await entriesByStatus(filter.status, filter.authorId, now);
   const cursor = parseCursor(filter.after);
-  if (cursor) query.$or = beyond(order.field, order.direction, cursor);
-  const docs = await Post.find(query, CARD_FIELDS)
-    .sort({ [order.field]: order.direction, _id: order.direction })
-    .limit(limit + 1)
-    .lean<CardSource[]>();
-  const page = docs.slice(0, limit);
-  const last = page[page.length - 1];
+  let start = 0;
+  if (cursor) {
+    // Entries run in list order; the page starts after the one the cursor names (or where it would be).
+    const ascending = filter.status === 'scheduled';
+    const at = cursor.at.getTime();
+    const id = String(cursor.id);
+    start = entries.findIndex((e) => {
+      const k = keyOf(filter.status, e);
+      if (k !== at) return ascending ? k > at : k < at;
+      return ascending ? String(e.id) > id : String(e.id) < id;
+    });
+    if (start === -1) start = entries.length;
+  }
+  const slice = entries.slice(start, start + limit);
+  const docs = await Promise.all(slice.map((e) => Post.findById(e.id, CARD_FIELDS).lean<CardSource>()));
+  // The index may be a moment behind a write: keep only rows that still have this status.
+  const rows = docs.filter((d): d is CardSource => d !== null && displayStatus(d, now) === filter.status);
+  const last = slice[slice.length - 1];
   return {
-    posts: await toCards(page, storage, now),
-    next: docs.length > limit && last ? cursorOf(last[order.field], last._id) : null,
+    posts: await toCards(rows, storage, now),
+    next: entries.length > start + limit && last ? cursorOf(new Date(keyOf(filter.status, last)), last.id) : null,
   };
-}
-
-function statusFilter(status: DisplayStatus, now: Date): Record<string, unknown> {
-  if (status === 'draft') return { status: 'draft' };
-  return { status: 'published', publishedAt: mongoose.trusted(status === 'scheduled' ? { $gt: now } : { $lte: now }) };
 }

@@ -1,6 +1,6 @@
 // The editor's form, parsed and bounded at the edge; services get a PostInput of plain values.
 import { z } from 'zod';
-import { objectId, requiredText, text } from '../http/validate.js';
+import { checkbox, objectId, requiredText, text } from '../http/validate.js';
 import { INTENTS } from './post-content.js';
 import type { PostInput } from './posts.service.js';
 import { SLUG_MAX, SLUG_PATTERN } from './slugs.js';
@@ -60,6 +60,8 @@ const fields = {
   tags,
   coverMediaId: z.union([objectId, z.literal('')]).optional().transform((v) => v || null),
   coverAlt: text(300).optional().default(''),
+  /** Unticked is absent from the body: comments off on this post. */
+  commentsEnabled: checkbox,
   publishAt,
   intent: z.enum(INTENTS).optional().default('save'),
 };
@@ -92,5 +94,6 @@ export function toPostInput(form: z.infer<typeof newPostForm>): PostInput {
     coverAlt: form.coverAlt,
     intent: form.intent,
     publishAt: form.publishAt,
+    commentsEnabled: form.commentsEnabled,
   };
 }

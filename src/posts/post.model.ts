@@ -39,6 +39,8 @@ const postSchema = new mongoose.Schema(
     /** Who saved the current title and body (revisions keep this for earlier versions). */
     lastEditor: { type: ObjectId, ref: 'User' },
     lastEditorName: { type: String, default: '' },
+    /** Readers may comment (when comments are also on site-wide); approved comments stay visible when off. */
+    commentsEnabled: { type: Boolean, default: true },
   },
   { timestamps: true, collection: 'posts', versionKey: false },
 );
@@ -55,6 +57,29 @@ postSchema.index({ author: 1, status: 1, updatedAt: -1, _id: -1 });
 // "Where is this image used" for the media library.
 postSchema.index({ coverMediaId: 1 });
 postSchema.index({ mediaIds: 1 });
+
+// Every write to posts through this model tells the listeners (the reading index, post-index.ts), so that
+// writes made elsewhere (admin bulk actions, reassigning a deleted user's posts, the seed) count too.
+const writeListeners = new Set<() => void>();
+
+/** Calls `listener` after every write to the posts collection made through the Post model. */
+export function onPostWrite(listener: () => void): () => void {
+  writeListeners.add(listener);
+  return () => writeListeners.delete(listener);
+}
+
+function postsWritten(): void {
+  for (const listener of writeListeners) listener();
+}
+
+postSchema.post(
+  ['updateOne', 'updateMany', 'replaceOne', 'findOneAndUpdate', 'findOneAndReplace', 'findOneAndDelete', 'deleteOne', 'deleteMany'],
+  { document: false, query: true },
+  postsWritten,
+);
+postSchema.post(['save', 'deleteOne', 'updateOne'], { document: true, query: false }, postsWritten);
+postSchema.post('insertMany', postsWritten);
+postSchema.post('bulkWrite', postsWritten);
 
 export type PostDoc = InferSchemaType<typeof postSchema> & { _id: Types.ObjectId; createdAt: Date; updatedAt: Date };
 export const Post = mongoose.model('Post', postSchema, undefined, { overwriteModels: true });

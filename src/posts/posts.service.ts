@@ -4,6 +4,7 @@
 import mongoose, { type Types } from 'mongoose';
 import { recordAudit } from '../admin/audit.service.js';
 import { can, type Role } from '../auth/permissions.js';
+import { deleteCommentsOfPost } from '../comments/comment-lifecycle.js';
 import { contentChanged } from '../http/content-version.js';
 import { Conflict, Forbidden, invalidField, NotFound } from '../http/errors.js';
 import { Media } from '../media/media.model.js';
@@ -36,6 +37,8 @@ export interface PostInput {
   coverAlt: string;
   intent: Intent;
   publishAt: Date | null;
+  /** Whether readers may comment; absent keeps the post's current setting (on for a new post). */
+  commentsEnabled?: boolean;
 }
 
 export type PostRecord = PostDoc;
@@ -81,6 +84,7 @@ export async function createPost(actor: PostActor, input: PostInput, meta: Reque
     ...publication,
     lastEditor: actor.id,
     lastEditorName: actor.displayName,
+    commentsEnabled: input.commentsEnabled ?? true,
   };
   let created: PostRecord | undefined;
   // Two posts with the same title saved at once may pick the same free slug: the unique index decides.
@@ -132,6 +136,7 @@ async function saveEdit(actor: PostActor, postId: Types.ObjectId, loadedVersion:
     ...publication,
     lastEditor: actor.id,
     lastEditorName: actor.displayName,
+    ...(input.commentsEnabled === undefined ? {} : { commentsEnabled: input.commentsEnabled }),
   };
 
   let saved: PostRecord | null;
@@ -218,6 +223,7 @@ export async function deletePost(actor: PostActor, postId: string | Types.Object
     const post = await editablePostById(actor, postId);
     await Post.deleteOne({ _id: post._id });
     await deleteRevisions(post._id);
+    await deleteCommentsOfPost(post._id);
     await recordAudit({ actor: auditActor(actor), action: 'post.delete', target: postTarget(post), detail: `was ${displayStatus(post)}`, ip: meta.ip });
     contentChanged();
   });

@@ -4,6 +4,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { RouterDeps } from '../app.js';
 import type { SiteSettings } from '../admin/settings.service.js';
+import { commentsForPost } from '../comments/comments.service.js';
 import { NotFound } from '../http/errors.js';
 import { form, pageNumber, parse, validate, inputOf } from '../http/validate.js';
 import { formatDate } from './post-views.js';
@@ -65,6 +66,7 @@ export function publicRouter({ config, storage }: RouterDeps): Router {
       post,
       preview: false,
       formatDate,
+      comments: live ? await commentsForPost(post.id, req.user) : null,
     });
   });
 

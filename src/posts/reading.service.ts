@@ -5,10 +5,12 @@ import { can, type Actor } from '../auth/permissions.js';
 import type { ImageView } from '../media/image-view.js';
 import { imagesByIds } from '../media/media.service.js';
 import type { Storage } from '../media/storage.js';
+import type { Types } from 'mongoose';
 import { User } from '../users/user.model.js';
 import { beyond, cursorOf, parseCursor } from './cursor.js';
 import { displayStatus, Post, publicFilter, type DisplayStatus } from './post.model.js';
-import { pageOfIds, postsInOrder, type ListScope } from './post-keys.js';
+import { publicPostsByIds } from './post-fetch.js';
+import { findSlug, neighbourIds, pageOfIds, type ListScope } from './post-index.js';
 import { CARD_FIELDS, authorsByIds, toAuthorView, toCards, type AuthorView, type CardSource, type PostCard } from './post-views.js';
 import { slugify } from './slugs.js';
 import { findTag, type TagRef } from './tags.js';
@@ -24,7 +26,7 @@ export interface PostPage {
 export async function publicPage(scope: ListScope, page: number, perPage: number, storage: Storage, now = new Date()): Promise<PostPage | null> {
   const slice = await pageOfIds(scope, page, perPage, now);
   if (!slice) return null;
-  const docs = await postsInOrder(slice.ids, (filter) => Post.find(filter, CARD_FIELDS).lean<CardSource[]>(), now);
+  const docs = await publicPostsByIds<CardSource>(slice.ids, CARD_FIELDS, now);
   return { posts: await toCards(docs, storage, now), page: slice.page, pageCount: slice.pageCount, total: slice.total };
 }
 
@@ -57,35 +59,50 @@ export interface PostView extends PostCard {
 
 export type PostLookup = { kind: 'post'; post: PostView } | { kind: 'moved'; slug: string } | null;
 
-const POST_FIELDS = `${CARD_FIELDS} bodyHtml`;
+const POST_FIELDS = `${CARD_FIELDS} bodyHtml previousSlugs`;
 
 /** The post at `slug` as `viewer` may see it, a redirect for an old slug, or null (404). */
 export async function postForReader(slug: string, viewer: Actor | null, storage: Storage, now = new Date()): Promise<PostLookup> {
-  let doc = await Post.findOne({ slug }, POST_FIELDS).lean<CardSource & { bodyHtml: string }>();
-  const moved = !doc;
-  doc ??= await Post.findOne({ previousSlugs: slug }, POST_FIELDS).lean<CardSource & { bodyHtml: string }>();
-  if (!doc) return null;
+  const found = await postBySlug(slug);
+  if (!found) return null;
+  const { doc, moved } = found;
   const status = displayStatus(doc, now);
   const canEdit = can(viewer, 'post:edit', { ownerId: doc.author });
   if (status !== 'published' && !canEdit) return null;
   if (moved) return { kind: 'moved', slug: doc.slug };
 
   const [card] = await toCards([doc], storage, now);
-  const [newer, older] = status === 'published' ? await neighbours(doc, now) : [null, null];
+  const [newer, older] = status === 'published' ? await neighbours(doc._id, now) : [null, null];
   return { kind: 'post', post: { ...card!, bodyHtml: doc.bodyHtml, coverLargest: card!.cover?.largest ?? null, canEdit, newer, older } };
 }
 
-/** The next newer and next older published posts, for "read next" links. */
-async function neighbours(post: CardSource, now: Date) {
-  const at = post.publishedAt!;
-  const find = (filter: Record<string, unknown>, direction: 1 | -1) =>
-    Post.findOne(filter, 'slug title').sort({ publishedAt: direction, _id: direction }).lean();
-  const [newer, older] = await Promise.all([
-    find({ ...publicFilter(now), $or: beyond('publishedAt', 1, { at, id: post._id }) }, 1),
-    find({ status: 'published', $or: beyond('publishedAt', -1, { at, id: post._id }) }, -1),
+type FullPost = CardSource & { bodyHtml: string; previousSlugs: string[] };
+
+/** Through the index when it knows the slug; from the database when the index may be behind. */
+async function postBySlug(slug: string): Promise<{ doc: FullPost; moved: boolean } | null> {
+  const match = await findSlug(slug);
+  if (match === null) return null;
+  if (match !== 'unknown') {
+    const doc = await Post.findById(match.id, POST_FIELDS).lean<FullPost>();
+    // The index can lag a write by a moment: trust the document, not the entry.
+    if (doc && doc.slug === slug) return { doc, moved: false };
+    if (doc && doc.previousSlugs.includes(slug)) return { doc, moved: true };
+  }
+  const current = await Post.findOne({ slug }, POST_FIELDS).lean<FullPost>();
+  if (current) return { doc: current, moved: false };
+  const old = await Post.findOne({ previousSlugs: slug }, POST_FIELDS).lean<FullPost>();
+  return old ? { doc: old, moved: true } : null;
+}
+
+/** The next newer and next older public posts, for "read next" links. */
+async function neighbours(postId: Types.ObjectId, now: Date) {
+  const { newer, older } = await neighbourIds(postId, now);
+  const [n, o] = await publicPostsByIds<CardSource>([newer, older].filter((id): id is Types.ObjectId => id !== null), 'slug title', now).then((docs) => [
+    docs.find((d) => newer && String(d._id) === String(newer)) ?? null,
+    docs.find((d) => older && String(d._id) === String(older)) ?? null,
   ]);
   const link = (p: { slug: string; title: string } | null) => (p ? { url: `/posts/${p.slug}`, title: p.title } : null);
-  return [link(newer), link(older)] as const;
+  return [link(n ?? null), link(o ?? null)] as const;
 }
 
 /** A post being written, shown as it would look (nothing is saved). */

@@ -6,6 +6,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AuditEntry } from '../../src/admin/audit.model.js';
 import { Media } from '../../src/media/media.model.js';
 import { Post } from '../../src/posts/post.model.js';
+import { listPosts } from '../../src/posts/listing.service.js';
 import { updatePost } from '../../src/posts/posts.service.js';
 import { PostRevision, REVISIONS_KEPT } from '../../src/posts/revision.model.js';
 import { testApp } from '../support/app.js';
@@ -294,6 +295,28 @@ describe('publishing and scheduling', () => {
     expect(section('published')).toContain('Dash published');
     expect(section('published')).toMatch(/<time datetime="\d{4}-\d\d-\d\dT/);
     expect(res.text).not.toContain('<th scope="col">Author</th>');
+  });
+});
+
+describe('the dashboard lists', () => {
+  it.each(['draft', 'scheduled', 'published'] as const)('page through %s posts with a cursor: every post once, in order', async (status) => {
+    const who = await makeUser({ role: 'author' });
+    const base = Date.now();
+    for (let i = 0; i < 12; i++) {
+      const publishedAt = status === 'draft' ? undefined : new Date(base + (status === 'scheduled' ? 1 : -1) * (i + 1) * 60_000);
+      await makePost({ author: who, title: `${status} ${i}`, status, publishedAt });
+    }
+    const seen: string[] = [];
+    let after: string | undefined;
+    for (let page = 0; page < 5; page++) {
+      const list = await listPosts({ status, authorId: String(who._id), after, limit: 5 });
+      seen.push(...list.posts.map((p) => p.title));
+      if (!list.next) break;
+      after = list.next;
+    }
+    const expected = Array.from({ length: 12 }, (_, i) => `${status} ${i}`);
+    // Drafts: last edited first; scheduled: soonest first; published: newest first.
+    expect(seen).toEqual(status === 'draft' ? [...expected].reverse() : expected);
   });
 });
 

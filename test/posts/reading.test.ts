@@ -103,6 +103,17 @@ describe('home page pagination', () => {
     expect(cardTitles((await request(app).get('/')).text)[0]).toBe('Fresh off the press');
   });
 
+  it('writes made outside the posts service (admin, seed) refresh the lists too', async () => {
+    const other = await makeUser({ role: 'author', username: 'heir' });
+    const post = await makePost({ author, title: 'Changes hands', status: 'published' });
+    expect(cardTitles((await request(app).get('/authors/heir')).text)).toEqual([]);
+    await Post.updateMany({ _id: post._id }, { $set: { author: other._id } });
+    expect(cardTitles((await request(app).get('/authors/heir')).text)).toEqual(['Changes hands']);
+    await Post.deleteOne({ _id: post._id });
+    expect(cardTitles((await request(app).get('/authors/heir')).text)).toEqual([]);
+    expect((await request(app).get(`/posts/${post.slug}`)).status).toBe(404);
+  });
+
   it('ignores a nonsense page number', async () => {
     expect((await request(app).get('/?page=abc')).status).toBe(200);
     expect((await request(app).get('/?page=-1')).status).toBe(200);
