@@ -9,10 +9,10 @@ import { Forbidden, NotFound } from '../http/errors.js';
 import { form, inputOf, validate } from '../http/validate.js';
 import { newAccountForm } from '../users/user.fields.js';
 import { signInLimits, signUpLimit } from './attempt-limits.js';
-import { accountLimitKey, authenticate, createFirstAdmin, signUp, type SessionSubject } from './auth.service.js';
+import { accountLimitKey, authenticate, createFirstAdmin, revokeSession, signUp, type SessionSubject } from './auth.service.js';
 import { safeNextPath } from './next-path.js';
 import { MAX_PASSWORD_BYTES, PASSWORD_HINT } from './password-policy.js';
-import { clearSessionCookie, setSessionCookie } from './session.js';
+import { SESSION_COOKIE, clearSessionCookie, setSessionCookie, verifySession } from './session.js';
 import { isSetupComplete } from './setup-state.js';
 
 const signInForm = z.object({
@@ -123,7 +123,10 @@ export function authRouter(deps: RouterDeps): Router {
     },
   );
 
-  router.post('/signout', (_req, res) => {
+  router.post('/signout', async (req, res) => {
+    const token: unknown = req.cookies?.[SESSION_COOKIE];
+    const session = req.user && typeof token === 'string' ? verifySession(token, keys.session) : undefined;
+    if (session) await revokeSession(session.sub, session.jti, session.expiresAt);
     clearSessionCookie(res, config.secureCookies);
     res.flash('info', 'You are signed out.');
     res.redirect(303, '/');

@@ -148,3 +148,21 @@ export async function authenticate(identifier: string, password: string): Promis
     user: { id: String(user._id), tokenVersion: user.tokenVersion, displayName: user.displayName, role: user.role as Role },
   };
 }
+
+/**
+ * Signing out ends this one token on the server too, so a copy of the cookie (from a shared computer, a
+ * proxy log) stops working at once rather than when it expires. The user's list of revoked tokens keeps
+ * only those not yet expired; a version bump (sign out everywhere, new password) empties it.
+ */
+export async function revokeSession(userId: string, jti: string, expiresAt: Date): Promise<void> {
+  const user = await User.findById(userId, 'revokedSessions').lean();
+  if (!user) return;
+  const listed = user.revokedSessions ?? [];
+  const live = listed.filter((r) => r.expiresAt.getTime() > Date.now());
+  if (live.length < listed.length) {
+    // Pruned only if nobody changed the list meanwhile; losing this race just leaves the pruning for next time.
+    await User.updateOne({ _id: userId, revokedSessions: listed }, { $set: { revokedSessions: live } });
+  }
+  // $push is atomic: a concurrent sign-out on another device cannot overwrite this revocation.
+  await User.updateOne({ _id: userId }, { $push: { revokedSessions: { jti, expiresAt } } });
+}

@@ -15,9 +15,10 @@ export function loadUser(sessionKey: Buffer, secureCookies: boolean): RequestHan
     if (typeof token === 'string' && token) {
       const claims = verifySession(token, sessionKey);
       const doc = claims
-        ? await User.findById(claims.sub, 'username email displayName role status tokenVersion avatarKey').lean()
+        ? await User.findById(claims.sub, 'username email displayName role status tokenVersion avatarKey revokedSessions').lean()
         : null;
-      if (claims && doc && doc.status === 'active' && doc.tokenVersion === claims.ver) {
+      const revoked = doc?.revokedSessions?.some((r) => r.jti === claims?.jti) ?? false;
+      if (claims && doc && doc.status === 'active' && doc.tokenVersion === claims.ver && !revoked) {
         req.user = {
           id: String(doc._id),
           username: doc.username,

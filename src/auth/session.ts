@@ -1,7 +1,9 @@
 // The session: a JWT (HS256, algorithm pinned on verify) in the HttpOnly cookie `quire_session`, with
-// issuer, audience, expiry and the user's tokenVersion. Bumping tokenVersion (password change, "sign out
-// everywhere", suspension) ends every session issued before it.
+// issuer, audience, expiry, a random id (jti) and the user's tokenVersion. Bumping tokenVersion (password
+// change, "sign out everywhere", suspension) ends every session issued before it; signing out revokes the
+// one token by its id (see revokeSession), so a copy of the cookie dies with it, as a Django session does.
 import type { CookieOptions, Response } from 'express';
+import { randomBytes } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 
 export const SESSION_COOKIE = 'quire_session';
@@ -14,6 +16,12 @@ export interface SessionClaims {
   ver: number;
 }
 
+/** A verified token: its claims, its id and when it expires. */
+export interface VerifiedSession extends SessionClaims {
+  jti: string;
+  expiresAt: Date;
+}
+
 export function signSession(claims: SessionClaims, key: Buffer, ttlSeconds = SESSION_TTL_SECONDS): string {
   return jwt.sign({ ver: claims.ver }, key, {
     algorithm: 'HS256',
@@ -21,16 +29,18 @@ export function signSession(claims: SessionClaims, key: Buffer, ttlSeconds = SES
     issuer: ISSUER,
     audience: AUDIENCE,
     expiresIn: ttlSeconds,
+    jwtid: randomBytes(12).toString('base64url'),
   });
 }
 
 /** The claims of a valid token, or undefined for anything forged, expired, or of another algorithm. */
-export function verifySession(token: string, key: Buffer): SessionClaims | undefined {
+export function verifySession(token: string, key: Buffer): VerifiedSession | undefined {
   try {
     const payload = jwt.verify(token, key, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE });
     if (typeof payload !== 'object' || typeof payload.sub !== 'string' || typeof payload.ver !== 'number') return undefined;
     if (!/^[a-f0-9]{24}$/.test(payload.sub)) return undefined;
-    return { sub: payload.sub, ver: payload.ver };
+    if (typeof payload.jti !== 'string' || typeof payload.exp !== 'number') return undefined;
+    return { sub: payload.sub, ver: payload.ver, jti: payload.jti, expiresAt: new Date(payload.exp * 1000) };
   } catch {
     return undefined;
   }

@@ -19,6 +19,11 @@ const userSchema = new mongoose.Schema(
     /** Storage key of the avatar image (webp), absent for the default avatar. */
     avatarKey: { type: String },
     lastSignInAt: { type: Date },
+    /** Signed-out sessions whose tokens have not expired yet (see auth/session.ts). */
+    revokedSessions: {
+      type: [new mongoose.Schema({ jti: { type: String, required: true }, expiresAt: { type: Date, required: true } }, { _id: false })],
+      default: [],
+    },
   },
   { timestamps: true, collection: 'users' },
 );

@@ -47,6 +47,8 @@ describe('session tokens', () => {
     expect(decoded.header.alg).toBe('HS256');
     const payload = decoded.payload as jwt.JwtPayload;
     expect(payload).toMatchObject({ iss: 'quire', aud: 'quire-web', sub: String(user._id), ver: 0 });
+    expect(payload.jti).toMatch(/^[\w-]{16}$/);
+    expect(jwt.decode(signSession({ sub: String(user._id), ver: 0 }, key), { json: true })!.jti).not.toBe(payload.jti);
     expect(payload.exp! - payload.iat!).toBe(7 * 24 * 3600);
   });
 
@@ -83,8 +85,12 @@ describe('session tokens', () => {
   });
 
   it('rejects a token signed with another algorithm, even with the right key (the algorithm is pinned)', async () => {
-    const hs512 = jwt.sign({ ver: 0 }, key, { algorithm: 'HS512', subject: String(user._id), issuer: 'quire', audience: 'quire-web', expiresIn: 600 });
+    const hs512 = jwt.sign({ ver: 0 }, key, { algorithm: 'HS512', subject: String(user._id), issuer: 'quire', audience: 'quire-web', expiresIn: 600, jwtid: 'an-id-of-16-char' });
     await expectRejected(hs512);
+  });
+
+  it('rejects a token without an id (it could not be revoked at sign-out)', async () => {
+    await expectRejected(jwt.sign({ ver: 0 }, key, { algorithm: 'HS256', subject: String(user._id), issuer: 'quire', audience: 'quire-web', expiresIn: 600 }));
   });
 
   it('rejects an expired token', async () => {
@@ -92,7 +98,9 @@ describe('session tokens', () => {
   });
 
   it('rejects a token for another issuer or audience', async () => {
-    const base = { subject: String(user._id), expiresIn: 600, algorithm: 'HS256' as const };
+    const base = { subject: String(user._id), expiresIn: 600, algorithm: 'HS256' as const, jwtid: 'an-id-of-16-char' };
+    // The same token with the right issuer and audience is accepted: only those claims differ.
+    expect((await accountWith(jwt.sign({ ver: 0 }, key, { ...base, issuer: 'quire', audience: 'quire-web' }))).status).toBe(200);
     await expectRejected(jwt.sign({ ver: 0 }, key, { ...base, issuer: 'elsewhere', audience: 'quire-web' }));
     await expectRejected(jwt.sign({ ver: 0 }, key, { ...base, issuer: 'quire', audience: 'elsewhere' }));
   });

@@ -1,9 +1,13 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import mongoose from 'mongoose';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { WRONG_CREDENTIALS } from '../../src/auth/auth.router.js';
+import { loadConfig } from '../../src/config.js';
 import { User } from '../../src/users/user.model.js';
-import { testApp } from '../support/app.js';
+import { TEST_SECRET, testApp } from '../support/app.js';
 import { postSignIn, sessionCookieFrom, setCookieFor, withoutTokens } from '../support/auth.js';
 import { DEFAULT_PASSWORD, makeUser } from '../support/factories.js';
 import { anonymousSession, sessionFor } from '../support/session.js';
@@ -53,7 +57,12 @@ describe('sign-in', () => {
   });
 
   it('sets the cookie Secure when cookies must be secure (production, or an https SITE_URL)', async () => {
-    const secure = testApp({ secureCookies: true, siteUrl: 'https://quire.test' });
+    // The configuration as loaded from an environment with an https SITE_URL.
+    const https = loadConfig({ SITE_URL: 'https://quire.test', JWT_SECRET: TEST_SECRET, DATA_DIR: mkdtempSync(join(tmpdir(), 'quire-https-')) });
+    expect(https.secureCookies).toBe(true);
+    const secure = testApp({ siteUrl: https.siteUrl, secureCookies: https.secureCookies });
+    const form = await request(secure.app).get('/signin');
+    expect(setCookieFor(form, 'quire_csrf')).toMatch(/; Secure/i);
     const res = await postSignIn(secure.app, secure.config, { identifier: 'ada', password: DEFAULT_PASSWORD });
     expect(res.status).toBe(303);
     const line = setCookieFor(res, 'quire_session')!;
@@ -189,5 +198,35 @@ describe('sign-out', () => {
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/');
     expect(setCookieFor(res, 'quire_session')).toMatch(/^quire_session=;.*Expires=Thu, 01 Jan 1970.*HttpOnly/);
+  });
+
+  it('ends the token on the server too: a copy of the cookie no longer signs in, other devices stay signed in', async () => {
+    const user = await makeUser({ username: 'leaver' });
+    const laptop = sessionCookieFrom(await postSignIn(app, config, { identifier: 'leaver', password: DEFAULT_PASSWORD }));
+    const phone = sessionCookieFrom(await postSignIn(app, config, { identifier: 'leaver', password: DEFAULT_PASSWORD }));
+    const csrf = anonymousSession(config);
+    const out = await request(app).post('/signout').type('form').set('Cookie', `${laptop}; ${csrf.cookie}`).send({ _csrf: csrf.csrf });
+    expect(out.status).toBe(303);
+    // Someone who copied the laptop's cookie before the sign-out:
+    const copied = await request(app).get('/account').set('Cookie', laptop);
+    expect(copied.status).toBe(303);
+    expect(copied.headers.location).toMatch(/^\/signin/);
+    expect((await request(app).get('/account').set('Cookie', phone)).status).toBe(200);
+    expect((await User.findById(user._id).lean())!.revokedSessions).toHaveLength(1);
+  });
+
+  it('keeps only unexpired revocations, and a new password or "sign out everywhere" empties the list', async () => {
+    const user = await makeUser({ username: 'tidy' });
+    await User.updateOne({ _id: user._id }, { $set: { revokedSessions: [{ jti: 'long-gone', expiresAt: new Date(Date.now() - 1000) }] } });
+    const cookie = sessionCookieFrom(await postSignIn(app, config, { identifier: 'tidy', password: DEFAULT_PASSWORD }));
+    const csrf = anonymousSession(config);
+    await request(app).post('/signout').type('form').set('Cookie', `${cookie}; ${csrf.cookie}`).send({ _csrf: csrf.csrf });
+    const listed = (await User.findById(user._id).lean())!.revokedSessions;
+    expect(listed.map((r) => r.jti)).not.toContain('long-gone');
+    expect(listed).toHaveLength(1);
+
+    const s = sessionFor(user, config);
+    await request(app).post('/account/signout-everywhere').type('form').set('Cookie', s.cookie).send({ _csrf: s.csrf });
+    expect((await User.findById(user._id).lean())!.revokedSessions).toHaveLength(0);
   });
 });

@@ -40,6 +40,11 @@ describe('the account page', () => {
     expect(res.text).toMatch(/action="\/account\/avatar\?_csrf=[\w%-]+" enctype="multipart\/form-data"/);
     expect(res.text).toContain('action="/account/password"');
     expect(res.text).toContain('action="/account/signout-everywhere"');
+    // Readers have no public author page to link to; authors do.
+    expect(res.text).not.toContain('See your public page');
+    const author = await makeUser({ role: 'author' });
+    const authorPage = await request(app).get('/account').set('Cookie', sessionFor(author, config).cookie);
+    expect(authorPage.text).toContain(`href="/authors/${author.username}"`);
   });
 
   it('saves display name, bio and email, and shows them in the header', async () => {
