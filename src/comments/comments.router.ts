@@ -1,0 +1,137 @@
+// Comments over HTTP: writing under a post, editing and deleting one's own, moderating (approve, reject,
+// delete) from the post page or the queue at /admin/comments, and bulk actions there (delete asks first).
+// Mounted before the public router; every POST is CSRF-checked globally and answered 303 with a message.
+// The /admin/comments paths are written out in full here because the admin router belongs to another domain.
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { RouterDeps } from '../app.js';
+import { currentUser, requireAuth, requireCan } from '../auth/middleware.js';
+import { NotFound } from '../http/errors.js';
+import { form, inputOf, validate } from '../http/validate.js';
+import { formatDate } from '../posts/post-views.js';
+import { postForReader } from '../posts/reading.service.js';
+import type { Storage } from '../media/storage.js';
+import { bulkForm, commentForm, moderationForm, queueQuery } from './comment-forms.js';
+import { commentsForPost, deleteComment, editOwnComment, postComment } from './comments.service.js';
+import { bulkConfirmation, moderationQueue, QUEUE_PAGE_SIZE } from './moderation-queue.js';
+import { applyBulk, decide, findComment, type BulkAction, type CommentActor } from './moderation.service.js';
+
+function actorOf(req: Request): CommentActor {
+  const user = currentUser(req);
+  return { id: user.id, role: user.role, displayName: user.displayName };
+}
+
+const idOf = (req: Request) => String(req.params.id);
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+const DONE: Record<BulkAction, string> = { approve: 'approved', reject: 'rejected', delete: 'deleted' };
+
+/** Anonymous visitors are sent to sign in, and then back to the post's comments (not to this POST URL). */
+const signInToComment: RequestHandler = (req, res, next) => {
+  if (req.user) return next();
+  res.redirect(303, `/signin?next=${encodeURIComponent(`/posts/${String(req.params.slug)}#comments`)}`);
+};
+
+/** The post page again, for a comment form with errors (422): the same page, with the input kept. */
+async function postPage(req: Request, slug: string, storage: Storage, editing: string | null = null) {
+  const found = await postForReader(slug, req.user, storage);
+  if (found?.kind !== 'post') throw new NotFound();
+  return {
+    title: found.post.title,
+    noindex: true,
+    post: found.post,
+    preview: false,
+    formatDate,
+    comments: await commentsForPost(found.post.id, req.user),
+    editingComment: editing,
+  };
+}
+
+function noStore(_req: Request, res: Response, next: () => void): void {
+  res.set('Cache-Control', 'no-store');
+  res.set('X-Robots-Tag', 'noindex, nofollow');
+  res.locals.noindex = true;
+  next();
+}
+
+export function commentsRouter({ storage }: RouterDeps): Router {
+  const router = Router();
+  const slugOf = (req: Request) => String(req.params.slug);
+  const newCommentPage = (req: Request) => postPage(req, slugOf(req), storage);
+  const editCommentPage = async (req: Request) => {
+    const { post } = await findComment(idOf(req));
+    if (!post) throw new NotFound();
+    return postPage(req, post.slug, storage, idOf(req));
+  };
+
+  router.post('/posts/:slug/comments', signInToComment, form('posts/post', newCommentPage), validate(commentForm), async (req, res) => {
+    const written = await postComment(actorOf(req), slugOf(req), inputOf(commentForm, res).body);
+    res.flash(
+      'success',
+      written.status === 'approved' ? 'Your comment is published.' : 'Thanks! Your comment is awaiting review: only you can see it until a moderator approves it.',
+    );
+    res.redirect(303, `/posts/${written.slug}#comment-${written.id}`);
+  });
+
+  router.post('/comments/:id/edit', requireAuth, form('posts/post', editCommentPage), validate(commentForm), async (req, res) => {
+    const edited = await editOwnComment(actorOf(req), idOf(req), inputOf(commentForm, res).body);
+    res.flash(edited.heldForReview ? 'info' : 'success', edited.heldForReview ? 'Comment updated. It is awaiting review again.' : 'Comment updated.');
+    res.redirect(303, `/posts/${edited.slug}#comment-${edited.id}`);
+  });
+
+  router.post('/comments/:id/delete', requireAuth, validate(moderationForm), async (req, res) => {
+    const deleted = await deleteComment(actorOf(req), idOf(req), { ip: req.ip });
+    res.flash('success', 'Comment deleted.');
+    const fallback = deleted.slug ? `/posts/${deleted.slug}#comments` : deleted.asModerator ? '/admin/comments' : '/';
+    res.redirect(303, inputOf(moderationForm, res).back ?? fallback);
+  });
+
+  for (const decision of ['approve', 'reject'] as const) {
+    router.post(`/comments/:id/${decision}`, requireAuth, validate(moderationForm), async (req, res) => {
+      const outcome = await decide(actorOf(req), idOf(req), decision, { ip: req.ip });
+      const { comment, post } = outcome.target;
+      const past = decision === 'approve' ? 'approved' : 'rejected';
+      res.flash(outcome.changed ? 'success' : 'info', outcome.changed ? `Comment ${past}.` : `That comment was already ${past}.`);
+      const fallback = post ? `/posts/${post.slug}#${decision === 'approve' ? `comment-${String(comment._id)}` : 'comments'}` : '/admin/comments';
+      res.redirect(303, inputOf(moderationForm, res).back ?? fallback);
+    });
+  }
+
+  const moderator = requireCan('comment:moderate');
+
+  router.get('/admin/comments', noStore, moderator, validate(queueQuery, 'query'), async (req, res) => {
+    const query = inputOf(queueQuery, res);
+    const queue = await moderationQueue(actorOf(req), query.status ?? 'pending', query.page);
+    const urlFor = (page: number) => {
+      const params = new URLSearchParams();
+      if (queue.status !== 'pending') params.set('status', queue.status);
+      if (page > 1) params.set('page', String(page));
+      return `/admin/comments${params.size ? `?${params}` : ''}`;
+    };
+    res.render('comments/queue', {
+      title: 'Comments',
+      queue,
+      pageSize: QUEUE_PAGE_SIZE,
+      here: urlFor(queue.page),
+      prevUrl: queue.page > 1 ? urlFor(queue.page - 1) : null,
+      nextUrl: queue.page < queue.pages ? urlFor(queue.page + 1) : null,
+    });
+  });
+
+  router.post('/admin/comments/bulk', noStore, moderator, validate(bulkForm), async (req, res) => {
+    const input = inputOf(bulkForm, res);
+    const backTo = input.back ?? '/admin/comments';
+    if (input.ids.length === 0) {
+      res.flash('warning', 'Select at least one comment first.');
+      return res.redirect(303, backTo);
+    }
+    // Deleting asks first: the same form again, listing what will go, with confirm=yes.
+    if (input.action === 'delete' && input.confirm !== 'yes') {
+      return res.render('comments/bulk-confirm', { title: 'Delete comments', rows: await bulkConfirmation(actorOf(req), input.ids), back: backTo });
+    }
+    const outcome = await applyBulk(actorOf(req), input.action, input.ids, { ip: req.ip });
+    const skipped = outcome.skipped ? ` (${plural(outcome.skipped, 'comment was', 'comments were')} skipped: already ${DONE[input.action]}, gone, or not yours to moderate)` : '';
+    res.flash(outcome.done ? 'success' : 'info', `${plural(outcome.done, 'comment')} ${DONE[input.action]}${skipped}.`);
+    res.redirect(303, backTo);
+  });
+
+  return router;
+}

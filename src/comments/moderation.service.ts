@@ -1,0 +1,142 @@
+// Moderation: approving, rejecting and deleting comments, one at a time or in bulk, and the pending counts
+// the dashboards show. The post's author, editors and admins moderate (`comment:moderate` on the post's
+// author). Every decision is audited, and anything that changes what anonymous visitors see (a comment
+// appearing or disappearing) signals contentChanged() so cached pages are rebuilt.
+import mongoose, { type Types } from 'mongoose';
+import { recordAudit } from '../admin/audit.service.js';
+import { can, type Role } from '../auth/permissions.js';
+import { contentChanged } from '../http/content-version.js';
+import { Forbidden, NotFound } from '../http/errors.js';
+import { Comment, type CommentDoc, type CommentStatus } from './comment.model.js';
+import { postById, postsByIds, type CommentablePost } from './comment-posts.js';
+import { excerptOf } from './comment-text.js';
+import { commentersByIds, commenterOf } from './comment-views.js';
+
+export interface CommentActor {
+  id: string;
+  role: Role;
+  displayName: string;
+}
+
+/** Where a request came from, for the audit log. */
+export interface RequestMeta {
+  ip?: string | undefined;
+}
+
+export type Decision = 'approve' | 'reject';
+const STATUS_FOR: Record<Decision, CommentStatus> = { approve: 'approved', reject: 'rejected' };
+
+export interface ModerationTarget {
+  comment: CommentDoc;
+  /** Null when the post is gone (its comments are normally deleted with it). */
+  post: CommentablePost | null;
+}
+
+/** Whether the actor moderates comments on a post by this author. */
+export function moderates(actor: CommentActor | null | undefined, postAuthor: unknown): boolean {
+  return can(actor, 'comment:moderate', { ownerId: postAuthor });
+}
+
+export async function findComment(id: string): Promise<ModerationTarget> {
+  const comment = mongoose.isValidObjectId(id) ? await Comment.findById(id).lean<CommentDoc>() : null;
+  if (!comment) throw new NotFound('That comment no longer exists.');
+  return { comment, post: await postById(comment.post) };
+}
+
+/** The comment, if the actor may moderate it (404 when there is none, 403 when it is not on their post). */
+export async function moderationTarget(actor: CommentActor, id: string): Promise<ModerationTarget> {
+  const target = await findComment(id);
+  assertModerates(actor, target);
+  return target;
+}
+
+function assertModerates(actor: CommentActor, { comment, post }: ModerationTarget): void {
+  if (!moderates(actor, post?.author ?? comment.postAuthor)) throw new Forbidden('Only the post’s author, editors and admins can moderate its comments.');
+}
+
+async function audit(actor: CommentActor, action: string, { comment, post }: ModerationTarget, detail: string, meta: RequestMeta): Promise<void> {
+  const commenter = commenterOf(comment.author, await commentersByIds([comment.author]));
+  await recordAudit({
+    actor: { id: actor.id, displayName: actor.displayName },
+    action,
+    target: { type: 'comment', id: String(comment._id), label: `${commenter.displayName} on “${post?.title ?? 'a deleted post'}”` },
+    detail: `${detail}: “${excerptOf(comment.body)}”`,
+    ip: meta.ip,
+  });
+}
+
+export interface ModerationOutcome {
+  target: ModerationTarget;
+  /** False when the comment already had the asked-for status. */
+  changed: boolean;
+}
+
+/** Approves or rejects a comment the actor may moderate. */
+export async function decide(actor: CommentActor, id: string, decision: Decision, meta: RequestMeta = {}): Promise<ModerationOutcome> {
+  return applyDecision(actor, await moderationTarget(actor, id), decision, meta);
+}
+
+async function applyDecision(actor: CommentActor, target: ModerationTarget, decision: Decision, meta: RequestMeta): Promise<ModerationOutcome> {
+  const status = STATUS_FOR[decision];
+  const before = target.comment.status;
+  if (before === status) return { target, changed: false };
+  // Conditional on the status it was read with: of two moderators deciding at once, one write applies.
+  const result = await Comment.updateOne({ _id: target.comment._id, status: before }, { $set: { status } });
+  if (result.modifiedCount === 0) return { target, changed: false };
+  if (status === 'approved' || before === 'approved') contentChanged();
+  await audit(actor, `comment.${decision}`, target, `${before} -> ${status}`, meta);
+  return { target: { ...target, comment: { ...target.comment, status } }, changed: true };
+}
+
+/** Deletes a comment the actor may moderate, at any time (authors deleting their own go through comments.service). */
+export async function deleteAsModerator(actor: CommentActor, target: ModerationTarget, meta: RequestMeta = {}): Promise<boolean> {
+  assertModerates(actor, target);
+  const result = await Comment.deleteOne({ _id: target.comment._id });
+  if (result.deletedCount === 0) return false;
+  if (target.comment.status === 'approved') contentChanged();
+  await audit(actor, 'comment.delete', target, `was ${target.comment.status}`, meta);
+  return true;
+}
+
+/** Pending comments the actor moderates: on their own posts for authors, everywhere for editors and admins. */
+export async function countPendingComments(actor: CommentActor | null): Promise<number> {
+  const scope = moderationScope(actor);
+  return scope ? Comment.countDocuments({ ...scope, status: 'pending' }) : 0;
+}
+
+/** The filter for the comments an actor moderates, or null when they moderate none. */
+export function moderationScope(actor: CommentActor | null): Record<string, unknown> | null {
+  if (!actor || !can(actor, 'comment:moderate')) return null;
+  return can(actor, 'comment:moderate', { ownerId: null }) ? {} : { postAuthor: new mongoose.Types.ObjectId(actor.id) };
+}
+
+export const BULK_ACTIONS = ['approve', 'reject', 'delete'] as const;
+export type BulkAction = (typeof BULK_ACTIONS)[number];
+export const BULK_MAX = 100;
+
+/** The selected comments the actor may moderate (others and unknown ids are left out), oldest first. */
+export async function bulkTargets(actor: CommentActor, ids: string[]): Promise<ModerationTarget[]> {
+  const valid = ids.filter((id) => mongoose.isValidObjectId(id));
+  if (valid.length === 0) return [];
+  const comments = await Comment.find({ _id: mongoose.trusted({ $in: valid }) }).sort({ createdAt: 1, _id: 1 }).limit(BULK_MAX).lean<CommentDoc[]>();
+  const posts = await postsByIds(comments.map((c) => c.post as Types.ObjectId));
+  return comments
+    .map((comment) => ({ comment, post: posts.get(String(comment.post)) ?? null }))
+    .filter((target) => moderates(actor, target.post?.author ?? target.comment.postAuthor));
+}
+
+export interface BulkOutcome {
+  done: number;
+  /** Already in the asked-for state, gone since the list was shown, or not the actor's to moderate. */
+  skipped: number;
+}
+
+export async function applyBulk(actor: CommentActor, action: BulkAction, ids: string[], meta: RequestMeta = {}): Promise<BulkOutcome> {
+  const targets = await bulkTargets(actor, ids);
+  let done = 0;
+  for (const target of targets) {
+    const changed = action === 'delete' ? await deleteAsModerator(actor, target, meta) : (await applyDecision(actor, target, action, meta)).changed;
+    if (changed) done++;
+  }
+  return { done, skipped: ids.length - done };
+}
