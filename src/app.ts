@@ -9,6 +9,7 @@ import { adminRouter } from './admin/admin.router.js';
 import { authRouter } from './auth/auth.router.js';
 import { deriveKeys, type Keys } from './auth/keys.js';
 import { loadUser, requireSetupComplete } from './auth/middleware.js';
+import { commentsRouter } from './comments/comments.router.js';
 import type { Config } from './config.js';
 import { mountStaticAssets } from './http/assets.js';
 import { csrfProtection } from './http/csrf.js';
@@ -130,6 +131,7 @@ export function createApp({ config, logger, storage, pageCache }: AppDeps): Expr
   app.use(authoringRouter(deps));
   app.use(mediaRouter(deps));
   app.use('/admin', adminRouter(deps));
+  app.use(commentsRouter(deps));
   app.use(publicRouter(deps));
 
   app.use(notFound);

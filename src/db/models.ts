@@ -4,3 +4,4 @@ import '../users/user.model.js';
 import '../admin/settings.model.js';
 import '../admin/audit.model.js';
 import '../media/media.model.js';
+import '../comments/comment.model.js';
