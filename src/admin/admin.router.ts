@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { RouterDeps } from '../app.js';
 import { currentUser, requireCan } from '../auth/middleware.js';
 import { can } from '../auth/permissions.js';
+import { countPendingComments } from '../comments/moderation.service.js';
 import { form, inputOf, objectId, validate } from '../http/validate.js';
 import { adminContext } from './admin-context.js';
 import { AUDIT_CURSOR, auditFilterOptions, listAudit } from './audit.service.js';
@@ -41,11 +42,12 @@ export function adminRouter(deps: RouterDeps): Router {
 
   router.get('/', requireCan('content:admin'), async (req, res) => {
     const user = currentUser(req);
-    const [content, users] = await Promise.all([
+    const [content, users, pendingComments] = await Promise.all([
       contentOverview(),
       can(user, 'users:manage') ? userOverview() : Promise.resolve(null),
+      countPendingComments(user),
     ]);
-    res.render('admin/dashboard', { title: 'Admin', content, users });
+    res.render('admin/dashboard', { title: 'Admin', content, users, pendingComments });
   });
 
   const settingsPage = async () => ({ title: 'Settings', settings: await getSettings() });

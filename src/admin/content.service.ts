@@ -2,6 +2,7 @@
 // when the user is deleted. Publishing, unpublishing and deleting go through the posts and media services,
 // so revisions, the audit log and the public cache are handled in one place.
 import mongoose from 'mongoose';
+import { reassignPostComments } from '../comments/comment-lifecycle.js';
 import { contentChanged } from '../http/content-version.js';
 import { Media } from '../media/media.model.js';
 import { deleteMedia, type MediaActor } from '../media/media.service.js';
@@ -126,6 +127,7 @@ export async function contentCountsOf(userId: string): Promise<{ posts: number; 
 export async function reassignContent(fromId: string, toId: string): Promise<{ posts: number; media: number }> {
   const posts = await Post.updateMany({ author: fromId }, { $set: { author: toId } });
   const media = await Media.updateMany({ owner: fromId }, { $set: { owner: toId } });
+  await reassignPostComments(fromId, toId);
   contentChanged();
   return { posts: posts.modifiedCount, media: media.modifiedCount };
 }

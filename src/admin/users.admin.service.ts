@@ -4,6 +4,7 @@
 // after the write that undoes it if two admins acted on each other at the same moment.
 import mongoose from 'mongoose';
 import { ROLES, atLeast, type Role } from '../auth/permissions.js';
+import { detachCommentsOf } from '../comments/comment-lifecycle.js';
 import { Conflict, NotFound, invalidField } from '../http/errors.js';
 import { contentChanged } from '../http/content-version.js';
 import type { Storage } from '../media/storage.js';
@@ -263,6 +264,8 @@ export async function deleteUser(ctx: AdminContext, userId: string, plan: Conten
 
   const id = String(target._id);
   const counts = heir ? await reassignContent(id, String(heir._id)) : await deleteContentOf(ctx, id, storage);
+  // Their comments stay, shown as "deleted user".
+  await detachCommentsOf(id);
   if (target.avatarKey) await storage.delete(target.avatarKey);
   await User.deleteOne({ _id: target._id });
   contentChanged();
