@@ -6,7 +6,7 @@
 // at most HASH_CONCURRENCY run at once, a short queue waits, and beyond it callers are told to retry
 // (503), so a flood of sign-ins cannot starve page rendering or exhaust memory.
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import { ServiceUnavailable } from '../http/errors.js';
+import { WorkLimit } from '../http/work-limit.js';
 
 export interface ScryptCost {
   log2N: number;
@@ -29,31 +29,12 @@ const KEY_LENGTH = 32;
 const HASH_CONCURRENCY = 1;
 const MAX_WAITING = 32;
 
-let running = 0;
-const waiting: Array<() => void> = [];
-
-async function withHashSlot<T>(work: () => Promise<T>): Promise<T> {
-  if (running < HASH_CONCURRENCY) {
-    running++;
-  } else {
-    if (waiting.length >= MAX_WAITING) throw new ServiceUnavailable('Too many sign-ins at once. Please try again in a few seconds.');
-    // The finishing hash hands its slot straight to us (running is not decremented in between), so a
-    // newcomer cannot slip in while we are being woken and push the count past the bound.
-    await new Promise<void>((r) => waiting.push(r));
-  }
-  try {
-    return await work();
-  } finally {
-    const next = waiting.shift();
-    if (next) next();
-    else running--;
-  }
-}
+const hashing = new WorkLimit(HASH_CONCURRENCY, MAX_WAITING, 'Too many sign-ins at once. Please try again in a few seconds.');
 
 function scrypt(password: string, salt: Buffer, cost: ScryptCost): Promise<Buffer> {
   const N = 2 ** cost.log2N;
   const options: ScryptOptions = { N, r: cost.r, p: cost.p, maxmem: 256 * N * cost.r + 1024 * 1024 };
-  return withHashSlot(
+  return hashing.run(
     () =>
       new Promise((resolve, reject) =>
         scryptCb(password.normalize('NFKC'), salt, KEY_LENGTH, options, (err, key) => (err ? reject(err) : resolve(key))),

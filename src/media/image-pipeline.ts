@@ -8,7 +8,8 @@
 // small: one image is processed at a time (libvips still uses its own thread pool inside that one job),
 // a short queue waits, and beyond it callers are told to retry (503).
 import sharp, { type Metadata, type Sharp, type SharpOptions } from 'sharp';
-import { PayloadTooLarge, ServiceUnavailable, UnsupportedMediaType } from '../http/errors.js';
+import { PayloadTooLarge, UnsupportedMediaType } from '../http/errors.js';
+import { WorkLimit } from '../http/work-limit.js';
 
 export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'avif' | 'gif';
 
@@ -159,7 +160,7 @@ async function encode(pipeline: Sharp): Promise<EncodedImage> {
 
 /** Probes, then re-encodes the original and makes the WebP variants, one step after another. */
 export async function processImage(buffer: Buffer, options: ProbeOptions = {}): Promise<ProcessedImage> {
-  return withImageSlot(async () => {
+  return imageWork.run(async () => {
     // The re-encode below decodes every pixel with failOn, so a separate decode check would be paid twice.
     const probe = await probeImage(buffer, { ...options, decode: false });
     const maxPixels = options.maxPixels ?? MAX_INPUT_PIXELS;
@@ -200,21 +201,22 @@ function reencode(pipeline: Sharp, format: ImageFormat): Sharp {
 }
 
 // One image job at a time per process; a short queue waits its turn.
-const IMAGE_CONCURRENCY = 1;
-const MAX_WAITING = 8;
-let running = 0;
-const waiting: Array<() => void> = [];
+const imageWork = new WorkLimit(1, 8, 'Too many images are being processed. Please try again shortly.');
 
-async function withImageSlot<T>(work: () => Promise<T>): Promise<T> {
-  if (running >= IMAGE_CONCURRENCY) {
-    if (waiting.length >= MAX_WAITING) throw new ServiceUnavailable('Too many images are being processed. Please try again shortly.');
-    await new Promise<void>((resolve) => waiting.push(resolve));
-  }
-  running++;
-  try {
-    return await work();
-  } finally {
-    running--;
-    waiting.shift()?.();
-  }
+/**
+ * An avatar: judged by content like any upload, turned upright, fitted inside size x size without
+ * enlarging, WebP without metadata; in the same one-at-a-time queue as library uploads.
+ */
+export async function processAvatar(buffer: Buffer, size: number): Promise<Buffer> {
+  return imageWork.run(async () => {
+    // The resize below decodes every pixel with failOn, so the probe need not decode as well.
+    await probeImage(buffer, { decode: false });
+    return decodeOrRefuse(
+      sharp(buffer, loaderOptions(MAX_INPUT_PIXELS, false))
+        .autoOrient()
+        .resize(size, size, { fit: 'inside', withoutEnlargement: true })
+        .webp({ quality: 82 })
+        .toBuffer(),
+    );
+  });
 }

@@ -2,14 +2,13 @@
 // other session. Plain values in and out; account.router.ts handles HTTP.
 import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
-import sharp from 'sharp';
 import { recordAudit, type AuditContext } from '../admin/audit.service.js';
 import { isDuplicateKey } from '../auth/auth.service.js';
 import { hashPassword, verifyPassword } from '../auth/password.js';
 import { passwordProblems } from '../auth/password-policy.js';
 import { contentChanged } from '../http/content-version.js';
 import { Invalid, NotFound, invalidField } from '../http/errors.js';
-import { MAX_INPUT_PIXELS, probeImage } from '../media/image-pipeline.js';
+import { processAvatar } from '../media/image-pipeline.js';
 import type { Storage } from '../media/storage.js';
 import { avatarUrl } from './avatar.js';
 import { User } from './user.model.js';
@@ -100,12 +99,7 @@ export const AVATAR_SIZE = 480;
 export async function setAvatar(userId: string, upload: Buffer, storage: Storage): Promise<void> {
   const user = await User.findById(userId, 'avatarKey').lean();
   if (!user) throw new NotFound();
-  await probeImage(upload);
-  const webp = await sharp(upload, { failOn: 'warning', limitInputPixels: MAX_INPUT_PIXELS })
-    .rotate()
-    .resize(AVATAR_SIZE, AVATAR_SIZE, { fit: 'inside', withoutEnlargement: true })
-    .webp({ quality: 82 })
-    .toBuffer();
+  const webp = await processAvatar(upload, AVATAR_SIZE);
 
   // A new name for every upload: /uploads is served as immutable, so a replaced file must not reuse a URL.
   const key = `avatars/${userId}/${randomBytes(8).toString('hex')}.webp`;
