@@ -116,7 +116,8 @@ export function createApp({ config, logger, storage, pageCache }: AppDeps): Expr
   app.use(healthRouter());
 
   // Bodies: flat urlencoded forms (no nested objects from `a[b]=c`), small JSON for scripts.
-  app.use(express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 200 }));
+  // 1 MB: a post body of 200,000 characters (the editor's limit) can encode to more than 256 kB.
+  app.use(express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 200 }));
   app.use(express.json({ limit: '256kb' }));
   app.use(cookieParser(deps.keys.cookies));
   app.use(loadUser(deps.keys.session, config.secureCookies));
