@@ -1,21 +1,32 @@
 // An in-memory cache of public pages for anonymous visitors.
 //
 // A page is stored only when nothing about it was personal: a GET without a session or flash cookie,
-// answered 200 with HTML/XML/text and without setting a cookie (a page that asked for a CSRF token sets
-// one, so forms are never cached). It is stored once in each encoding (identity, gzip, brotli) so a hit
-// costs a map lookup and a write: no session, no database, no template, no compression. Every content
-// change (contentChanged) empties it; entries also expire after a short TTL so that time-driven changes
-// (a scheduled post whose time has come) show up without a write.
+// answered 200 with HTML/XML/text, without setting a cookie (a page that asked for a CSRF token sets one,
+// so forms are never cached) and without a private or no-store Cache-Control from its handler. A hit
+// costs a map lookup and a write: no session, no database, no template, no compression.
+//
+// Compression happens once per page and encoding: a miss is compressed in the encoding its client asked
+// for and answered from the new entry (the compression middleware sees it is already encoded), and the
+// other encodings are made the first time someone asks for them. Concurrent misses for the same URL wait
+// for the first one instead of all rendering it (after a content change, a popular page would otherwise
+// be rendered once per waiting visitor).
+//
+// Every content change (contentChanged) empties the cache; entries also expire after a short TTL so that
+// time-driven changes (a scheduled post whose time has come) show up without a write.
+import { createHash } from 'node:crypto';
 import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 import type { NextFunction, Request, Response } from 'express';
 import { onContentChange } from './content-version.js';
 
+type Encoding = 'identity' | 'gzip' | 'br';
+
 interface Entry {
+  key: string;
   status: number;
   contentType: string;
   etag: string;
   cacheControl: string;
-  bodies: { identity: Buffer; gzip: Buffer; br: Buffer };
+  bodies: { identity: Buffer; gzip?: Buffer; br?: Buffer };
   bytes: number;
   expires: number;
 }
@@ -24,27 +35,45 @@ export interface PageCacheOptions {
   ttlMs?: number;
   maxEntries?: number;
   maxBytes?: number;
+  /** How long a request waits for a concurrent miss of the same URL before rendering it itself. */
+  coalesceMs?: number;
   /** Only paths matching this are considered. */
   paths: RegExp;
 }
 
 const PERSONAL_COOKIES = /(?:^|;\s*)(quire_session|quire_flash)=/;
 const CACHEABLE_TYPES = /^(text\/html|application\/(rss\+)?xml|text\/xml|text\/plain)/;
+const NOT_SHARED = /\b(?:private|no-store)\b/i;
+const CACHE_CONTROL = 'public, max-age=0, must-revalidate';
+
+function encode(identity: Buffer, encoding: 'gzip' | 'br'): Buffer {
+  return encoding === 'gzip'
+    ? gzipSync(identity, { level: 6 })
+    : brotliCompressSync(identity, { params: { [zlib.BROTLI_PARAM_QUALITY]: 6, [zlib.BROTLI_PARAM_SIZE_HINT]: identity.length } });
+}
+
+/** The same strong ETag Express would send (size and SHA-1 of the body). */
+function etagOf(body: Buffer): string {
+  return `"${body.length.toString(16)}-${createHash('sha1').update(body).digest('base64').slice(0, 27)}"`;
+}
 
 export class PageCache {
   private readonly entries = new Map<string, Entry>();
+  private readonly inflight = new Map<string, Promise<void>>();
   private bytes = 0;
   private generation = 0;
   private readonly ttlMs: number;
   private readonly maxEntries: number;
   private readonly maxBytes: number;
+  private readonly coalesceMs: number;
   private readonly paths: RegExp;
-  readonly stats = { hits: 0, misses: 0, stores: 0 };
+  readonly stats = { hits: 0, misses: 0, stores: 0, coalesced: 0 };
 
   constructor(options: PageCacheOptions) {
     this.ttlMs = options.ttlMs ?? 60_000;
     this.maxEntries = options.maxEntries ?? 1000;
     this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+    this.coalesceMs = options.coalesceMs ?? 5_000;
     this.paths = options.paths;
   }
 
@@ -68,83 +97,140 @@ export class PageCache {
     return (req: Request, res: Response, next: NextFunction): void => {
       if ((req.method !== 'GET' && req.method !== 'HEAD') || !this.paths.test(req.path)) return next();
       if (PERSONAL_COOKIES.test(req.headers.cookie ?? '')) {
-        res.set('Cache-Control', 'private, no-cache');
+        res.setHeader('Cache-Control', 'private, no-cache');
         return next();
       }
       const key = req.originalUrl;
-      const hit = this.entries.get(key);
-      if (hit && hit.expires > Date.now()) {
-        this.stats.hits++;
-        // Refresh its place in the LRU order.
-        this.entries.delete(key);
-        this.entries.set(key, hit);
-        return this.serve(req, res, hit);
+      if (this.serveFresh(req, res, key)) return;
+      const pending = this.inflight.get(key);
+      if (pending) {
+        this.stats.coalesced++;
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.coalesceMs)));
+        void Promise.race([pending, timeout]).then(() => {
+          clearTimeout(timer);
+          if (!this.serveFresh(req, res, key)) this.miss(req, res, key, next);
+        });
+        return;
       }
-      if (hit) this.remove(key);
-      this.stats.misses++;
-      this.capture(req, res, key);
-      next();
+      this.miss(req, res, key, next);
     };
   }
 
-  private serve(req: Request, res: Response, entry: Entry): void {
-    res.set('ETag', entry.etag);
-    res.set('Cache-Control', entry.cacheControl);
-    res.set('Vary', 'Accept-Encoding');
-    res.set('X-Page-Cache', 'hit');
+  /** Serves a live entry for `key`, if there is one. */
+  private serveFresh(req: Request, res: Response, key: string): boolean {
+    const hit = this.entries.get(key);
+    if (!hit) return false;
+    if (hit.expires <= Date.now()) {
+      this.remove(key);
+      return false;
+    }
+    this.stats.hits++;
+    // Refresh its place in the LRU order.
+    this.entries.delete(key);
+    this.entries.set(key, hit);
+    this.serve(req, res, hit, 'hit');
+    return true;
+  }
+
+  private miss(req: Request, res: Response, key: string, next: NextFunction): void {
+    this.stats.misses++;
+    if (!this.inflight.has(key)) {
+      const settled = new Promise<void>((resolve) => {
+        const done = () => {
+          if (this.inflight.get(key) === settled) this.inflight.delete(key);
+          resolve();
+        };
+        res.once('finish', done);
+        res.once('close', done);
+      });
+      this.inflight.set(key, settled);
+    }
+    this.capture(req, res, key);
+    next();
+  }
+
+  private serve(req: Request, res: Response, entry: Entry, outcome: 'hit' | 'miss'): void {
+    res.setHeader('ETag', entry.etag);
+    res.setHeader('Cache-Control', entry.cacheControl);
+    res.setHeader('Vary', 'Accept-Encoding');
+    res.setHeader('X-Page-Cache', outcome);
     if (req.fresh) {
       res.status(304).end();
       return;
     }
     // Brotli is smaller than gzip for the same page; prefer it whenever the client accepts both.
-    const encoding = req.acceptsEncodings('br') ? 'br' : req.acceptsEncodings('gzip') ? 'gzip' : 'identity';
-    const body = entry.bodies[encoding];
+    const encoding: Encoding = req.acceptsEncodings('br') ? 'br' : req.acceptsEncodings('gzip') ? 'gzip' : 'identity';
+    const body = this.bodyOf(entry, encoding);
     res.status(entry.status);
-    res.set('Content-Type', entry.contentType);
-    if (encoding !== 'identity') res.set('Content-Encoding', encoding);
-    res.set('Content-Length', String(body.length));
+    res.setHeader('Content-Type', entry.contentType);
+    if (encoding !== 'identity') res.setHeader('Content-Encoding', encoding);
+    res.setHeader('Content-Length', String(body.length));
     res.end(req.method === 'HEAD' ? undefined : body);
   }
 
-  private capture(_req: Request, res: Response, key: string): void {
+  /** The entry's body in `encoding`, compressed now if nobody asked for that encoding before. */
+  private bodyOf(entry: Entry, encoding: Encoding): Buffer {
+    if (encoding === 'identity') return entry.bodies.identity;
+    let body = entry.bodies[encoding];
+    if (!body) {
+      body = encode(entry.bodies.identity, encoding);
+      entry.bodies[encoding] = body;
+      entry.bytes += body.length;
+      if (this.entries.get(entry.key) === entry) {
+        this.bytes += body.length;
+        this.evict();
+      }
+    }
+    return body;
+  }
+
+  private capture(req: Request, res: Response, key: string): void {
     const generation = this.generation;
     const send = res.send.bind(res);
-    res.set('X-Page-Cache', 'miss');
+    res.setHeader('X-Page-Cache', 'miss');
     res.send = (body?: unknown) => {
       res.send = send;
-      const result = send(body as never);
-      if (generation === this.generation) this.maybeStore(key, res, body);
-      return result;
+      const entry = generation === this.generation ? this.entryFor(key, res, body) : null;
+      if (!entry) return send(body as never);
+      this.store(entry);
+      this.serve(req, res, entry, 'miss');
+      return res;
     };
   }
 
-  private maybeStore(key: string, res: Response, body: unknown): void {
-    if (res.statusCode !== 200 || res.getHeader('Set-Cookie')) return;
-    const contentType = String(res.getHeader('Content-Type') ?? '');
-    if (!CACHEABLE_TYPES.test(contentType)) return;
-    const etag = res.getHeader('ETag');
-    if (typeof etag !== 'string') return;
-    const identity = typeof body === 'string' ? Buffer.from(body) : Buffer.isBuffer(body) ? body : undefined;
-    if (!identity) return;
-    const entry: Entry = {
+  /** The response as a cache entry, or null when it must not be shared. */
+  private entryFor(key: string, res: Response, body: unknown): Entry | null {
+    if (res.statusCode !== 200 || res.getHeader('Set-Cookie')) return null;
+    if (NOT_SHARED.test(String(res.getHeader('Cache-Control') ?? ''))) return null;
+    if (typeof body !== 'string' && !Buffer.isBuffer(body)) return null;
+    // res.send would default a string to HTML and add the charset; the stored page says what it would have.
+    let contentType = String(res.getHeader('Content-Type') ?? (typeof body === 'string' ? 'text/html' : ''));
+    if (!CACHEABLE_TYPES.test(contentType)) return null;
+    if (typeof body === 'string' && !/charset=/i.test(contentType)) contentType += '; charset=utf-8';
+    const identity = typeof body === 'string' ? Buffer.from(body) : body;
+    if (identity.length > this.maxBytes / 10) return null;
+    return {
+      key,
       status: 200,
       contentType,
-      etag,
-      cacheControl: 'public, max-age=0, must-revalidate',
-      bodies: {
-        identity,
-        gzip: gzipSync(identity, { level: 6 }),
-        br: brotliCompressSync(identity, { params: { [zlib.BROTLI_PARAM_QUALITY]: 6, [zlib.BROTLI_PARAM_SIZE_HINT]: identity.length } }),
-      },
-      bytes: 0,
+      etag: etagOf(identity),
+      cacheControl: CACHE_CONTROL,
+      bodies: { identity },
+      bytes: identity.length,
       expires: Date.now() + this.ttlMs,
     };
-    entry.bytes = identity.length + entry.bodies.gzip.length + entry.bodies.br.length;
-    if (entry.bytes > this.maxBytes / 10) return;
-    this.remove(key);
-    this.entries.set(key, entry);
+  }
+
+  private store(entry: Entry): void {
+    this.remove(entry.key);
+    this.entries.set(entry.key, entry);
     this.bytes += entry.bytes;
     this.stats.stores++;
+    this.evict();
+  }
+
+  private evict(): void {
     while (this.entries.size > this.maxEntries || this.bytes > this.maxBytes) {
       const oldest = this.entries.keys().next().value;
       if (oldest === undefined) break;

@@ -1,6 +1,9 @@
+import compression from 'compression';
+import express from 'express';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
+import { PageCache } from '../../src/http/page-cache.js';
 import { saveSettings, getSettings } from '../../src/admin/settings.service.js';
 import { pino } from 'pino';
 import { testConfig } from '../support/app.js';
@@ -67,5 +70,70 @@ describe('anonymous page cache', () => {
     await request(app).get('/signin');
     const again = await request(app).get('/signin');
     expect(again.headers['x-page-cache']).toBeUndefined();
+  });
+});
+
+describe('page cache mechanics', () => {
+  // A bare app around the cache, so each rule is checked without the database.
+  function tinyApp() {
+    const cache = new PageCache({ paths: /^\/p\// });
+    const rendered: string[] = [];
+    const app = express();
+    app.use(cache.middleware());
+    app.use(compression());
+    app.get('/p/slow', async (req, res) => {
+      rendered.push(req.originalUrl);
+      await new Promise((r) => setTimeout(r, 50));
+      res.send(`<p>${'slow page '.repeat(200)}</p>`);
+    });
+    app.get('/p/private', (req, res) => {
+      rendered.push(req.originalUrl);
+      res.set('Cache-Control', 'private, no-store').send('<p>for one reader</p>');
+    });
+    return { app, cache, rendered };
+  }
+
+  const raw = (req: request.Test) =>
+    req.buffer(true).parse((res, cb) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => cb(null, Buffer.concat(chunks)));
+    });
+
+  it('compresses a miss once, in the encoding asked for, and answers later requests from that entry', async () => {
+    const { app, rendered } = tinyApp();
+    const miss = await raw(request(app).get('/p/slow').set('Accept-Encoding', 'br'));
+    expect(miss.headers['x-page-cache']).toBe('miss');
+    expect(miss.headers['content-encoding']).toBe('br');
+    // superagent decodes br and gzip itself: what arrives is the page.
+    const page = (miss.body as Buffer).toString();
+    expect(page).toContain('slow page');
+    const hit = await raw(request(app).get('/p/slow').set('Accept-Encoding', 'br'));
+    expect(hit.headers['x-page-cache']).toBe('hit');
+    expect((hit.body as Buffer).equals(miss.body as Buffer)).toBe(true);
+    expect(hit.headers.etag).toBe(miss.headers.etag);
+    const gz = await raw(request(app).get('/p/slow').set('Accept-Encoding', 'gzip'));
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect((gz.body as Buffer).toString()).toBe(page);
+    expect(rendered).toEqual(['/p/slow']);
+  });
+
+  it('renders a page once when many anonymous requests for it arrive together', async () => {
+    const { app, cache, rendered } = tinyApp();
+    const responses = await Promise.all(Array.from({ length: 6 }, () => request(app).get('/p/slow').set('Accept-Encoding', 'identity')));
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(new Set(responses.map((r) => r.text)).size).toBe(1);
+    expect(rendered).toEqual(['/p/slow']);
+    expect(cache.stats.misses).toBe(1);
+  });
+
+  it('never stores a response its handler marked private or no-store', async () => {
+    const { app, cache, rendered } = tinyApp();
+    await request(app).get('/p/private');
+    const again = await request(app).get('/p/private');
+    expect(again.text).toBe('<p>for one reader</p>');
+    expect(again.headers['cache-control']).toBe('private, no-store');
+    expect(rendered).toHaveLength(2);
+    expect(cache.size).toBe(0);
   });
 });
