@@ -5,7 +5,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { RouterDeps } from '../app.js';
 import { currentUser, requireCan } from '../auth/middleware.js';
-import { inputOf, objectId, pageNumber, validate } from '../http/validate.js';
+import { checkedIds, inputOf, listQueryString, objectId, pageNumber, validate } from '../http/validate.js';
 import { listMedia } from '../media/media-library.js';
 import { deleteMedia, findManageable } from '../media/media.service.js';
 import { postsUsing } from '../media/media-usage.js';
@@ -30,26 +30,13 @@ const postListQuery = z.object({
   page: pageNumber,
 });
 
-/** Checkboxes named `ids`: absent, one string, or an array when several are ticked. */
-const idList = z
-  .union([z.string(), z.array(z.string())])
-  .optional()
-  .transform((v) => [...new Set(v === undefined ? [] : Array.isArray(v) ? v : [v])])
-  .pipe(z.array(objectId).max(BULK_MAX, `Choose at most ${BULK_MAX} posts at a time.`));
 
-/** The list's query string to return to (nothing but a query string). */
-const back = z
-  .string()
-  .max(500)
-  .regex(/^\?[A-Za-z0-9_=&%.+*-]*$/)
-  .optional()
-  .catch(undefined);
 
 const bulkForm = z.object({
   action: z.enum(BULK_ACTIONS, { message: 'Choose an action.' }),
-  ids: idList,
+  ids: checkedIds(BULK_MAX, 'posts'),
   confirm: z.literal('yes').optional(),
-  back,
+  back: listQueryString,
 });
 
 const mediaQuery = z.object({ before: objectId.optional().catch(undefined) });

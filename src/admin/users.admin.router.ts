@@ -7,7 +7,7 @@ import type { RouterDeps } from '../app.js';
 import { currentUser, requireCan } from '../auth/middleware.js';
 import { ROLES } from '../auth/permissions.js';
 import { Conflict } from '../http/errors.js';
-import { form, inputOf, objectId, pageNumber, validate } from '../http/validate.js';
+import { form, inputOf, listQueryString, objectId, pageNumber, validate } from '../http/validate.js';
 import { USER_STATUSES } from '../users/user.model.js';
 import { adminContext } from './admin-context.js';
 import {
@@ -27,17 +27,10 @@ const listQuery = z.object({
   page: pageNumber,
 });
 
-/** Where to go back to after an action: the list with the filters it had (a query string, nothing else). */
-const back = z
-  .string()
-  .max(500)
-  .regex(/^\?[A-Za-z0-9_=&%.+*-]*$/)
-  .optional()
-  .catch(undefined);
 
-const roleForm = z.object({ role: z.enum(ROLES, { message: 'Choose a role.' }), back });
-const statusForm = z.object({ status: z.enum(USER_STATUSES, { message: 'Choose a status.' }), back });
-const backForm = z.object({ back });
+const roleForm = z.object({ role: z.enum(ROLES, { message: 'Choose a role.' }), back: listQueryString });
+const statusForm = z.object({ status: z.enum(USER_STATUSES, { message: 'Choose a status.' }), back: listQueryString });
+const backForm = z.object({ back: listQueryString });
 const deleteForm = z
   .object({
     plan: z.enum(['reassign', 'delete'], { message: 'Choose what happens to their posts and media.' }),

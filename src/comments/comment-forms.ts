@@ -1,6 +1,6 @@
 // The comment forms and queries, parsed and bounded at the edge.
 import { z } from 'zod';
-import { objectId, pageNumber } from '../http/validate.js';
+import { checkedIds, pageNumber } from '../http/validate.js';
 import { COMMENT_MAX_LENGTH, COMMENT_STATUSES } from './comment.model.js';
 import { BULK_ACTIONS, BULK_MAX } from './moderation.service.js';
 
@@ -34,16 +34,10 @@ export const queueQuery = z.object({
   page: pageNumber,
 });
 
-/** Checkboxes named `ids`: absent, one string, or an array when several are ticked. */
-const idList = z
-  .union([z.string(), z.array(z.string())])
-  .optional()
-  .transform((v) => [...new Set(v === undefined ? [] : Array.isArray(v) ? v : [v])])
-  .pipe(z.array(objectId).max(BULK_MAX, `Choose at most ${BULK_MAX} comments at a time.`));
 
 export const bulkForm = z.object({
   action: z.enum(BULK_ACTIONS, { message: 'Choose an action.' }),
-  ids: idList,
+  ids: checkedIds(BULK_MAX, 'comments'),
   confirm: z.literal('yes').optional(),
   back: returnPath,
 });

@@ -62,3 +62,19 @@ export const checkbox = z
 export const pageNumber = z.coerce.number().int().min(1).max(1_000_000).catch(1);
 /** A 24-hex-character MongoDB id. */
 export const objectId = z.string().regex(/^[a-f0-9]{24}$/i, 'Invalid id.');
+
+/** Checkboxes named alike (`ids`): absent, one string, or an array when several are ticked; deduplicated ids. */
+export const checkedIds = (max: number, noun: string) =>
+  z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .transform((v) => [...new Set(v === undefined ? [] : Array.isArray(v) ? v : [v])])
+    .pipe(z.array(objectId).max(max, `Choose at most ${max} ${noun} at a time.`));
+
+/** A list page's query string to return to after an action (`?role=author&page=2`): nothing but a query. */
+export const listQueryString = z
+  .string()
+  .max(500)
+  .regex(/^\?[A-Za-z0-9_=&%.+*-]*$/)
+  .optional()
+  .catch(undefined);
