@@ -9,6 +9,7 @@
 import mongoose, { type Types } from 'mongoose';
 import { invalidField, TooManyRequests } from '../http/errors.js';
 import { Comment } from './comment.model.js';
+import { SerialWrites } from '../db/serial-writes.js';
 
 export const RATE_LIMIT = 5;
 export const RATE_WINDOW_MS = 60_000;
@@ -67,18 +68,9 @@ export async function checkAfterWrite(key: NewCommentKey, id: Types.ObjectId, no
   throw tooMany(earlierInMinute[earlierInMinute.length - 1]?.createdAt, now);
 }
 
-const queues = new Map<string, Promise<unknown>>();
+const commentWrites = new SerialWrites();
 
 /** Runs `work` after every earlier call with the same key has finished (in this process). */
-export async function oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
-  const previous = queues.get(key) ?? Promise.resolve();
-  const run = previous.then(work, work);
-  const tail = run.catch(() => undefined);
-  queues.set(key, tail);
-  try {
-    return await run;
-  } finally {
-    // The last one out removes the entry, so the map only holds users writing right now.
-    if (queues.get(key) === tail) queues.delete(key);
-  }
+export function oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
+  return commentWrites.run(key, work);
 }
