@@ -1,0 +1,10 @@
+// The demo accounts the seed made for this run (src/cli/seed.ts --credentials), by role.
+import type { Role } from '../../../src/auth/permissions.js';
+
+export interface DemoAccount {
+  username: string;
+  email: string;
+  password: string;
+}
+
+export type DemoCredentials = Record<Role, DemoAccount>;
