@@ -72,7 +72,7 @@ export async function changePassword(userId: string, current: string, next: stri
   if (next === current) throw invalidField('newPassword', 'The new password must differ from the current one.');
 
   const passwordHash = await hashPassword(next);
-  const updated = await User.findByIdAndUpdate(userId, { $set: { passwordHash, revokedSessions: [] }, $inc: { tokenVersion: 1 } }, { new: true }).lean();
+  const updated = await User.findByIdAndUpdate(userId, { $set: { passwordHash, revokedSessions: [] }, $inc: { tokenVersion: 1 } }, { returnDocument: 'after' }).lean();
   if (!updated) throw new NotFound();
   await recordAudit({ ...audit, action: 'user.password', target: { type: 'user', id: userId, label: user.username } });
   return updated.tokenVersion;
@@ -83,7 +83,7 @@ export async function changePassword(userId: string, current: string, next: stri
  * list of individually revoked tokens is emptied: every token on it is of the old version now.
  */
 export async function signOutEverywhere(userId: string, audit: AuditContext): Promise<number> {
-  const updated = await User.findByIdAndUpdate(userId, { $set: { revokedSessions: [] }, $inc: { tokenVersion: 1 } }, { new: true }).lean();
+  const updated = await User.findByIdAndUpdate(userId, { $set: { revokedSessions: [] }, $inc: { tokenVersion: 1 } }, { returnDocument: 'after' }).lean();
   if (!updated) throw new NotFound();
   await recordAudit({ ...audit, action: 'user.signout-everywhere', target: { type: 'user', id: userId, label: updated.username } });
   return updated.tokenVersion;
