@@ -49,7 +49,7 @@ describe.each(WIDTHS)('a reader at %i px', (width) => {
     expect((await article.getByRole('heading', { level: 1 }).textContent())?.trim()).toBe(hitTitle);
     await article.locator('.post-body').waitFor();
     expect((await article.locator('.post-body').innerText()).length).toBeGreaterThan(200);
-    await expectImageLoaded(page, 'article .post-cover img');
+    await expectImageLoaded(article.locator('.post-cover img'));
     await expectNoSidewaysScroll(page);
     const postUrl = page.url();
     await journey.shot('post');

@@ -4,7 +4,7 @@
 // page's screenshot and HTML there, with the problems seen.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page, type Request } from 'playwright-core';
 import { afterAll, beforeAll, expect, inject, onTestFinished } from 'vitest';
 import type { DemoAccount } from './credentials.js';
 import { RESULTS_DIR } from './results.js';
@@ -83,6 +83,7 @@ export async function startJourney(name: string, options: { width?: number; heig
   const askedBy = new WeakMap<Request, { page: Page | null; document: number }>();
   const cancelled: Array<{ page: Page | null; document: number; text: string }> = [];
   context.on('request', (req) => {
+    if (req.isNavigationRequest()) return; // a popup's first request comes before its frame
     const owner = req.frame().page();
     askedBy.set(req, { page: owner, document: owner ? (documents.get(owner) ?? 0) : 0 });
   });
@@ -90,7 +91,7 @@ export async function startJourney(name: string, options: { width?: number; heig
     const reason = req.failure()?.errorText ?? '';
     const text = `request failed: ${req.method()} ${req.url()} ${reason}`;
     const asker = askedBy.get(req);
-    if (reason === 'net::ERR_ABORTED' && req.resourceType() !== 'document' && asker) cancelled.push({ ...asker, text });
+    if (reason === 'net::ERR_ABORTED' && asker) cancelled.push({ ...asker, text });
     else problems.push(text);
   });
   const stillShowing = (c: { page: Page | null; document: number }) => c.page !== null && !c.page.isClosed() && documents.get(c.page) === c.document;
@@ -184,16 +185,16 @@ export async function expectNoSidewaysScroll(page: Page): Promise<void> {
   expect(scrollWidth, `${page.url()} is wider than the screen; sticking out: ${culprits.join(', ')}`).toBeLessThanOrEqual(innerWidth);
 }
 
-/** The first image matching `selector` is scrolled into view, loaded and decoded (it has a width). */
-export async function expectImageLoaded(page: Page, selector: string): Promise<void> {
-  const img = page.locator(selector).first();
+/** The (first) image is scrolled into view, loaded and decoded: it has a width. */
+export async function expectImageLoaded(image: Locator): Promise<void> {
+  const img = image.first();
   await img.scrollIntoViewIfNeeded();
   await img.evaluate((el) => {
     const image = el as unknown as ImageElement & { decode(): Promise<void> };
     return image.complete ? undefined : image.decode().catch(() => undefined);
   });
   const naturalWidth = await img.evaluate((el) => (el as unknown as ImageElement).naturalWidth);
-  expect(naturalWidth, `${selector} on ${page.url()} did not load`).toBeGreaterThan(0);
+  expect(naturalWidth, `${String(img)} on ${img.page().url()} did not load`).toBeGreaterThan(0);
 }
 
 export function expectNoProblems(journey: Journey): void {
