@@ -12,10 +12,11 @@
 // reader starts a rebuild and waits for it up to REBUILD_WAIT_MS. With a large collection on a slow
 // engine the previous index keeps serving meanwhile: a change then shows a few seconds late, and a page
 // never stalls for the length of a scan. Lookups re-check each fetched post, so a stale entry can hide a
-// post for those seconds but never show one that is not public. An index older than MAX_AGE_MS is
-// rebuilt the same way, so posts written by another process (a second instance, a script) show up too.
+// post for those seconds but never show one that is not public. An old index is rebuilt in the background
+// (posts-snapshot.ts), so posts written by another process (a second instance, a script) show up too.
 import type { Types } from 'mongoose';
-import { onPostWrite, Post } from './post.model.js';
+import { Post } from './post.model.js';
+import { postsSnapshot } from './posts-snapshot.js';
 
 export type ListScope = { kind: 'all' } | { kind: 'tag'; slug: string } | { kind: 'author'; id: string };
 
@@ -41,16 +42,6 @@ interface Snapshot {
 }
 
 const REBUILD_WAIT_MS = 1500;
-const MAX_AGE_MS = 60_000;
-
-let current: Snapshot | null = null;
-let builtAt = 0;
-let stale = true;
-let rebuilding: Promise<Snapshot> | null = null;
-
-onPostWrite(() => {
-  stale = true;
-});
 
 async function build(): Promise<Snapshot> {
   const docs = await Post.find({}, 'slug previousSlugs status publishedAt updatedAt author tags').lean();
@@ -85,38 +76,7 @@ function push(map: Map<string, IndexEntry[]>, key: string, entry: IndexEntry): v
 }
 
 /** The index, rebuilt first if posts changed (waiting a bounded time when an older one can serve). */
-async function snapshot(): Promise<{ index: Snapshot; fresh: boolean }> {
-  if (current && !stale && !rebuilding && Date.now() - builtAt < MAX_AGE_MS) return { index: current, fresh: true };
-  if (!rebuilding) {
-    stale = false;
-    const startedAt = Date.now();
-    const run = build();
-    rebuilding = run;
-    run.then(
-      (built) => {
-        current = built;
-        builtAt = startedAt;
-      },
-      () => {
-        // A failed scan (database down) is retried by the next reader.
-        stale = true;
-      },
-    ).finally(() => {
-      if (rebuilding === run) rebuilding = null;
-    });
-  }
-  const pending = rebuilding;
-  if (!current) return { index: await pending, fresh: !stale };
-  const previous = current;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<null>((resolve) => {
-    timer = setTimeout(() => resolve(null), REBUILD_WAIT_MS);
-    timer.unref();
-  });
-  const built = await Promise.race([pending.catch(() => null), timeout]);
-  clearTimeout(timer);
-  return built ? { index: built, fresh: !stale } : { index: previous, fresh: false };
-}
+const currentIndex = postsSnapshot(build, { waitMs: REBUILD_WAIT_MS });
 
 function listOf(index: Snapshot, scope: ListScope): IndexEntry[] {
   if (scope.kind === 'all') return index.published;
@@ -144,7 +104,7 @@ export interface PageOfIds {
 
 /** The ids on page `page` of a public list, or null when the page is past the end (page 1 always exists). */
 export async function pageOfIds(scope: ListScope, page: number, perPage: number, now = new Date()): Promise<PageOfIds | null> {
-  const list = listOf((await snapshot()).index, scope);
+  const list = listOf((await currentIndex()).value, scope);
   const start = firstVisible(list, now.getTime());
   const total = list.length - start;
   const pageCount = Math.max(1, Math.ceil(total / perPage));
@@ -160,7 +120,7 @@ export async function newestIds(count: number, now = new Date()): Promise<Types.
 
 /** Every public post (for the sitemap): ids, slugs, last changes, tags and authors. */
 export async function publicEntries(now = new Date()): Promise<IndexEntry[]> {
-  const list = (await snapshot()).index.published;
+  const list = (await currentIndex()).value.published;
   return list.slice(firstVisible(list, now.getTime()));
 }
 
@@ -171,7 +131,7 @@ export type SlugMatch = { id: Types.ObjectId; moved: boolean } | null | 'unknown
  * 'unknown' when the index may be behind, so the caller asks the database.
  */
 export async function findSlug(slug: string): Promise<SlugMatch> {
-  const { index, fresh } = await snapshot();
+  const { value: index, fresh } = await currentIndex();
   const entry = index.bySlug.get(slug);
   if (entry) return { id: entry.id, moved: false };
   const old = index.byOldSlug.get(slug);
@@ -181,7 +141,7 @@ export async function findSlug(slug: string): Promise<SlugMatch> {
 
 /** The next newer and next older public posts around a published post. */
 export async function neighbourIds(postId: Types.ObjectId, now = new Date()): Promise<{ newer: Types.ObjectId | null; older: Types.ObjectId | null }> {
-  const { index } = await snapshot();
+  const { value: index } = await currentIndex();
   const i = index.position.get(String(postId));
   if (i === undefined) return { newer: null, older: null };
   const newer = index.published[i - 1];
@@ -194,7 +154,7 @@ export async function neighbourIds(postId: Types.ObjectId, now = new Date()): Pr
  * first), scheduled posts soonest first, published posts newest first; optionally one author's.
  */
 export async function entriesByStatus(status: 'draft' | 'scheduled' | 'published', authorId: string | undefined, now = new Date()): Promise<IndexEntry[]> {
-  const { index } = await snapshot();
+  const { value: index } = await currentIndex();
   const mine = (e: IndexEntry) => authorId === undefined || e.author === authorId;
   const t = now.getTime();
   if (status === 'draft') {
