@@ -1,7 +1,79 @@
 // Posts fetched one by one by _id, in a given order: the lookup every engine answers from its primary
 // key (FerretDB on SQLite pushes down nothing else; see post-index.ts). A page is at most a few dozen.
+//
+// What readers are shown is also kept in memory by id (bounded, least recently used first out), because
+// on FerretDB 1.24 even a lookup by _id reads the whole table: its SQLite query does not match the
+// expression of its own _id index (about 5 ms at 1,000 posts, 0.5 s at 100,000). Any write through the
+// Post model empties this memory, and a read that started before a write is not kept after it, so what
+// it holds is never older than the last write here (writes by another process show within a minute);
+// visibility is checked on every use, against the time of the request, so a scheduled post still
+// appears by itself.
 import type { Types } from 'mongoose';
-import { Post, type PostDoc } from './post.model.js';
+import { onPostWrite, Post, type PostDoc } from './post.model.js';
+import { CARD_FIELDS } from './post-views.js';
+
+/** The fields kept in memory: everything the public pages read. */
+const READ_FIELDS = `${CARD_FIELDS} bodyHtml previousSlugs`;
+const readable = new Set(READ_FIELDS.split(' '));
+
+export type ReadDoc = Pick<PostDoc, '_id' | 'status' | 'publishedAt' | 'bodyHtml' | 'previousSlugs'> & Record<string, unknown>;
+
+const MAX_ENTRIES = 20_000;
+const MAX_BYTES = 48 * 1024 * 1024;
+const MAX_AGE_MS = 60_000;
+
+const kept = new Map<string, { doc: ReadDoc; bytes: number; expires: number }>();
+const loading = new Map<string, Promise<ReadDoc | null>>();
+let keptBytes = 0;
+let generation = 0;
+
+onPostWrite(() => {
+  kept.clear();
+  loading.clear();
+  keptBytes = 0;
+  generation++;
+});
+
+function keep(key: string, doc: ReadDoc): void {
+  const bytes = 600 + doc.bodyHtml.length + JSON.stringify(doc.previousSlugs).length;
+  kept.set(key, { doc, bytes, expires: Date.now() + MAX_AGE_MS });
+  keptBytes += bytes;
+  while (kept.size > MAX_ENTRIES || keptBytes > MAX_BYTES) {
+    const [oldest, entry] = kept.entries().next().value!;
+    kept.delete(oldest);
+    keptBytes -= entry.bytes;
+  }
+}
+
+/** One post's public fields, from memory or the database (concurrent reads of one id share a query). */
+export function readPost(id: Types.ObjectId | string): Promise<ReadDoc | null> {
+  const key = String(id);
+  const hit = kept.get(key);
+  if (hit) {
+    kept.delete(key);
+    if (hit.expires > Date.now()) {
+      kept.set(key, hit);
+      return Promise.resolve(hit.doc);
+    }
+    keptBytes -= hit.bytes;
+  }
+  let pending = loading.get(key);
+  if (!pending) {
+    const started = generation;
+    pending = Post.findById(id, READ_FIELDS)
+      .lean<ReadDoc>()
+      .then((doc) => {
+        if (generation === started) {
+          loading.delete(key);
+          if (doc) keep(key, doc);
+        }
+        return doc;
+      });
+    loading.set(key, pending);
+    pending.catch(() => loading.get(key) === pending && loading.delete(key));
+  }
+  return pending;
+}
 
 /** The public ones among these posts, in the order given (the index may be a moment behind: re-check). */
 export async function publicPostsByIds<T extends Pick<PostDoc, '_id' | 'status' | 'publishedAt'>>(
@@ -9,6 +81,9 @@ export async function publicPostsByIds<T extends Pick<PostDoc, '_id' | 'status' 
   fields: string,
   now = new Date(),
 ): Promise<T[]> {
-  const docs = await Promise.all(ids.map((id) => Post.findById(id, `${fields} status publishedAt`).lean<T>()));
-  return docs.filter((d): d is NonNullable<typeof d> => d !== null && d.status === 'published' && !!d.publishedAt && d.publishedAt <= now) as T[];
+  for (const field of fields.split(/\s+/)) {
+    if (field && !readable.has(field)) throw new Error(`publicPostsByIds: ${field} is not one of the fields readers see`);
+  }
+  const docs = await Promise.all(ids.map((id) => readPost(id)));
+  return docs.filter((d): d is ReadDoc => d !== null && d.status === 'published' && !!d.publishedAt && d.publishedAt <= now) as unknown as T[];
 }
