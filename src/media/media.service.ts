@@ -8,6 +8,7 @@
 import mongoose, { Types } from 'mongoose';
 import { recordAudit } from '../admin/audit.service.js';
 import { can, type Actor } from '../auth/permissions.js';
+import { memoByKey } from '../http/content-memo.js';
 import { contentChanged } from '../http/content-version.js';
 import { Forbidden, NotFound } from '../http/errors.js';
 import { processImage, type ProbeOptions } from './image-pipeline.js';
@@ -60,12 +61,18 @@ export function markdownFor(alt: string, view: Pick<ImageView, 'largest'>): stri
   return `![${alt.replace(/[[\]]/g, '')}](${view.largest})`;
 }
 
-/** Image views for a set of media ids, in one query (for lists of posts with covers). */
+// Covers repeat on every list page; every media change signals contentChanged(), which empties this.
+const coverFields = memoByKey(async (ids) => {
+  const docs = await Media.find({ _id: mongoose.trusted({ $in: ids }) }, 'alt width height variants originalKey').lean();
+  return new Map(docs.map((m) => [String(m._id), m]));
+});
+
+/** Image views for a set of media ids, in at most one query (for lists of posts with covers). */
 export async function imagesByIds(ids: Iterable<unknown>, storage: Storage): Promise<Map<string, ImageView>> {
   const unique = [...new Set([...ids].filter(Boolean).map(String))].filter((id) => mongoose.isValidObjectId(id));
   if (unique.length === 0) return new Map();
-  const docs = await Media.find({ _id: mongoose.trusted({ $in: unique }) }, 'alt width height variants originalKey').lean();
-  return new Map(docs.map((m) => [String(m._id), toImageView(m, (key) => storage.url(key))]));
+  const docs = await coverFields(unique);
+  return new Map([...docs].map(([id, m]) => [id, toImageView(m, (key) => storage.url(key))]));
 }
 
 /** Storage prefix of everything one image has: `media/<id>`. */

@@ -2,6 +2,7 @@
 // joined in. A list of any length costs one query for its authors, one for its covers and one for its
 // tag names, never one per post.
 import mongoose, { type Types } from 'mongoose';
+import { memoByKey } from '../http/content-memo.js';
 import { imagesByIds } from '../media/media.service.js';
 import type { ImageView } from '../media/image-view.js';
 import type { Storage } from '../media/storage.js';
@@ -55,12 +56,17 @@ export function toAuthorView(user: { _id: Types.ObjectId; username: string; disp
   };
 }
 
-/** Authors by id, in one query. */
+// Public profiles change rarely and every change signals contentChanged(): pages keep them in memory.
+const authorViews = memoByKey(async (ids) => {
+  const users = await User.find({ _id: mongoose.trusted({ $in: ids }) }, 'username displayName avatarKey bio').lean();
+  return new Map(users.map((u) => [String(u._id), toAuthorView(u)]));
+});
+
+/** Authors by id, in at most one query. */
 export async function authorsByIds(ids: Iterable<unknown>): Promise<Map<string, AuthorView>> {
   const unique = [...new Set([...ids].map(String))].filter((id) => mongoose.isValidObjectId(id));
   if (unique.length === 0) return new Map();
-  const users = await User.find({ _id: mongoose.trusted({ $in: unique }) }, 'username displayName avatarKey bio').lean();
-  return new Map(users.map((u) => [String(u._id), toAuthorView(u)]));
+  return authorViews(unique);
 }
 
 /** Cards for a list of posts; without `storage`, no cover images (and no query for them). */

@@ -1,5 +1,6 @@
 // Tag names typed by authors ("Node.js, Web") become slugs on posts and display names in the tags collection.
 import mongoose from 'mongoose';
+import { memoByKey } from '../http/content-memo.js';
 import { slugify } from './slugs.js';
 import { Tag } from './tag.model.js';
 
@@ -40,13 +41,18 @@ export async function rememberTags(tags: TagRef[]): Promise<void> {
   });
 }
 
-/** Display names for tag slugs, in one query; a slug without a record shows as itself. */
+// A tag's name never changes once recorded, and new tags arrive with a post save (contentChanged).
+const tagNames = memoByKey(async (slugs) => {
+  const docs = await Tag.find({ slug: mongoose.trusted({ $in: slugs }) }, 'slug name').lean();
+  return new Map(docs.map((doc) => [doc.slug, { slug: doc.slug, name: doc.name }]));
+});
+
+/** Display names for tag slugs, in at most one query; a slug without a record shows as itself. */
 export async function tagRefs(slugs: Iterable<string>): Promise<Map<string, TagRef>> {
   const unique = [...new Set(slugs)];
   const map = new Map<string, TagRef>(unique.map((slug) => [slug, { slug, name: slug }]));
   if (unique.length === 0) return map;
-  const docs = await Tag.find({ slug: mongoose.trusted({ $in: unique }) }, 'slug name').lean();
-  for (const doc of docs) map.set(doc.slug, { slug: doc.slug, name: doc.name });
+  for (const [slug, ref] of await tagNames(unique)) map.set(slug, ref);
   return map;
 }
 
