@@ -7,12 +7,12 @@ import { imagesByIds } from '../media/media.service.js';
 import type { Storage } from '../media/storage.js';
 import type { Types } from 'mongoose';
 import { User } from '../users/user.model.js';
-import { beyond, cursorOf, parseCursor } from './cursor.js';
-import { displayStatus, Post, publicFilter, type DisplayStatus } from './post.model.js';
-import { publicPostsByIds } from './post-fetch.js';
+import { cursorOf, parseCursor } from './cursor.js';
+import { displayStatus, Post, type DisplayStatus } from './post.model.js';
+import { publicPostsByIds, readPost } from './post-fetch.js';
 import { findSlug, neighbourIds, pageOfIds, type ListScope } from './post-index.js';
 import { CARD_FIELDS, authorsByIds, toAuthorView, toCards, type AuthorView, type CardSource, type PostCard } from './post-views.js';
-import { slugify } from './slugs.js';
+import { searchIds } from './search-index.js';
 import { findTag, type TagRef } from './tags.js';
 
 export interface PostPage {
@@ -83,7 +83,7 @@ async function postBySlug(slug: string): Promise<{ doc: FullPost; moved: boolean
   const match = await findSlug(slug);
   if (match === null) return null;
   if (match !== 'unknown') {
-    const doc = await Post.findById(match.id, POST_FIELDS).lean<FullPost>();
+    const doc = (await readPost(match.id)) as FullPost | null;
     // The index can lag a write by a moment: trust the document, not the entry.
     if (doc && doc.slug === slug) return { doc, moved: false };
     if (doc && doc.previousSlugs.includes(slug)) return { doc, moved: true };
@@ -138,7 +138,7 @@ export async function previewView(
 
 export const SEARCH_MAX_LENGTH = 100;
 
-/** Escapes every regular-expression metacharacter, so a query matches literally. */
+/** Escapes every regular-expression metacharacter, so a text matches literally in a RegExp. */
 export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }
@@ -150,20 +150,11 @@ export interface SearchResults {
 
 /**
  * Published posts whose title, tags or text contain `q` (case-insensitive, literally), newest first, in
- * keyset pages. The regular expression is built from the escaped query, never from raw input.
+ * keyset pages. Matched in memory as a plain substring (search-index.ts): no input is ever a pattern.
  */
 export async function searchPosts(q: string, after: string | undefined, perPage: number, storage: Storage, now = new Date()): Promise<SearchResults> {
-  const pattern = new RegExp(escapeRegExp(q), 'i');
-  const tagSlug = slugify(q);
-  const matches: Record<string, unknown>[] = [{ title: pattern }, { bodyText: pattern }, { tags: pattern }];
-  if (tagSlug) matches.push({ tags: new RegExp(escapeRegExp(tagSlug)) });
-  const conditions: Record<string, unknown>[] = [{ $or: matches }];
-  const cursor = parseCursor(after);
-  if (cursor) conditions.push({ $or: beyond('publishedAt', -1, cursor) });
-  const docs = await Post.find({ ...publicFilter(now), $and: conditions }, CARD_FIELDS)
-    .sort({ publishedAt: -1, _id: -1 })
-    .limit(perPage + 1)
-    .lean<CardSource[]>();
+  const ids = await searchIds(q, parseCursor(after), perPage + 1, now);
+  const docs = await publicPostsByIds<CardSource>(ids, CARD_FIELDS, now);
   const page = docs.slice(0, perPage);
   const last = page[page.length - 1];
   return { posts: await toCards(page, storage, now), next: docs.length > perPage && last ? cursorOf(last.publishedAt, last._id) : null };

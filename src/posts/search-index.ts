@@ -1,0 +1,83 @@
+// Search over published posts, in memory: each post's title, tag slugs and plain text, lower-cased, newest
+// first. A query is matched literally (a substring, case-insensitive) with no regular expression at all,
+// so no input can be a pattern; the cost is proportional to the text read until a page is full.
+//
+// Why not the database: a case-insensitive substring cannot use an index on any engine, and FerretDB 1.24
+// on SQLite decodes every document of the collection for it (about 20 s at 100,000 posts). Here it is a
+// scan of memory instead (the plain text of the posts: about 100 MB at 100,000 generated posts), built by
+// one read of the collection and rebuilt after writes like the reading index (posts-snapshot.ts).
+// Scheduled posts are in it and are skipped until their time; results are re-checked by whoever fetches
+// them, so a post unpublished a moment ago is never shown.
+import type { Types } from 'mongoose';
+import type { Cursor } from './cursor.js';
+import { Post } from './post.model.js';
+import { postsSnapshot } from './posts-snapshot.js';
+import { slugify } from './slugs.js';
+
+interface SearchEntry {
+  id: Types.ObjectId;
+  idHex: string;
+  at: number;
+  title: string;
+  tags: string[];
+  text: string;
+}
+
+async function build(): Promise<SearchEntry[]> {
+  const docs = await Post.find({ status: 'published' }, 'title tags bodyText publishedAt').lean();
+  const entries: SearchEntry[] = [];
+  for (const d of docs) {
+    if (!d.publishedAt) continue;
+    entries.push({
+      id: d._id,
+      idHex: String(d._id),
+      at: d.publishedAt.getTime(),
+      title: d.title.toLowerCase(),
+      tags: d.tags,
+      text: d.bodyText.toLowerCase(),
+    });
+  }
+  return entries.sort((a, b) => b.at - a.at || (b.idHex > a.idHex ? 1 : -1));
+}
+
+const searchIndex = postsSnapshot(build);
+
+/** Position of the first entry after `cursor` in the order newest first, ties by larger _id first. */
+function firstAfter(entries: SearchEntry[], cursor: Cursor): number {
+  const at = cursor.at.getTime();
+  const hex = String(cursor.id);
+  let lo = 0;
+  let hi = entries.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const e = entries[mid]!;
+    if (e.at > at || (e.at === at && e.idHex >= hex)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Ids of up to `limit` public posts whose title, tag slugs or text contain `q`, newest first, after
+ * `cursor`. A query that reads as a tag name ("Difference Engine") also finds the slug it would have.
+ */
+export async function searchIds(q: string, cursor: Cursor | null, limit: number, now = new Date()): Promise<Types.ObjectId[]> {
+  const needle = q.toLowerCase();
+  const tagNeedle = slugify(q);
+  if (!needle) return [];
+  const entries = (await searchIndex()).value;
+  const nowMs = now.getTime();
+  const found: Types.ObjectId[] = [];
+  for (let i = cursor ? firstAfter(entries, cursor) : 0; i < entries.length; i++) {
+    const entry = entries[i]!;
+    if (entry.at > nowMs) continue;
+    const hit =
+      entry.title.includes(needle) ||
+      entry.tags.some((tag) => tag.includes(needle) || (tagNeedle !== '' && tag.includes(tagNeedle))) ||
+      entry.text.includes(needle);
+    if (!hit) continue;
+    found.push(entry.id);
+    if (found.length >= limit) break;
+  }
+  return found;
+}
