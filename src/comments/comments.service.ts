@@ -4,6 +4,7 @@
 // translates.
 import mongoose, { type Types } from 'mongoose';
 import { atLeast, can } from '../auth/permissions.js';
+import { memoByKey } from '../http/content-memo.js';
 import { contentChanged } from '../http/content-version.js';
 import { Forbidden, invalidField, NotFound } from '../http/errors.js';
 import { Comment, COMMENT_MAX_LENGTH, EDIT_WINDOW_MS, type CommentDoc, type CommentStatus } from './comment.model.js';
@@ -44,6 +45,27 @@ export interface Thread {
  * The comments under a published post as `viewer` sees them: approved ones for everyone, the viewer's own
  * pending ones, and every pending one for the post's moderators. Null for posts that are not public.
  */
+const THREAD_FIELDS = 'author status body bodyHtml createdAt editedAt';
+
+async function threadOf(visible: Record<string, unknown>, postId: Types.ObjectId): Promise<{ docs: CommentDoc[]; count: number }> {
+  const [docs, count] = await Promise.all([
+    Comment.find(visible, THREAD_FIELDS).sort({ createdAt: 1, _id: 1 }).limit(THREAD_LIMIT + 1).lean<CommentDoc[]>(),
+    Comment.countDocuments({ post: postId, status: 'approved' }),
+  ]);
+  return { docs, count };
+}
+
+// What anonymous visitors see under a post changes only when an approved comment does, and every such
+// change signals contentChanged(): their threads are kept in memory until then.
+const publicThreads = memoByKey(async (postIds) => {
+  const threads = await Promise.all(postIds.map((id) => threadOf({ post: new mongoose.Types.ObjectId(id), status: 'approved' }, new mongoose.Types.ObjectId(id))));
+  return new Map(postIds.map((id, i) => [id, threads[i]!]));
+});
+
+async function publicThread(postId: Types.ObjectId): Promise<{ docs: CommentDoc[]; count: number }> {
+  return (await publicThreads([String(postId)])).get(String(postId))!;
+}
+
 export async function commentsForPost(postId: string, viewer: CommentActor | null, now = new Date()): Promise<Thread | null> {
   const post = await postById(postId, now);
   if (!post?.live) return null;
@@ -53,9 +75,8 @@ export async function commentsForPost(postId: string, viewer: CommentActor | nul
     : viewer
       ? { post: post._id, $or: [{ status: 'approved' }, { status: 'pending', author: new mongoose.Types.ObjectId(viewer.id) }] }
       : { post: post._id, status: 'approved' };
-  const [docs, count, closed] = await Promise.all([
-    Comment.find(visible, 'author status body bodyHtml createdAt editedAt').sort({ createdAt: 1, _id: 1 }).limit(THREAD_LIMIT + 1).lean<CommentDoc[]>(),
-    Comment.countDocuments({ post: post._id, status: 'approved' }),
+  const [{ docs, count }, closed] = await Promise.all([
+    viewer || canModerate ? threadOf(visible, post._id) : publicThread(post._id),
     closedReason(post),
   ]);
   const shown = docs.slice(0, THREAD_LIMIT);

@@ -13,7 +13,7 @@ import { onPostWrite, Post, type PostDoc } from './post.model.js';
 import { CARD_FIELDS } from './post-views.js';
 
 /** The fields kept in memory: everything the public pages read. */
-const READ_FIELDS = `${CARD_FIELDS} bodyHtml previousSlugs`;
+const READ_FIELDS = `${CARD_FIELDS} bodyHtml previousSlugs commentsEnabled`;
 const readable = new Set(READ_FIELDS.split(' '));
 
 export type ReadDoc = Pick<PostDoc, '_id' | 'status' | 'publishedAt' | 'bodyHtml' | 'previousSlugs'> & Record<string, unknown>;

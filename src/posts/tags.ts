@@ -57,6 +57,5 @@ export async function tagRefs(slugs: Iterable<string>): Promise<Map<string, TagR
 }
 
 export async function findTag(slug: string): Promise<TagRef | null> {
-  const doc = await Tag.findOne({ slug }, 'slug name').lean();
-  return doc ? { slug: doc.slug, name: doc.name } : null;
+  return (await tagNames([slug])).get(slug) ?? null;
 }
