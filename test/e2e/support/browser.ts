@@ -154,6 +154,8 @@ export const header = (page: Page) => page.getByRole('banner');
 // The project compiles without the DOM library (it is a server); code run in the page sees these shapes.
 interface PageElement {
   tagName: string;
+  scrollWidth: number;
+  clientWidth: number;
   id: string;
   className: string;
   getBoundingClientRect(): { right: number };
@@ -167,22 +169,32 @@ interface ImageElement {
   naturalWidth: number;
 }
 
-/** The page fits the viewport: nothing sticks out sideways (which on a phone means a sideways scroll). */
+/**
+ * The page fits the viewport: nothing sticks out sideways (on a phone that means a sideways scroll), and no
+ * table hides part of itself in a sideways-scrolling box (Bootstrap's .table-responsive), where the
+ * actions in its last column would be out of sight.
+ */
 export async function expectNoSidewaysScroll(page: Page): Promise<void> {
-  const { scrollWidth, innerWidth, culprits } = await page.evaluate(() => {
+  const found = await page.evaluate(() => {
     const { innerWidth: width, document } = globalThis as unknown as PageWindow;
+    const describe = (el: PageElement) =>
+      `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.className ? `.${String(el.className).trim().split(/\s+/).join('.')}` : ''}`;
     const scrollWidth = document.documentElement.scrollWidth;
     // Only worth naming when something is wrong: the first elements that reach past the right edge.
-    const wide =
+    const culprits =
       scrollWidth > width
         ? Array.from(document.querySelectorAll('body *'))
             .filter((el) => el.getBoundingClientRect().right > width + 1)
             .slice(0, 5)
-            .map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.className ? `.${String(el.className).trim().split(/\s+/).join('.')}` : ''}`)
+            .map(describe)
         : [];
-    return { scrollWidth, innerWidth: width, culprits: wide };
+    const clipped = Array.from(document.querySelectorAll('.table-responsive'))
+      .filter((box) => box.scrollWidth > box.clientWidth)
+      .map((box) => `${describe(box)} (${box.scrollWidth} px of content in ${box.clientWidth} px)`);
+    return { scrollWidth, width, culprits, clipped };
   });
-  expect(scrollWidth, `${page.url()} is wider than the screen; sticking out: ${culprits.join(', ')}`).toBeLessThanOrEqual(innerWidth);
+  expect(found.scrollWidth, `${page.url()} is wider than the screen; sticking out: ${found.culprits.join(', ')}`).toBeLessThanOrEqual(found.width);
+  expect(found.clipped, `${page.url()} has tables that scroll sideways at ${found.width} px`).toEqual([]);
 }
 
 /** The (first) image is scrolled into view, loaded and decoded: it has a width. */
