@@ -56,7 +56,8 @@ function credentialsTable(report: SeedReport): string | null {
   ].join('\n');
 }
 
-function writeCredentials(file: string, report: SeedReport): void {
+/** {role: {username, email, password}} for the accounts created in this run, readable by its owner only. */
+export function writeCredentials(file: string, report: SeedReport): void {
   const created = Object.fromEntries(report.users.filter((u) => u.password).map((u) => [u.role, { username: u.username, email: u.email, password: u.password }]));
   writeFileSync(file, `${JSON.stringify(created, null, 2)}\n`, { mode: 0o600 });
 }
