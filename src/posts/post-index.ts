@@ -15,7 +15,7 @@
 // post for those seconds but never show one that is not public. An old index is rebuilt in the background
 // (posts-snapshot.ts), so posts written by another process (a second instance, a script) show up too.
 import type { Types } from 'mongoose';
-import { Post } from './post.model.js';
+import type { PostDoc } from './post.model.js';
 import { postsSnapshot } from './posts-snapshot.js';
 
 export type ListScope = { kind: 'all' } | { kind: 'tag'; slug: string } | { kind: 'author'; id: string };
@@ -43,8 +43,7 @@ interface Snapshot {
 
 const REBUILD_WAIT_MS = 1500;
 
-async function build(): Promise<Snapshot> {
-  const docs = await Post.find({}, 'slug previousSlugs status publishedAt updatedAt author tags').lean();
+function fromDocs(docs: PostDoc[]): Snapshot {
   const snapshot: Snapshot = { published: [], byTag: new Map(), byAuthor: new Map(), position: new Map(), bySlug: new Map(), byOldSlug: new Map() };
   for (const d of docs) {
     const published = d.status === 'published' && d.publishedAt;
@@ -76,7 +75,7 @@ function push(map: Map<string, IndexEntry[]>, key: string, entry: IndexEntry): v
 }
 
 /** The index, rebuilt first if posts changed (waiting a bounded time when an older one can serve). */
-const currentIndex = postsSnapshot(build, { waitMs: REBUILD_WAIT_MS });
+const currentIndex = postsSnapshot('slug previousSlugs status publishedAt updatedAt author tags', fromDocs, { waitMs: REBUILD_WAIT_MS });
 
 function listOf(index: Snapshot, scope: ListScope): IndexEntry[] {
   if (scope.kind === 'all') return index.published;

@@ -10,7 +10,7 @@
 // them, so a post unpublished a moment ago is never shown.
 import type { Types } from 'mongoose';
 import type { Cursor } from './cursor.js';
-import { Post } from './post.model.js';
+import type { PostDoc } from './post.model.js';
 import { postsSnapshot } from './posts-snapshot.js';
 import { slugify } from './slugs.js';
 
@@ -23,11 +23,10 @@ interface SearchEntry {
   text: string;
 }
 
-async function build(): Promise<SearchEntry[]> {
-  const docs = await Post.find({ status: 'published' }, 'title tags bodyText publishedAt').lean();
+function fromDocs(docs: PostDoc[]): SearchEntry[] {
   const entries: SearchEntry[] = [];
   for (const d of docs) {
-    if (!d.publishedAt) continue;
+    if (d.status !== 'published' || !d.publishedAt) continue;
     entries.push({
       id: d._id,
       idHex: String(d._id),
@@ -40,7 +39,7 @@ async function build(): Promise<SearchEntry[]> {
   return entries.sort((a, b) => b.at - a.at || (b.idHex > a.idHex ? 1 : -1));
 }
 
-const searchIndex = postsSnapshot(build);
+const searchIndex = postsSnapshot('title tags bodyText status publishedAt', fromDocs);
 
 /** Position of the first entry after `cursor` in the order newest first, ties by larger _id first. */
 function firstAfter(entries: SearchEntry[], cursor: Cursor): number {
