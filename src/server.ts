@@ -7,6 +7,7 @@ import { connectDatabase, type Database } from './db/connect.js';
 import { migrate } from './db/migrate.js';
 import { closeGracefully } from './http/shutdown.js';
 import { createLogger } from './logger.js';
+import { warmPostsSnapshots } from './posts/posts-snapshot.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -36,6 +37,12 @@ async function main(): Promise<void> {
   const server: Server = app.listen(config.port, () => {
     logger.info(`Quire is running at ${config.siteUrl} (port ${config.port}, ${config.env}, database: ${db.engine})`);
   });
+  // The reading and search indexes, built now from one scan of the posts rather than on the first
+  // visitors' requests (which wait for this build instead of starting their own).
+  warmPostsSnapshots().then(
+    ({ posts, ms }) => logger.info(`Reading indexes ready: ${posts} posts in ${ms} ms`),
+    (err: unknown) => logger.warn({ err }, 'Reading indexes not built at start-up; the first reader builds them'),
+  );
   server.on('error', async (err) => {
     logger.fatal({ err }, 'could not listen');
     await db.close();
