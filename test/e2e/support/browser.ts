@@ -65,7 +65,8 @@ export async function startJourney(name: string, options: { width?: number; heig
   context.setDefaultNavigationTimeout(NAVIGATION_TIMEOUT_MS);
   const problems: string[] = [];
   context.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console: ${msg.text()} (${msg.location().url})`);
+    const where = msg.location().url;
+    if (msg.type() === 'error') problems.push(`console: ${msg.text()}${where ? ` (${where})` : ''}`);
   });
   context.on('weberror', (err) => problems.push(`page error: ${err.error().message}`));
   context.on('response', (res) => {
