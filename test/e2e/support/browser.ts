@@ -95,6 +95,7 @@ export async function startJourney(name: string, options: { width?: number; heig
     if (reason === 'net::ERR_ABORTED' && asker) cancelled.push({ ...asker, text });
     else problems.push(text);
   });
+  // (A closed page, such as the preview tab, cannot show anything any more: what it cancelled is excused.)
   const stillShowing = (c: { page: Page | null; document: number }) => c.page !== null && !c.page.isClosed() && documents.get(c.page) === c.document;
   const page = await context.newPage();
 
@@ -140,10 +141,16 @@ export async function signIn(page: Page, account: DemoAccount, next?: string): P
   await page.goto(next ? `/signin?next=${encodeURIComponent(next)}` : '/signin');
   await page.getByLabel('Email or username').fill(account.username);
   await page.getByLabel('Password', { exact: true }).fill(account.password);
-  await Promise.all([
-    page.waitForURL((url) => url.pathname !== '/signin'),
+  const [answer] = await Promise.all([
+    page.waitForResponse((res) => res.request().method() === 'POST' && new URL(res.url()).pathname === '/signin'),
     page.getByRole('main').getByRole('button', { name: 'Sign in' }).click(),
   ]);
+  // A refusal re-renders the form: say why now rather than time out waiting to leave it.
+  if (answer.status() !== 303) {
+    await page.waitForLoadState();
+    throw new Error(`signing in as ${account.username} answered ${answer.status()}: ${(await main(page).innerText()).slice(0, 300)}`);
+  }
+  await page.waitForURL((url) => url.pathname !== '/signin');
 }
 
 /** The main landmark of the page (header and footer links are outside it). */
