@@ -68,9 +68,13 @@ export function renderMarkdown(markdown: string): string {
 const BLOCK_END = /<\/(?:p|h[1-6]|li|blockquote|pre|tr|th|td|table|ul|ol)>|<br\s*\/?>|<hr\s*\/?>/gi;
 const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'", '&#x27;': "'", '&nbsp;': ' ' };
 
+// Headings, list items and cells rarely end in punctuation; as running text (an excerpt) they would run
+// into the next sentence ("What we checked The cover..."), so they get a full stop.
+const UNPUNCTUATED_END = /([^\s.!?:;…>])(\s*<\/(?:h[1-6]|li|th|td)>)/gi;
+
 /** The words of sanitized HTML, for search, excerpts and reading time. */
 export function plainText(safeHtml: string): string {
-  const spaced = safeHtml.replace(BLOCK_END, (end) => `${end} `);
+  const spaced = safeHtml.replace(UNPUNCTUATED_END, '$1.$2').replace(BLOCK_END, (end) => `${end} `);
   const text = sanitizeHtml(spaced, { allowedTags: [], allowedAttributes: {} });
   return text.replace(/&(?:amp|lt|gt|quot|nbsp|#39|#x27);/g, (entity) => ENTITIES[entity] ?? entity).replace(/\s+/g, ' ').trim();
 }

@@ -72,7 +72,13 @@ describe('renderMarkdown', () => {
 
 describe('what a save derives from the body', () => {
   it('plain text decodes entities and separates blocks', () => {
-    expect(plainText(renderMarkdown('# Q&A\n\nFish & "chips" <3\n\n- one\n- two'))).toBe('Q&A Fish & "chips" <3 one two');
+    expect(plainText(renderMarkdown('# Q&A\n\nFish & "chips" <3\n\n- one\n- two'))).toBe('Q&A. Fish & "chips" <3 one. two.');
+  });
+
+  it('ends headings and list items with a full stop so an excerpt reads as sentences', () => {
+    expect(plainText(renderMarkdown('## What we checked\n\nThe cover came first.\n\n- fast?\n- safe'))).toBe(
+      'What we checked. The cover came first. fast? safe.',
+    );
   });
 
   it('excerpts cut at a word boundary with an ellipsis', () => {
