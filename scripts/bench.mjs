@@ -119,6 +119,31 @@ function rssOf(pid) {
   }
 }
 
+/** The machine's busy share of CPU time over `ms`, from /proc/stat (all cores). */
+async function busyShare(ms) {
+  const sample = () => {
+    const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+    const values = fields.map(Number);
+    const idle = values[3] + (values[4] ?? 0);
+    return { idle, total: values.reduce((a, b) => a + b, 0) };
+  };
+  const a = sample();
+  await new Promise((r) => setTimeout(r, ms));
+  const b = sample();
+  return 1 - (b.idle - a.idle) / Math.max(b.total - a.total, 1);
+}
+
+/**
+ * Waits (up to a minute) until the machine is nearly idle for two seconds in a row, so that a site is
+ * measured in its steady state and not while the database or the server still digest a start or a seed.
+ */
+async function settle() {
+  const started = Date.now();
+  let quiet = 0;
+  while (quiet < 2 && Date.now() - started < 60_000) quiet = (await busyShare(1000)) < 0.15 ? quiet + 1 : 0;
+  log(`  settled in ${((Date.now() - started) / 1000).toFixed(0)} s${quiet < 2 ? ' (still busy: numbers may be noisy)' : ''}`);
+}
+
 /** One request, timed (the first request of a route shows what a cold cache costs). */
 async function timed(url) {
   const started = performance.now();
@@ -226,6 +251,7 @@ async function main() {
   const small = await site(sizes[0]);
   // The first requests of a fresh server, one at a time: what the first visitors after a start wait for.
   const coldSmall = await coldStart(small.base, sizes[0]);
+  await settle();
   const render = await listening('scripts/bench-baselines.mjs', (port) => ['render', String(port)], () => small.env, '/');
 
   const { post, tag } = coldSmall.links;
@@ -260,6 +286,7 @@ async function main() {
   for (const [i, count] of sizes.entries()) {
     const s = i === 0 ? small : await site(count);
     const cold = i === 0 ? coldSmall : await coldStart(s.base, count, word);
+    if (i > 0) await settle();
     seeded.push(s.seededIn);
     for (const [route, path] of scaleRoutes(cold.links, word, count)) {
       log(`scale ${count.toLocaleString('en')}: ${route}`);

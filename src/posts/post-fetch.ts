@@ -77,7 +77,7 @@ export function readPost(id: Types.ObjectId | string): Promise<ReadDoc | null> {
 
 /** The public ones among these posts, in the order given (the index may be a moment behind: re-check). */
 export async function publicPostsByIds<T extends Pick<PostDoc, '_id' | 'status' | 'publishedAt'>>(
-  ids: Types.ObjectId[],
+  ids: Array<Types.ObjectId | string>,
   fields: string,
   now = new Date(),
 ): Promise<T[]> {
