@@ -15,8 +15,7 @@
 // post for those seconds but never show one that is not public. An old index is rebuilt in the background
 // (posts-snapshot.ts), so posts written by another process (a second instance, a script) show up too.
 import type { Types } from 'mongoose';
-import type { PostDoc } from './post.model.js';
-import { postsSnapshot } from './posts-snapshot.js';
+import { postsSnapshot, type PostsBuilder } from './posts-snapshot.js';
 
 export type ListScope = { kind: 'all' } | { kind: 'tag'; slug: string } | { kind: 'author'; id: string };
 
@@ -43,29 +42,37 @@ interface Snapshot {
 
 const REBUILD_WAIT_MS = 1500;
 
-function fromDocs(docs: PostDoc[]): Snapshot {
+/** Builds the index one post at a time, as the scan streams them. */
+function indexBuilder(): PostsBuilder<Snapshot> {
   const snapshot: Snapshot = { published: [], byTag: new Map(), byAuthor: new Map(), position: new Map(), bySlug: new Map(), byOldSlug: new Map() };
-  for (const d of docs) {
-    const published = d.status === 'published' && d.publishedAt;
-    const entry: IndexEntry = {
-      id: d._id,
-      slug: d.slug,
-      at: published ? d.publishedAt!.getTime() : null,
-      updatedAt: d.updatedAt,
-      author: String(d.author),
-      tags: d.tags,
-    };
-    snapshot.bySlug.set(d.slug, entry);
-    for (const old of d.previousSlugs) snapshot.byOldSlug.set(old, entry);
-    if (published) snapshot.published.push(entry);
-  }
-  snapshot.published.sort((a, b) => b.at! - a.at! || (String(b.id) > String(a.id) ? 1 : -1));
-  snapshot.published.forEach((entry, i) => {
-    snapshot.position.set(String(entry.id), i);
-    push(snapshot.byAuthor, entry.author, entry);
-    for (const tag of entry.tags) push(snapshot.byTag, tag, entry);
-  });
-  return snapshot;
+  // Hex ids computed once per post, not once per comparison of the sort.
+  const published: Array<{ entry: IndexEntry; hex: string }> = [];
+  return {
+    add(d) {
+      const isPublished = d.status === 'published' && d.publishedAt;
+      const entry: IndexEntry = {
+        id: d._id,
+        slug: d.slug,
+        at: isPublished ? d.publishedAt!.getTime() : null,
+        updatedAt: d.updatedAt,
+        author: String(d.author),
+        tags: d.tags,
+      };
+      snapshot.bySlug.set(d.slug, entry);
+      for (const old of d.previousSlugs) snapshot.byOldSlug.set(old, entry);
+      if (isPublished) published.push({ entry, hex: String(d._id) });
+    },
+    finish() {
+      published.sort((a, b) => b.entry.at! - a.entry.at! || (b.hex > a.hex ? 1 : -1));
+      published.forEach(({ entry, hex }, i) => {
+        snapshot.published.push(entry);
+        snapshot.position.set(hex, i);
+        push(snapshot.byAuthor, entry.author, entry);
+        for (const tag of entry.tags) push(snapshot.byTag, tag, entry);
+      });
+      return snapshot;
+    },
+  };
 }
 
 function push(map: Map<string, IndexEntry[]>, key: string, entry: IndexEntry): void {
@@ -75,7 +82,7 @@ function push(map: Map<string, IndexEntry[]>, key: string, entry: IndexEntry): v
 }
 
 /** The index, rebuilt first if posts changed (waiting a bounded time when an older one can serve). */
-const currentIndex = postsSnapshot('slug previousSlugs status publishedAt updatedAt author tags', fromDocs, { waitMs: REBUILD_WAIT_MS });
+const currentIndex = postsSnapshot('slug previousSlugs status publishedAt updatedAt author tags', indexBuilder, { waitMs: REBUILD_WAIT_MS });
 
 function listOf(index: Snapshot, scope: ListScope): IndexEntry[] {
   if (scope.kind === 'all') return index.published;

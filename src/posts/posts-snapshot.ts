@@ -16,8 +16,15 @@ export interface PostsSnapshot<T> {
   fresh: boolean;
 }
 
+/** Makes a value from the posts of a scan, given one at a time (the scan never holds them all at once). */
+export interface PostsBuilder<T> {
+  add(post: PostDoc): void;
+  finish(): T;
+}
+
 interface Scan {
-  docs: PostDoc[];
+  values: unknown[];
+  posts: number;
   /** Writes seen when the scan started: later writes may be missing from it. */
   writes: number;
   at: number;
@@ -39,24 +46,34 @@ onPostWrite(() => {
   writes++;
 });
 
-function scan(fields: string): Promise<Scan> {
+/** Streams every post's `fields` through the builders; resolves with what each one made. */
+async function scan(fields: string, builders: Array<PostsBuilder<unknown>>): Promise<Scan> {
   const seen = writes;
   const at = Date.now();
-  return Post.find({}, fields)
-    .lean<PostDoc[]>()
-    .then((docs) => ({ docs, writes: seen, at, ms: Date.now() - at }));
+  let posts = 0;
+  for await (const post of Post.find({}, fields).lean<PostDoc>().cursor({ batchSize: 1000 })) {
+    for (const builder of builders) builder.add(post as PostDoc);
+    posts++;
+  }
+  return { values: builders.map((b) => b.finish()), posts, writes: seen, at, ms: Date.now() - at };
 }
 
-const registered: Array<{ fields: string[]; adopt(run: Promise<Scan>): void }> = [];
+interface Registered {
+  fields: string[];
+  /** A builder for a shared scan, or null when this value is being built already. */
+  join(run: Promise<Scan>, slot: number): PostsBuilder<unknown> | null;
+}
 
-/** A value made by `fromDocs` from every post's `fields` (space-separated), kept as described above. */
-export function postsSnapshot<T>(fields: string, fromDocs: (docs: PostDoc[]) => T, { waitMs = 1500 }: { waitMs?: number } = {}): () => Promise<PostsSnapshot<T>> {
+const registered: Registered[] = [];
+
+/** A value built by `start()` from every post's `fields` (space-separated), kept as described above. */
+export function postsSnapshot<T>(fields: string, start: () => PostsBuilder<T>, { waitMs = 1500 }: { waitMs?: number } = {}): () => Promise<PostsSnapshot<T>> {
   let current: Built<T> | null = null;
   let rebuilding: Promise<Built<T>> | null = null;
 
-  function adopt(run: Promise<Scan>): Promise<Built<T>> {
+  function adopt(run: Promise<Scan>, slot: number): Promise<Built<T>> {
     const next = run.then((s) => {
-      const built = { value: fromDocs(s.docs), writes: s.writes, at: s.at, ms: s.ms };
+      const built = { value: s.values[slot] as T, writes: s.writes, at: s.at, ms: s.ms };
       if (!current || current.writes <= built.writes) current = built;
       return built;
     });
@@ -73,11 +90,13 @@ export function postsSnapshot<T>(fields: string, fromDocs: (docs: PostDoc[]) => 
     return next;
   }
 
-  const rebuild = () => rebuilding ?? adopt(scan(fields));
+  const rebuild = () => rebuilding ?? adopt(scan(fields, [start()]), 0);
   registered.push({
     fields: fields.split(/\s+/).filter(Boolean),
-    adopt: (run) => {
-      if (!rebuilding) adopt(run);
+    join: (run, slot) => {
+      if (rebuilding) return null;
+      adopt(run, slot);
+      return start();
     },
   });
 
@@ -107,8 +126,17 @@ export function postsSnapshot<T>(fields: string, fromDocs: (docs: PostDoc[]) => 
 /** Builds every snapshot that is not being built already, from one scan; resolves with its size and time. */
 export async function warmPostsSnapshots(): Promise<{ posts: number; ms: number }> {
   const fields = [...new Set(registered.flatMap((s) => s.fields))].join(' ');
-  const run = scan(fields);
-  for (const snapshot of registered) snapshot.adopt(run);
-  const { docs, ms } = await run;
-  return { posts: docs.length, ms };
+  const builders: Array<PostsBuilder<unknown>> = [];
+  let release!: (builders: Array<PostsBuilder<unknown>>) => void;
+  // Each snapshot waits on the shared scan and takes its own slot of the result.
+  const run = new Promise<Array<PostsBuilder<unknown>>>((resolve) => (release = resolve)).then((all) =>
+    all.length > 0 ? scan(fields, all) : { values: [], posts: 0, writes, at: Date.now(), ms: 0 },
+  );
+  for (const snapshot of registered) {
+    const builder = snapshot.join(run, builders.length);
+    if (builder) builders.push(builder);
+  }
+  release(builders);
+  const { posts, ms } = await run;
+  return { posts, ms };
 }

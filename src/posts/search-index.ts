@@ -9,8 +9,7 @@
 // Scheduled posts are in it and are skipped until their time; results are re-checked by whoever fetches
 // them, so a post unpublished a moment ago is never shown.
 import type { Cursor } from './cursor.js';
-import type { PostDoc } from './post.model.js';
-import { postsSnapshot } from './posts-snapshot.js';
+import { postsSnapshot, type PostsBuilder } from './posts-snapshot.js';
 import { slugify } from './slugs.js';
 
 interface SearchEntry {
@@ -22,22 +21,19 @@ interface SearchEntry {
   text: string;
 }
 
-function fromDocs(docs: PostDoc[]): SearchEntry[] {
+/** Builds the search index one post at a time, as the scan streams them. */
+function searchBuilder(): PostsBuilder<SearchEntry[]> {
   const entries: SearchEntry[] = [];
-  for (const d of docs) {
-    if (d.status !== 'published' || !d.publishedAt) continue;
-    entries.push({
-      idHex: String(d._id),
-      at: d.publishedAt.getTime(),
-      title: d.title.toLowerCase(),
-      tags: d.tags,
-      text: d.bodyText.toLowerCase(),
-    });
-  }
-  return entries.sort((a, b) => b.at - a.at || (b.idHex > a.idHex ? 1 : -1));
+  return {
+    add(d) {
+      if (d.status !== 'published' || !d.publishedAt) return;
+      entries.push({ idHex: String(d._id), at: d.publishedAt.getTime(), title: d.title.toLowerCase(), tags: d.tags, text: d.bodyText.toLowerCase() });
+    },
+    finish: () => entries.sort((a, b) => b.at - a.at || (b.idHex > a.idHex ? 1 : -1)),
+  };
 }
 
-const searchIndex = postsSnapshot('title tags bodyText status publishedAt', fromDocs);
+const searchIndex = postsSnapshot('title tags bodyText status publishedAt', searchBuilder);
 
 /** Position of the first entry after `cursor` in the order newest first, ties by larger _id first. */
 function firstAfter(entries: SearchEntry[], cursor: Cursor): number {
