@@ -14,7 +14,7 @@ import { slugify } from '../../posts/slugs.js';
 import { rememberTags, type TagRef } from '../../posts/tags.js';
 import { articleBody, shortBody } from './bodies.js';
 import { randomSequence } from './covers.js';
-import { DRAFTS, SCHEDULED, SUBJECTS, TITLE_PATTERNS, TOPICS, type Topic } from './topics.js';
+import { DRAFTS, RELATED, SCHEDULED, SUBJECTS, TITLE_PATTERNS, TOPICS, type Topic } from './topics.js';
 
 const DAY = 86_400_000;
 const ARTICLE_SPACING_DAYS = 2.9;
@@ -57,8 +57,10 @@ export function articleOrder(): Article[] {
 
 /** A topic's tag plus, for some posts, a related one. */
 function tagsFor(topicIndex: number, variant: number): string[] {
-  const tags = [tagRefOf(TOPICS[topicIndex]!).slug];
-  if (variant % 2 === 1) tags.push(tagRefOf(TOPICS[(topicIndex + variant * 5) % TOPICS.length]!).slug);
+  const topic = TOPICS[topicIndex]!;
+  const tags = [tagRefOf(topic).slug];
+  const related = RELATED[topic.tag]?.[variant === 1 ? 0 : 1];
+  if (variant % 2 === 1 && related) tags.push(slugify(related, 60));
   return tags;
 }
 

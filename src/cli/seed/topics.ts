@@ -353,6 +353,22 @@ export const TOPICS: Topic[] = [
   },
 ];
 
+/** For each tag, the two tags its posts most often share (some posts carry one of them as a second tag). */
+export const RELATED: Record<string, [string, string]> = {
+  JavaScript: ['TypeScript', 'Node.js'],
+  TypeScript: ['JavaScript', 'Testing'],
+  'Node.js': ['JavaScript', 'DevOps'],
+  Databases: ['Performance', 'Node.js'],
+  Performance: ['Databases', 'Node.js'],
+  Security: ['Node.js', 'Testing'],
+  Accessibility: ['Design', 'CSS'],
+  CSS: ['Design', 'Accessibility'],
+  Testing: ['DevOps', 'TypeScript'],
+  DevOps: ['Node.js', 'Security'],
+  Design: ['CSS', 'Writing'],
+  Writing: ['Design', 'Testing'],
+};
+
 /** Posts that stay unpublished: [title, topic index, first paragraph]. */
 export const DRAFTS: Array<[string, number, string]> = [
   ['Notes from migrating a monolith to ES modules', 2, 'Half-finished notes on the surprises we met moving a large codebase to ES modules.'],
