@@ -155,21 +155,24 @@ async function timed(url) {
 
 /**
  * Loads one URL (or a URL made unique per request, so the page cache never answers) and samples the
- * server's RSS meanwhile. A few requests first, outside the measurement, so every route is measured warm.
+ * server's RSS meanwhile. First a few requests and a one-second burst outside the measurement, so every
+ * route, ceilings included, is measured warm (caches filled, the JIT done with the code it runs).
  */
 async function load(label, base, path, pid, { seconds = duration, unique = false } = {}) {
   let n = 0;
   const pathFor = () => (unique ? `${path}${path.includes('?') ? '&' : '?'}bench=${n++}` : path);
   for (let i = 0; i < 3; i++) await timed(`${base}${pathFor()}`);
-  let peak = rssOf(pid);
-  const sampler = setInterval(() => (peak = Math.max(peak, rssOf(pid))), 100);
-  const result = await autocannon({
+  const options = (time) => ({
     url: base,
     connections,
-    duration: seconds,
+    duration: time,
     headers: ACCEPT,
     requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: pathFor() }) }],
   });
+  await autocannon(options(1));
+  let peak = rssOf(pid);
+  const sampler = setInterval(() => (peak = Math.max(peak, rssOf(pid))), 100);
+  const result = await autocannon(options(seconds));
   clearInterval(sampler);
   return {
     label,
