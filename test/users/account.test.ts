@@ -56,7 +56,7 @@ describe('the account page', () => {
     const stored = await User.findById(user._id).lean();
     expect(stored).toMatchObject({ displayName: 'Dorothy Vaughan', bio: 'Leads the West Computers.', email: 'dorothy@example.test' });
     const page = await request(app).get('/account').set('Cookie', s.cookie);
-    expect(page.text).toContain('<span>Dorothy Vaughan</span>');
+    expect(page.text).toContain('<span class="nav-account-name">Dorothy Vaughan</span>');
   });
 
   it('refuses invalid input with 422, messages, and the input kept', async () => {
