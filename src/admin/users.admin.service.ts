@@ -13,6 +13,8 @@ import { User, type UserStatus } from '../users/user.model.js';
 import { recordAudit, type AuditContext } from './audit.service.js';
 import type { AdminContext } from './admin-context.js';
 import { contentCountsOf, deleteContentOf, reassignContent } from './content.service.js';
+import { literalPattern } from '../db/literal-pattern.js';
+import { pageWindow } from '../db/page-window.js';
 
 export const USERS_PAGE_SIZE = 25;
 
@@ -42,10 +44,6 @@ export interface UserList {
   pages: number;
 }
 
-/** A search term as a literal, case-insensitive pattern: `.*` finds a dot and a star, never everyone. */
-export function literalPattern(term: string): RegExp {
-  return new RegExp(term.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i');
-}
 
 export async function listUsers(query: UserListQuery): Promise<UserList> {
   const filter: Record<string, unknown> = {};
@@ -56,11 +54,10 @@ export async function listUsers(query: UserListQuery): Promise<UserList> {
     filter.$or = [{ username: pattern }, { displayName: pattern }, { email: pattern }];
   }
   const total = await User.countDocuments(filter);
-  const pages = Math.max(1, Math.ceil(total / USERS_PAGE_SIZE));
-  const page = Math.min(query.page, pages);
+  const { page, pages, skip } = pageWindow(total, query.page, USERS_PAGE_SIZE);
   const docs = await User.find(filter, 'username displayName email role status avatarKey createdAt lastSignInAt')
     .sort({ createdAt: -1, _id: -1 })
-    .skip((page - 1) * USERS_PAGE_SIZE)
+    .skip(skip)
     .limit(USERS_PAGE_SIZE)
     .lean();
   return {

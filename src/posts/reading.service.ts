@@ -138,11 +138,6 @@ export async function previewView(
 
 export const SEARCH_MAX_LENGTH = 100;
 
-/** Escapes every regular-expression metacharacter, so a text matches literally in a RegExp. */
-export function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-}
-
 export interface SearchResults {
   posts: PostCard[];
   next: string | null;

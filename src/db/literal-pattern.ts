@@ -1,0 +1,7 @@
+// Search terms from users become regular expressions only through here: every metacharacter escaped, so
+// `.*` finds a dot and a star and never everyone, and `(` cannot break a query.
+
+/** A search term as a literal, case-insensitive pattern (for `$regex` filters). */
+export function literalPattern(term: string): RegExp {
+  return new RegExp(term.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&'), 'i');
+}
