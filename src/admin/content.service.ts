@@ -13,6 +13,7 @@ import { Tag } from '../posts/tag.model.js';
 import { tagRefs, type TagRef } from '../posts/tags.js';
 import { User } from '../users/user.model.js';
 import type { AdminContext } from './admin-context.js';
+import { pageWindow } from '../db/page-window.js';
 
 export const POSTS_PAGE_SIZE = 25;
 export const DISPLAY_STATUSES = ['published', 'scheduled', 'draft'] as const satisfies readonly DisplayStatus[];
@@ -70,11 +71,10 @@ export async function listAdminPosts(query: AdminPostQuery, now = new Date()): P
   if (query.author) filter.author = query.author;
   if (query.tag) filter.tags = query.tag;
   const total = await Post.countDocuments(filter);
-  const pages = Math.max(1, Math.ceil(total / POSTS_PAGE_SIZE));
-  const page = Math.min(query.page, pages);
+  const { page, pages, skip } = pageWindow(total, query.page, POSTS_PAGE_SIZE);
   const docs = await Post.find(filter, 'title slug status publishedAt author tags updatedAt')
     .sort({ updatedAt: -1, _id: -1 })
-    .skip((page - 1) * POSTS_PAGE_SIZE)
+    .skip(skip)
     .limit(POSTS_PAGE_SIZE)
     .lean();
   const [authors, tags] = await Promise.all([authorsOf(docs.map((d) => d.author)), tagRefs(docs.flatMap((d) => d.tags))]);
