@@ -95,6 +95,8 @@ export function createApp({ config, logger, storage, pageCache }: AppDeps): Expr
       // Query strings may carry a CSRF token (multipart forms) or search terms: log the path only.
       serializers: {
         req: (req: { method: string; url: string; id: unknown }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+        // The status is what a request log needs; response headers (the whole CSP, cookies) are noise.
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
       autoLogging: { ignore: (req) => req.url === '/healthz' },
     }),
