@@ -9,8 +9,9 @@ import { Post } from '../../src/posts/post.model.js';
 import { User } from '../../src/users/user.model.js';
 import { makeMedia, makePost } from '../support/admin.js';
 import { testApp } from '../support/app.js';
+import { postSignIn } from '../support/auth.js';
 import { DEFAULT_PASSWORD, makeUser } from '../support/factories.js';
-import { anonymousSession, sessionFor, type TestSession } from '../support/session.js';
+import { sessionFor, type TestSession } from '../support/session.js';
 
 const { app, config } = testApp();
 
@@ -170,12 +171,7 @@ describe('suspending and reactivating', () => {
     const homeAfter = await request(app).get('/').set('Cookie', session.cookie);
     expect(homeAfter.text).not.toContain('Sue Spended');
 
-    const browser = anonymousSession(config);
-    const signIn = await request(app)
-      .post('/signin')
-      .set('Cookie', browser.cookie)
-      .type('form')
-      .send({ identifier: 'sus', password: DEFAULT_PASSWORD, _csrf: browser.csrf });
+    const signIn = await postSignIn(app, config, { identifier: 'sus', password: DEFAULT_PASSWORD });
     expect(signIn.status).toBe(403);
     expect(signIn.headers['set-cookie'] ?? []).not.toEqual(expect.arrayContaining([expect.stringMatching(/^quire_session=[^;]+\./)]));
 
@@ -190,12 +186,7 @@ describe('suspending and reactivating', () => {
     expect(res.status).toBe(303);
     expect((await User.findById(author._id).lean())!.status).toBe('active');
     expect((await request(app).get('/dashboard').set('Cookie', oldSession.cookie)).status).toBe(303);
-    const browser = anonymousSession(config);
-    const signIn = await request(app)
-      .post('/signin')
-      .set('Cookie', browser.cookie)
-      .type('form')
-      .send({ identifier: 'back', password: DEFAULT_PASSWORD, _csrf: browser.csrf });
+    const signIn = await postSignIn(app, config, { identifier: 'back', password: DEFAULT_PASSWORD });
     expect(signIn.status).toBe(303);
     expect(await lastAudit('user.reactivate', author)).toMatchObject({ targetId: String(author._id), detail: 'suspended -> active' });
   });
