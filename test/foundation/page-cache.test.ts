@@ -86,6 +86,14 @@ describe('page cache mechanics', () => {
       await new Promise((r) => setTimeout(r, 50));
       res.send(`<p>${'slow page '.repeat(200)}</p>`);
     });
+    app.get('/p/article', (req, res) => {
+      rendered.push(req.originalUrl);
+      // Text that compresses like a real page (a fixed pseudo-random walk through some words).
+      const words = ['reading', 'model', 'cache', 'page', 'quire', 'server', 'template', 'post', 'tag', 'author', 'search', 'index'];
+      let seed = 7;
+      const text = Array.from({ length: 3000 }, () => words[(seed = (seed * 48271) % 2147483647) % words.length]).join(' ');
+      res.send(`<article><p>${text}</p></article>`);
+    });
     app.get('/p/private', (req, res) => {
       rendered.push(req.originalUrl);
       res.set('Cache-Control', 'private, no-store').send('<p>for one reader</p>');
@@ -116,6 +124,23 @@ describe('page cache mechanics', () => {
     expect(gz.headers['content-encoding']).toBe('gzip');
     expect((gz.body as Buffer).toString()).toBe(page);
     expect(rendered).toEqual(['/p/slow']);
+  });
+
+  it('compresses a miss quickly, and a page asked for again once more, smaller, after answering', async () => {
+    const { app, rendered } = tinyApp();
+    const miss = await raw(request(app).get('/p/article').set('Accept-Encoding', 'br'));
+    const page = (miss.body as Buffer).toString();
+    const fast = Number(miss.headers['content-length']);
+    const firstHit = await raw(request(app).get('/p/article').set('Accept-Encoding', 'br'));
+    expect(firstHit.headers['x-page-cache']).toBe('hit');
+    expect(Number(firstHit.headers['content-length'])).toBe(fast);
+    await new Promise((resolve) => setImmediate(resolve));
+    const later = await raw(request(app).get('/p/article').set('Accept-Encoding', 'br'));
+    expect(later.headers['content-encoding']).toBe('br');
+    expect(Number(later.headers['content-length'])).toBeLessThan(fast);
+    expect((later.body as Buffer).toString()).toBe(page);
+    expect(later.headers.etag).toBe(miss.headers.etag);
+    expect(rendered).toEqual(['/p/article']);
   });
 
   it('renders a page once when many anonymous requests for it arrive together', async () => {
