@@ -89,18 +89,21 @@ export function createApp({ config, logger, storage, pageCache }: AppDeps): Expr
     app.use(cache.middleware());
   }
   app.use(compression());
-  app.use(
-    pinoHttp({
-      logger,
-      // Query strings may carry a CSRF token (multipart forms) or search terms: log the path only.
-      serializers: {
-        req: (req: { method: string; url: string; id: unknown }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
-        // The status is what a request log needs; response headers (the whole CSP, cookies) are noise.
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      autoLogging: { ignore: (req) => req.url === '/healthz' },
-    }),
-  );
+  // Request logs are info-level: below that level nothing is mounted, so a request pays nothing for them.
+  if (logger.isLevelEnabled('info')) {
+    app.use(
+      pinoHttp({
+        logger,
+        // Query strings may carry a CSRF token (multipart forms) or search terms: log the path only.
+        serializers: {
+          req: (req: { method: string; url: string; id: unknown }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+          // The status is what a request log needs; response headers (the whole CSP, cookies) are noise.
+          res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+        },
+        autoLogging: { ignore: (req) => req.url === '/healthz' },
+      }),
+    );
+  }
 
   // Static files: no session, no database.
   mountStaticAssets(app);
