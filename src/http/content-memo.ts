@@ -10,14 +10,19 @@ const MAX_AGE_MS = 60_000;
 
 export type Lookup<V> = (keys: string[]) => Promise<Map<string, V>>;
 
-/** `load`, remembered per key until the next content change. */
-export function memoByKey<V>(load: Lookup<V>): Lookup<V> {
+/**
+ * `load`, remembered per key until the next content change, or the next signal of one of `alsoEmptiedBy`
+ * (for values that also depend on writes that are not content changes yet, such as a post's own model).
+ */
+export function memoByKey<V>(load: Lookup<V>, alsoEmptiedBy: Array<(listener: () => void) => unknown> = []): Lookup<V> {
   const kept = new Map<string, { value: V; expires: number }>();
   let generation = 0;
-  onContentChange(() => {
+  const forget = () => {
     kept.clear();
     generation++;
-  });
+  };
+  onContentChange(forget);
+  for (const subscribe of alsoEmptiedBy) subscribe(forget);
   return async (keys) => {
     const found = new Map<string, V>();
     const missing: string[] = [];

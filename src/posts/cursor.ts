@@ -13,7 +13,7 @@ export function parseCursor(value: unknown): Cursor | null {
   return { at: new Date(Number(match[1])), id: new mongoose.Types.ObjectId(match[2]) };
 }
 
-export function cursorOf(at: Date | null | undefined, id: Types.ObjectId): string | null {
+export function cursorOf(at: Date | null | undefined, id: Types.ObjectId | string): string | null {
   return at ? `${at.getTime()}_${String(id)}` : null;
 }
 

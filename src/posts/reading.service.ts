@@ -2,13 +2,14 @@
 // time has come are public; drafts and scheduled posts are shown to those who may edit them, and to
 // everyone else they do not exist (404, decided by the router from a null here).
 import { can, type Actor } from '../auth/permissions.js';
+import { memoByKey, type Lookup } from '../http/content-memo.js';
 import type { ImageView } from '../media/image-view.js';
 import { imagesByIds } from '../media/media.service.js';
 import type { Storage } from '../media/storage.js';
 import type { Types } from 'mongoose';
 import { User } from '../users/user.model.js';
 import { cursorOf, parseCursor } from './cursor.js';
-import { displayStatus, Post, type DisplayStatus } from './post.model.js';
+import { displayStatus, onPostWrite, Post, type DisplayStatus } from './post.model.js';
 import { publicPostsByIds, readPost } from './post-fetch.js';
 import { findSlug, neighbourIds, pageOfIds, type ListScope } from './post-index.js';
 import { CARD_FIELDS, authorsByIds, toAuthorView, toCards, type AuthorView, type CardSource, type PostCard } from './post-views.js';
@@ -22,12 +23,35 @@ export interface PostPage {
   total: number;
 }
 
+// The cards of public posts, as every list and search page shows them, by post id. Built from posts that
+// were public when read and emptied by every write to a post (and every content change), so a card is
+// never older than the last change made through Quire; each use still checks its time has come.
+const cardMemos = new WeakMap<Storage, Lookup<PostCard>>();
+
+function publicCardsOf(storage: Storage): Lookup<PostCard> {
+  let memo = cardMemos.get(storage);
+  if (!memo) {
+    memo = memoByKey(async (ids) => {
+      const cards = await toCards(await publicPostsByIds<CardSource>(ids, CARD_FIELDS), storage);
+      return new Map(cards.map((card) => [card.id, card]));
+    }, [onPostWrite]);
+    cardMemos.set(storage, memo);
+  }
+  return memo;
+}
+
+/** The cards of these posts that are public at `now`, in the order given. */
+async function publicCards(ids: Array<Types.ObjectId | string>, storage: Storage, now: Date): Promise<PostCard[]> {
+  const keys = ids.map(String);
+  const cards = await publicCardsOf(storage)(keys);
+  return keys.map((id) => cards.get(id)).filter((card): card is PostCard => !!card?.publishedAt && card.publishedAt <= now);
+}
+
 /** Page `page` of a public list, or null when there is no such page. */
 export async function publicPage(scope: ListScope, page: number, perPage: number, storage: Storage, now = new Date()): Promise<PostPage | null> {
   const slice = await pageOfIds(scope, page, perPage, now);
   if (!slice) return null;
-  const docs = await publicPostsByIds<CardSource>(slice.ids, CARD_FIELDS, now);
-  return { posts: await toCards(docs, storage, now), page: slice.page, pageCount: slice.pageCount, total: slice.total };
+  return { posts: await publicCards(slice.ids, storage, now), page: slice.page, pageCount: slice.pageCount, total: slice.total };
 }
 
 export async function tagPage(slug: string, page: number, perPage: number, storage: Storage): Promise<{ tag: TagRef; list: PostPage } | null> {
@@ -149,8 +173,8 @@ export interface SearchResults {
  */
 export async function searchPosts(q: string, after: string | undefined, perPage: number, storage: Storage, now = new Date()): Promise<SearchResults> {
   const ids = await searchIds(q, parseCursor(after), perPage + 1, now);
-  const docs = await publicPostsByIds<CardSource>(ids, CARD_FIELDS, now);
-  const page = docs.slice(0, perPage);
+  const cards = await publicCards(ids, storage, now);
+  const page = cards.slice(0, perPage);
   const last = page[page.length - 1];
-  return { posts: await toCards(page, storage, now), next: docs.length > perPage && last ? cursorOf(last.publishedAt, last._id) : null };
+  return { posts: page, next: cards.length > perPage && last ? cursorOf(last.publishedAt, last.id) : null };
 }

@@ -87,10 +87,15 @@ describe('public pages from memory', () => {
     expect((await request(app).get('/')).text).toContain('alt="A tarnished brass lamp"');
   });
 
-  it('finds a post under its new title right after an edit', async () => {
+  it('finds a post under its new title right after an edit, and shows its card with that title', async () => {
+    // Cards (and their rendered HTML) are kept between pages: a write through the model must end that.
+    expect((await request(app).get('/')).text).toContain('Lantern note 0');
     const post = await Post.findOne({ title: 'Lantern note 0' }).lean();
     await Post.updateOne({ _id: post!._id }, { $set: { title: 'Candle note 0' } });
     const found = (await request(app).get('/search?q=candle')).text;
     expect(found).toContain('Candle note 0');
+    const home = (await request(app).get('/')).text;
+    expect(home).toContain('Candle note 0');
+    expect(home).not.toContain('Lantern note 0');
   });
 });
