@@ -40,6 +40,11 @@ export const settingsForm = z.object({
 
 let cached: SiteSettings | undefined;
 
+/** The settings when they have been read already (every request after the first), without waiting. */
+export function loadedSettings(): SiteSettings | undefined {
+  return cached;
+}
+
 export async function getSettings(): Promise<SiteSettings> {
   if (cached) return cached;
   const doc = await Settings.findById('site').lean();

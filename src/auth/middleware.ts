@@ -6,42 +6,50 @@ import { User, type CurrentUser } from '../users/user.model.js';
 import { avatarUrl } from '../users/avatar.js';
 import { atLeast, can, type Action, type Role } from './permissions.js';
 import { SESSION_COOKIE, clearSessionCookie, verifySession } from './session.js';
-import { isSetupComplete } from './setup-state.js';
+import { isSetupComplete, knownSetupComplete } from './setup-state.js';
 
 export function loadUser(sessionKey: Buffer, secureCookies: boolean): RequestHandler {
-  return async function loadUserMiddleware(req: Request, res: Response, next: NextFunction) {
+  // Visitors without a session cookie (most readers) pass synchronously.
+  return function loadUserMiddleware(req: Request, res: Response, next: NextFunction) {
     req.user = null;
     const token = req.cookies?.[SESSION_COOKIE];
-    if (typeof token === 'string' && token) {
-      const claims = verifySession(token, sessionKey);
-      const doc = claims
-        ? await User.findById(claims.sub, 'username email displayName role status tokenVersion avatarKey revokedSessions').lean()
-        : null;
-      const revoked = doc?.revokedSessions?.some((r) => r.jti === claims?.jti) ?? false;
-      if (claims && doc && doc.status === 'active' && doc.tokenVersion === claims.ver && !revoked) {
-        req.user = {
-          id: String(doc._id),
-          username: doc.username,
-          email: doc.email,
-          displayName: doc.displayName,
-          role: doc.role as Role,
-          avatarUrl: avatarUrl(doc.avatarKey),
-        };
-      } else {
-        clearSessionCookie(res, secureCookies);
-      }
+    if (typeof token !== 'string' || !token) {
+      res.locals.currentUser = null;
+      return next();
     }
-    res.locals.currentUser = req.user;
-    next();
+    signedInUser(token, sessionKey, res, secureCookies).then((user) => {
+      req.user = user;
+      res.locals.currentUser = user;
+      next();
+    }, next);
+  };
+}
+
+/** The user a session token names, if it is valid and current; clears the cookie when it is not. */
+async function signedInUser(token: string, sessionKey: Buffer, res: Response, secureCookies: boolean): Promise<CurrentUser | null> {
+  const claims = verifySession(token, sessionKey);
+  const doc = claims ? await User.findById(claims.sub, 'username email displayName role status tokenVersion avatarKey revokedSessions').lean() : null;
+  const revoked = doc?.revokedSessions?.some((r) => r.jti === claims?.jti) ?? false;
+  if (!claims || !doc || doc.status !== 'active' || doc.tokenVersion !== claims.ver || revoked) {
+    clearSessionCookie(res, secureCookies);
+    return null;
+  }
+  return {
+    id: String(doc._id),
+    username: doc.username,
+    email: doc.email,
+    displayName: doc.displayName,
+    role: doc.role as Role,
+    avatarUrl: avatarUrl(doc.avatarKey),
   };
 }
 
 const SETUP_EXEMPT = /^\/(setup|healthz|public|vendor|uploads|favicon\.ico|robots\.txt)(\/|$)/;
 
 /** While no account exists, every page leads to /setup. */
-export const requireSetupComplete: RequestHandler = async (req, res, next) => {
-  if (SETUP_EXEMPT.test(req.path) || (await isSetupComplete())) return next();
-  res.redirect(303, '/setup');
+export const requireSetupComplete: RequestHandler = (req, res, next) => {
+  if (knownSetupComplete() || SETUP_EXEMPT.test(req.path)) return next();
+  isSetupComplete().then((complete) => (complete ? next() : res.redirect(303, '/setup')), next);
 };
 
 function signInRedirect(req: Request, res: Response): void {

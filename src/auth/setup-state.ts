@@ -4,6 +4,11 @@ import { User } from '../users/user.model.js';
 
 let complete = false;
 
+/** True once the first account is known to exist (no waiting: false may only mean "not asked yet"). */
+export function knownSetupComplete(): boolean {
+  return complete;
+}
+
 export async function isSetupComplete(): Promise<boolean> {
   if (complete) return true;
   complete = (await User.exists({})) !== null;

@@ -74,6 +74,7 @@ function etagOf(body: Buffer): string {
 export class PageCache {
   private readonly entries = new Map<string, Entry>();
   private readonly inflight = new Map<string, Promise<void>>();
+  private readonly negotiated = new Map<string, Encoding>();
   private bytes = 0;
   private generation = 0;
   private readonly ttlMs: number;
@@ -174,7 +175,7 @@ export class PageCache {
       return;
     }
     // Brotli is smaller than gzip for the same page; prefer it whenever the client accepts both.
-    const encoding: Encoding = req.acceptsEncodings('br') ? 'br' : req.acceptsEncodings('gzip') ? 'gzip' : 'identity';
+    const encoding = this.encodingFor(req);
     const body = this.bodyOf(entry, encoding);
     res.status(entry.status);
     res.setHeader('Content-Type', entry.contentType);
@@ -182,6 +183,21 @@ export class PageCache {
     res.setHeader('Content-Length', String(body.length));
     res.end(req.method === 'HEAD' ? undefined : body);
     if (outcome === 'hit' && encoding !== 'identity' && !entry.refined[encoding]) this.refine(entry, encoding);
+  }
+
+  /**
+   * Brotli when accepted, else gzip, else none: negotiated the way Express does, once per distinct
+   * Accept-Encoding value (browsers send a handful), not once per request.
+   */
+  private encodingFor(req: Request): Encoding {
+    const header = req.headers['accept-encoding'] ?? '';
+    let encoding = this.negotiated.get(header);
+    if (!encoding) {
+      encoding = req.acceptsEncodings('br') ? 'br' : req.acceptsEncodings('gzip') ? 'gzip' : 'identity';
+      if (this.negotiated.size >= 100) this.negotiated.clear();
+      this.negotiated.set(header, encoding);
+    }
+    return encoding;
   }
 
   /** Compresses a page asked for again in `encoding` once more, smaller, once this response is out. */

@@ -9,7 +9,7 @@ import { can } from '../auth/permissions.js';
 import { viewsDir } from '../paths.js';
 import { asset } from './assets.js';
 import { Templates, type Locals } from './templates.js';
-import { DEFAULT_SETTINGS, getSettings } from '../admin/settings.service.js';
+import { DEFAULT_SETTINGS, getSettings, loadedSettings, type SiteSettings } from '../admin/settings.service.js';
 
 type Callback = (err: Error | null, html?: string) => void;
 type EngineOptions = Locals & { layout?: string | false; cache?: boolean };
@@ -39,15 +39,26 @@ export function configureViews(app: Express): void {
 
 /** Locals every page may use: the signed-in user, the permission check, the site settings, the path. */
 export function pageLocals(siteUrl: string) {
-  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    res.locals.site = await getSettings();
+  const fill = (req: Request, res: Response, site: SiteSettings) => {
+    res.locals.site = site;
     res.locals.siteUrl = siteUrl;
     res.locals.path = req.path;
     res.locals.can = can;
     res.locals.asset = asset;
     res.locals.errors ??= {};
     res.locals.values ??= {};
-    next();
+  };
+  // Synchronous once the settings are in memory: a promise per request is measurable on a cache miss.
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const site = loadedSettings();
+    if (site) {
+      fill(req, res, site);
+      return next();
+    }
+    getSettings().then((loaded) => {
+      fill(req, res, loaded);
+      next();
+    }, next);
   };
 }
 
