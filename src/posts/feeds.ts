@@ -71,14 +71,14 @@ export async function renderSitemap(siteUrl: string, now = new Date()): Promise<
   const authors = authorIds.length
     ? await User.find({ _id: mongoose.trusted({ $in: authorIds }) }, 'username').sort({ username: 1 }).lean()
     : [];
-  const lastChange = posts.reduce<Date | undefined>((latest, p) => (!latest || p.updatedAt > latest ? p.updatedAt : latest), undefined);
+  const lastChange = posts.length ? new Date(Math.max(...posts.map((p) => p.updatedAt))) : undefined;
   const url = (path: string, lastmod?: Date) =>
     `  <url><loc>${escapeXml(siteUrl + path)}</loc>${lastmod ? `<lastmod>${lastmod.toISOString()}</lastmod>` : ''}</url>`;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
     url('/', lastChange),
-    ...posts.map((p) => url(`/posts/${p.slug}`, p.updatedAt)),
+    ...posts.map((p) => url(`/posts/${p.slug}`, new Date(p.updatedAt))),
     ...tagSlugs.sort().map((slug) => url(`/tags/${encodeURIComponent(slug)}`)),
     ...authors.map((a) => url(`/authors/${encodeURIComponent(a.username)}`)),
     '</urlset>',

@@ -26,7 +26,7 @@ export const MAX_LIST_LIMIT = 100;
 
 /** The date a status is ordered by: last change for drafts, publish time otherwise. */
 function keyOf(status: DisplayStatus, entry: IndexEntry): number {
-  return status === 'draft' ? entry.updatedAt.getTime() : entry.at!;
+  return status === 'draft' ? entry.updatedAt : entry.at!;
 }
 
 export async function listPosts(filter: ListFilter, storage?: Storage, now = new Date()): Promise<PostList> {
@@ -42,7 +42,7 @@ export async function listPosts(filter: ListFilter, storage?: Storage, now = new
     start = entries.findIndex((e) => {
       const k = keyOf(filter.status, e);
       if (k !== at) return ascending ? k > at : k < at;
-      return ascending ? String(e.id) > id : String(e.id) < id;
+      return ascending ? e.id > id : e.id < id;
     });
     if (start === -1) start = entries.length;
   }

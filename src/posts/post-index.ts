@@ -15,18 +15,23 @@
 // post for those seconds but never show one that is not public. An old index is rebuilt in the background
 // (posts-snapshot.ts), so posts written by another process (a second instance, a script) show up too.
 import type { Types } from 'mongoose';
-import { postsSnapshot, type PostsBuilder } from './posts-snapshot.js';
+import { hexOf, postsSnapshot, type PostsBuilder } from './posts-snapshot.js';
 
 export type ListScope = { kind: 'all' } | { kind: 'tag'; slug: string } | { kind: 'author'; id: string };
 
+// Entries hold plain values (hex ids, times in ms, shared tag lists): few objects per post, for the sake of
+// the garbage collector at 100,000 posts (see Pool in posts-snapshot.ts).
 export interface IndexEntry {
-  id: Types.ObjectId;
+  /** The post's _id as hex. */
+  id: string;
   slug: string;
   /** Publish time in ms for published (and scheduled) posts; null for drafts. */
   at: number | null;
-  updatedAt: Date;
+  /** Last change, in ms. */
+  updatedAt: number;
+  /** The author's _id as hex. */
   author: string;
-  tags: string[];
+  tags: readonly string[];
 }
 
 interface Snapshot {
@@ -45,28 +50,27 @@ const REBUILD_WAIT_MS = 1500;
 /** Builds the index one post at a time, as the scan streams them. */
 function indexBuilder(): PostsBuilder<Snapshot> {
   const snapshot: Snapshot = { published: [], byTag: new Map(), byAuthor: new Map(), position: new Map(), bySlug: new Map(), byOldSlug: new Map() };
-  // Hex ids computed once per post, not once per comparison of the sort.
-  const published: Array<{ entry: IndexEntry; hex: string }> = [];
+  const published: IndexEntry[] = [];
   return {
-    add(d) {
+    add(d, pool) {
       const isPublished = d.status === 'published' && d.publishedAt;
       const entry: IndexEntry = {
-        id: d._id,
+        id: pool.id(d._id),
         slug: d.slug,
         at: isPublished ? d.publishedAt!.getTime() : null,
-        updatedAt: d.updatedAt,
-        author: String(d.author),
-        tags: d.tags,
+        updatedAt: d.updatedAt.getTime(),
+        author: pool.id(d.author),
+        tags: pool.list(d.tags),
       };
       snapshot.bySlug.set(d.slug, entry);
       for (const old of d.previousSlugs) snapshot.byOldSlug.set(old, entry);
-      if (isPublished) published.push({ entry, hex: String(d._id) });
+      if (isPublished) published.push(entry);
     },
     finish() {
-      published.sort((a, b) => b.entry.at! - a.entry.at! || (b.hex > a.hex ? 1 : -1));
-      published.forEach(({ entry, hex }, i) => {
+      published.sort((a, b) => b.at! - a.at! || (b.id > a.id ? 1 : -1));
+      published.forEach((entry, i) => {
         snapshot.published.push(entry);
-        snapshot.position.set(hex, i);
+        snapshot.position.set(entry.id, i);
         push(snapshot.byAuthor, entry.author, entry);
         for (const tag of entry.tags) push(snapshot.byTag, tag, entry);
       });
@@ -102,7 +106,8 @@ function firstVisible(list: IndexEntry[], now: number): number {
 }
 
 export interface PageOfIds {
-  ids: Types.ObjectId[];
+  /** Hex ids. */
+  ids: string[];
   page: number;
   pageCount: number;
   total: number;
@@ -120,7 +125,7 @@ export async function pageOfIds(scope: ListScope, page: number, perPage: number,
 }
 
 /** The newest `count` public posts' ids (for the feed). */
-export async function newestIds(count: number, now = new Date()): Promise<Types.ObjectId[]> {
+export async function newestIds(count: number, now = new Date()): Promise<string[]> {
   return (await pageOfIds({ kind: 'all' }, 1, count, now))!.ids;
 }
 
@@ -130,7 +135,7 @@ export async function publicEntries(now = new Date()): Promise<IndexEntry[]> {
   return list.slice(firstVisible(list, now.getTime()));
 }
 
-export type SlugMatch = { id: Types.ObjectId; moved: boolean } | null | 'unknown';
+export type SlugMatch = { id: string; moved: boolean } | null | 'unknown';
 
 /**
  * The post a slug names now (moved: false) or named before (moved: true), or null when no post has it.
@@ -146,9 +151,9 @@ export async function findSlug(slug: string): Promise<SlugMatch> {
 }
 
 /** The next newer and next older public posts around a published post. */
-export async function neighbourIds(postId: Types.ObjectId, now = new Date()): Promise<{ newer: Types.ObjectId | null; older: Types.ObjectId | null }> {
+export async function neighbourIds(postId: Types.ObjectId | string, now = new Date()): Promise<{ newer: string | null; older: string | null }> {
   const { value: index } = await currentIndex();
-  const i = index.position.get(String(postId));
+  const i = index.position.get(hexOf(postId));
   if (i === undefined) return { newer: null, older: null };
   const newer = index.published[i - 1];
   const older = index.published[i + 1];
@@ -165,7 +170,7 @@ export async function entriesByStatus(status: 'draft' | 'scheduled' | 'published
   const t = now.getTime();
   if (status === 'draft') {
     const drafts = [...index.bySlug.values()].filter((e) => e.at === null && mine(e));
-    return drafts.sort((a, b) => b.updatedAt.getTime() - a.updatedAt.getTime() || (String(b.id) > String(a.id) ? 1 : -1));
+    return drafts.sort((a, b) => b.updatedAt - a.updatedAt || (b.id > a.id ? 1 : -1));
   }
   const list = authorId === undefined ? index.published : (index.byAuthor.get(authorId) ?? []);
   const start = firstVisible(list, t);

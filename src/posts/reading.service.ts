@@ -121,7 +121,7 @@ async function postBySlug(slug: string): Promise<{ doc: FullPost; moved: boolean
 /** The next newer and next older public posts, for "read next" links. */
 async function neighbours(postId: Types.ObjectId, now: Date) {
   const { newer, older } = await neighbourIds(postId, now);
-  const [n, o] = await publicPostsByIds<CardSource>([newer, older].filter((id): id is Types.ObjectId => id !== null), 'slug title', now).then((docs) => [
+  const [n, o] = await publicPostsByIds<CardSource>([newer, older].filter((id): id is string => id !== null), 'slug title', now).then((docs) => [
     docs.find((d) => newer && String(d._id) === String(newer)) ?? null,
     docs.find((d) => older && String(d._id) === String(older)) ?? null,
   ]);

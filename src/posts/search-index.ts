@@ -17,7 +17,7 @@ interface SearchEntry {
   idHex: string;
   at: number;
   title: string;
-  tags: string[];
+  tags: readonly string[];
   text: string;
 }
 
@@ -25,9 +25,9 @@ interface SearchEntry {
 function searchBuilder(): PostsBuilder<SearchEntry[]> {
   const entries: SearchEntry[] = [];
   return {
-    add(d) {
+    add(d, pool) {
       if (d.status !== 'published' || !d.publishedAt) return;
-      entries.push({ idHex: String(d._id), at: d.publishedAt.getTime(), title: d.title.toLowerCase(), tags: d.tags, text: d.bodyText.toLowerCase() });
+      entries.push({ idHex: pool.id(d._id), at: d.publishedAt.getTime(), title: d.title.toLowerCase(), tags: pool.list(d.tags), text: d.bodyText.toLowerCase() });
     },
     finish: () => entries.sort((a, b) => b.at - a.at || (b.idHex > a.idHex ? 1 : -1)),
   };
