@@ -12,6 +12,12 @@
 // because a visitor waiting for the page pays for it; a page asked for again is worth more effort, so
 // after its first hit in an encoding it is compressed once more, smaller, after that response has gone.
 //
+// A page is stored the second time its URL is asked for within ten minutes (or when a second request
+// arrives while it renders): URLs asked for once (crawlers, cache-busting query strings) are answered
+// but never push popular pages out, and never fill memory that only the garbage collector would empty.
+// Those ten minutes outlive a content change, so a popular page is stored again by its first request
+// after one.
+//
 // Concurrent misses for the same URL wait for the first one instead of all rendering it (after a content
 // change, a popular page would otherwise be rendered once per waiting visitor).
 //
@@ -45,6 +51,10 @@ export interface PageCacheOptions {
   coalesceMs?: number;
   /** Only paths matching this are considered. */
   paths: RegExp;
+  /** How long a URL is remembered as asked for (a page is stored the second time it is asked for). */
+  askedMs?: number;
+  /** How many such URLs are remembered. */
+  maxAsked?: number;
 }
 
 const PERSONAL_COOKIES = /(?:^|;\s*)(quire_session|quire_flash)=/;
@@ -75,6 +85,9 @@ export class PageCache {
   private readonly entries = new Map<string, Entry>();
   private readonly inflight = new Map<string, Promise<void>>();
   private readonly negotiated = new Map<string, Encoding>();
+  private readonly asked = new Map<string, { count: number; until: number }>();
+  private readonly askedMs: number;
+  private readonly maxAsked: number;
   private bytes = 0;
   private generation = 0;
   private readonly ttlMs: number;
@@ -90,6 +103,8 @@ export class PageCache {
     this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
     this.coalesceMs = options.coalesceMs ?? 5_000;
     this.paths = options.paths;
+    this.askedMs = options.askedMs ?? 10 * 60_000;
+    this.maxAsked = options.maxAsked ?? 10_000;
   }
 
   clear(): void {
@@ -117,6 +132,7 @@ export class PageCache {
       }
       const key = req.originalUrl;
       if (this.serveFresh(req, res, key)) return;
+      this.ask(key);
       const pending = this.inflight.get(key);
       if (pending) {
         this.stats.coalesced++;
@@ -130,6 +146,25 @@ export class PageCache {
       }
       this.miss(req, res, key, next);
     };
+  }
+
+  /** Counts a request for a page that is not stored. */
+  private ask(key: string): void {
+    const now = Date.now();
+    const known = this.asked.get(key);
+    if (known && known.until > now) {
+      known.count++;
+      known.until = now + this.askedMs;
+      return;
+    }
+    this.asked.delete(key);
+    this.asked.set(key, { count: 1, until: now + this.askedMs });
+    if (this.asked.size > this.maxAsked) this.asked.delete(this.asked.keys().next().value!);
+  }
+
+  /** Whether a page has been asked for more than once lately: worth keeping. */
+  private wanted(key: string): boolean {
+    return (this.asked.get(key)?.count ?? 0) > 1;
   }
 
   /** Serves a live entry for `key`, if there is one. */
@@ -238,7 +273,7 @@ export class PageCache {
       res.send = send;
       const entry = generation === this.generation ? this.entryFor(key, res, body) : null;
       if (!entry) return send(body as never);
-      this.store(entry);
+      if (this.wanted(key)) this.store(entry);
       this.serve(req, res, entry, 'miss');
       return res;
     };

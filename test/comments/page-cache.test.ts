@@ -20,7 +20,9 @@ beforeAll(async () => {
   [author, editor, reader] = await Promise.all([makeUser({ role: 'author' }), makeUser({ role: 'editor' }), makeUser()]);
 });
 
+/** A post page stored in the cache (pages are kept from the second time they are asked for). */
 async function cachedPage(slug: string) {
+  await request(app).get(`/posts/${slug}`);
   await request(app).get(`/posts/${slug}`);
   const hit = await request(app).get(`/posts/${slug}`);
   expect(hit.headers['x-page-cache']).toBe('hit');

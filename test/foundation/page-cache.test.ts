@@ -18,10 +18,13 @@ describe('anonymous page cache', () => {
     await makeUser({ role: 'admin' });
   });
 
-  it('serves the second anonymous request from memory, pre-compressed, with the same ETag', async () => {
+  it('keeps a page asked for twice and serves it from memory, pre-compressed, with the same ETag', async () => {
+    const first = await request(app).get('/').set('Accept-Encoding', 'identity');
+    expect(first.status).toBe(200);
+    expect(first.headers['x-page-cache']).toBe('miss');
     const miss = await request(app).get('/').set('Accept-Encoding', 'identity');
-    expect(miss.status).toBe(200);
     expect(miss.headers['x-page-cache']).toBe('miss');
+    expect(miss.headers.etag).toBe(first.headers.etag);
     const hit = await request(app).get('/').set('Accept-Encoding', 'gzip, br').buffer(true).parse((res, cb) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
@@ -57,13 +60,15 @@ describe('anonymous page cache', () => {
     expect(anonymous.text).not.toContain('Signed In Sam');
   });
 
-  it('empties itself when content changes', async () => {
+  it('empties itself when content changes, and keeps a popular page again from its first request after', async () => {
+    await request(app).get('/');
     await request(app).get('/');
     expect((await request(app).get('/')).headers['x-page-cache']).toBe('hit');
     await saveSettings({ ...(await getSettings()), title: 'Renamed Blog' });
     const after = await request(app).get('/');
     expect(after.headers['x-page-cache']).toBe('miss');
     expect(after.text).toContain('Renamed Blog');
+    expect((await request(app).get('/')).headers['x-page-cache']).toBe('hit');
   });
 
   it('does not cache pages that set cookies (forms with CSRF tokens) or non-public paths', async () => {
@@ -108,8 +113,21 @@ describe('page cache mechanics', () => {
       res.on('end', () => cb(null, Buffer.concat(chunks)));
     });
 
+  it('answers a URL asked for once without keeping it, and keeps it when it is asked for again', async () => {
+    const { app, cache, rendered } = tinyApp();
+    for (const n of [1, 2, 3]) expect((await request(app).get(`/p/article?bust=${n}`)).headers['x-page-cache']).toBe('miss');
+    await request(app).get('/p/slow?once=1');
+    expect(cache.size).toBe(0);
+    const again = await request(app).get('/p/slow?once=1');
+    expect(again.headers['x-page-cache']).toBe('miss');
+    expect(cache.size).toBe(1);
+    expect((await request(app).get('/p/slow?once=1')).headers['x-page-cache']).toBe('hit');
+    expect(rendered.filter((url) => url === '/p/slow?once=1')).toHaveLength(2);
+  });
+
   it('compresses a miss once, in the encoding asked for, and answers later requests from that entry', async () => {
     const { app, rendered } = tinyApp();
+    await request(app).get('/p/slow');
     const miss = await raw(request(app).get('/p/slow').set('Accept-Encoding', 'br'));
     expect(miss.headers['x-page-cache']).toBe('miss');
     expect(miss.headers['content-encoding']).toBe('br');
@@ -123,11 +141,12 @@ describe('page cache mechanics', () => {
     const gz = await raw(request(app).get('/p/slow').set('Accept-Encoding', 'gzip'));
     expect(gz.headers['content-encoding']).toBe('gzip');
     expect((gz.body as Buffer).toString()).toBe(page);
-    expect(rendered).toEqual(['/p/slow']);
+    expect(rendered).toEqual(['/p/slow', '/p/slow']);
   });
 
   it('compresses a miss quickly, and a page asked for again once more, smaller, after answering', async () => {
     const { app, rendered } = tinyApp();
+    await request(app).get('/p/article');
     const miss = await raw(request(app).get('/p/article').set('Accept-Encoding', 'br'));
     const page = (miss.body as Buffer).toString();
     const fast = Number(miss.headers['content-length']);
@@ -140,7 +159,7 @@ describe('page cache mechanics', () => {
     expect(Number(later.headers['content-length'])).toBeLessThan(fast);
     expect((later.body as Buffer).toString()).toBe(page);
     expect(later.headers.etag).toBe(miss.headers.etag);
-    expect(rendered).toEqual(['/p/article']);
+    expect(rendered).toEqual(['/p/article', '/p/article']);
   });
 
   it('renders a page once when many anonymous requests for it arrive together', async () => {
