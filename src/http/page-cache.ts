@@ -34,7 +34,8 @@ interface Entry {
   key: string;
   status: number;
   contentType: string;
-  etag: string;
+  /** Made when first needed: a page answered once and not kept is not hashed unless the request is conditional. */
+  etag?: string;
   cacheControl: string;
   bodies: { identity: Buffer; gzip?: Buffer; br?: Buffer };
   /** Encodings whose body is the smaller, slower compression (or being made so). */
@@ -200,8 +201,8 @@ export class PageCache {
     next();
   }
 
-  private serve(req: Request, res: Response, entry: Entry, outcome: 'hit' | 'miss'): void {
-    res.setHeader('ETag', entry.etag);
+  private serve(req: Request, res: Response, entry: Entry, outcome: 'hit' | 'miss', kept = true): void {
+    if (kept || req.headers['if-none-match']) res.setHeader('ETag', (entry.etag ??= etagOf(entry.bodies.identity)));
     res.setHeader('Cache-Control', entry.cacheControl);
     res.setHeader('Vary', 'Accept-Encoding');
     res.setHeader('X-Page-Cache', outcome);
@@ -273,8 +274,9 @@ export class PageCache {
       res.send = send;
       const entry = generation === this.generation ? this.entryFor(key, res, body) : null;
       if (!entry) return send(body as never);
-      if (this.wanted(key)) this.store(entry);
-      this.serve(req, res, entry, 'miss');
+      const kept = this.wanted(key);
+      if (kept) this.store(entry);
+      this.serve(req, res, entry, 'miss', kept);
       return res;
     };
   }
@@ -294,7 +296,6 @@ export class PageCache {
       key,
       status: 200,
       contentType,
-      etag: etagOf(identity),
       cacheControl: CACHE_CONTROL,
       bodies: { identity },
       refined: {},
