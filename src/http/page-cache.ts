@@ -62,6 +62,8 @@ const PERSONAL_COOKIES = /(?:^|;\s*)(quire_session|quire_flash)=/;
 const CACHEABLE_TYPES = /^(text\/html|application\/(rss\+)?xml|text\/xml|text\/plain)/;
 const NOT_SHARED = /\b(?:private|no-store)\b/i;
 const CACHE_CONTROL = 'public, max-age=0, must-revalidate';
+/** Longer URLs (query strings nobody links to) are answered without being counted or kept. */
+const MAX_KEY_LENGTH = 1024;
 
 type Effort = 'fast' | 'small';
 const GZIP_LEVEL: Record<Effort, number> = { fast: 1, small: 6 };
@@ -132,6 +134,7 @@ export class PageCache {
         return next();
       }
       const key = req.originalUrl;
+      if (key.length > MAX_KEY_LENGTH) return next();
       if (this.serveFresh(req, res, key)) return;
       this.ask(key);
       const pending = this.inflight.get(key);

@@ -130,6 +130,17 @@ describe('page cache mechanics', () => {
     expect(rendered.filter((url) => url === '/p/slow?once=1')).toHaveLength(2);
   });
 
+  it('neither counts nor keeps very long URLs', async () => {
+    const { app, cache } = tinyApp();
+    const long = `/p/article?q=${'x'.repeat(1100)}`;
+    for (let i = 0; i < 3; i++) {
+      const res = await request(app).get(long);
+      expect(res.status).toBe(200);
+      expect(res.headers['x-page-cache']).toBeUndefined();
+    }
+    expect(cache.size).toBe(0);
+  });
+
   it('compresses a miss once, in the encoding asked for, and answers later requests from that entry', async () => {
     const { app, rendered } = tinyApp();
     await request(app).get('/p/slow');
