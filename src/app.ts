@@ -15,6 +15,7 @@ import { mountStaticAssets } from './http/assets.js';
 import { csrfProtection } from './http/csrf.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { flashMessages } from './http/flash.js';
+import { under } from './http/mount.js';
 import { PageCache } from './http/page-cache.js';
 import { configureViews, pageLocals } from './http/views.js';
 import type { Logger } from './logger.js';
@@ -118,7 +119,7 @@ export function createApp({ config, logger, storage, pageCache }: AppDeps): Expr
       setHeaders: (res) => res.set('X-Content-Type-Options', 'nosniff'),
     }),
   );
-  app.use(healthRouter());
+  app.use(under(['/healthz'], healthRouter()));
 
   // Bodies: flat urlencoded forms (no nested objects from `a[b]=c`), small JSON for scripts.
   // 1 MB: a post body of 200,000 characters (the editor's limit) can encode to more than 256 kB.
@@ -131,13 +132,15 @@ export function createApp({ config, logger, storage, pageCache }: AppDeps): Expr
   app.use(pageLocals(config.siteUrl));
   app.use(requireSetupComplete);
 
-  app.use(feedsRouter(deps));
-  app.use(authRouter(deps));
-  app.use(accountRouter(deps));
-  app.use(authoringRouter(deps));
-  app.use(mediaRouter(deps));
+  // Each router is entered only for the paths it serves (src/http/mount.ts); order still decides between
+  // routers that share a prefix (GET /posts/new is the editor, not a post called "new").
+  app.use(under(['/feed.xml', '/sitemap.xml', '/robots.txt'], feedsRouter(deps)));
+  app.use(under(['/setup', '/signup', '/signin', '/signout'], authRouter(deps)));
+  app.use(under(['/account'], accountRouter(deps)));
+  app.use(under(['/dashboard', '/posts'], authoringRouter(deps)));
+  app.use(under(['/media'], mediaRouter(deps)));
   app.use('/admin', adminRouter(deps));
-  app.use(commentsRouter(deps));
+  app.use(under(['/posts', '/comments', '/admin/comments'], commentsRouter(deps)));
   app.use(publicRouter(deps));
 
   app.use(notFound);
