@@ -5,7 +5,7 @@
 // route with each route's throughput as a ratio to hello world, then a scale table at 1,000 and 100,000
 // posts. Bounded: every run has a fixed duration; all traffic goes to 127.0.0.1.
 //
-//   npm run bench                       full run (seeds 1,000 and 100,000 posts; ~15 minutes)
+//   npm run bench                       full run (seeds 1,000 and 100,000 posts; about 6 minutes)
 //   npm run bench -- --quick            shorter runs, scale table at 1,000 posts only (add --large N for more)
 //   npm run bench -- --duration 5 --connections 50 --large 20000
 import autocannon from 'autocannon';
@@ -21,7 +21,7 @@ const root = resolve(import.meta.dirname, '..');
 const { values: args } = parseArgs({
   options: {
     duration: { type: 'string', default: '10' },
-    'scale-duration': { type: 'string', default: '5' },
+    'scale-duration': { type: 'string', default: '10' },
     connections: { type: 'string', default: '50' },
     small: { type: 'string', default: '1000' },
     large: { type: 'string' },
@@ -291,6 +291,15 @@ async function main() {
     const cold = i === 0 ? coldSmall : await coldStart(s.base, count, word);
     if (i > 0) await settle();
     seeded.push(s.seededIn);
+    // Every size is measured in the same state: after an unmeasured burst over all its routes (a server
+    // that has just built its reading index still carries that build's garbage; the start-up itself is
+    // the "first request after start" column).
+    log(`scale ${count.toLocaleString('en')}: warming up`);
+    let warm = 0;
+    for (const [, path] of scaleRoutes(cold.links, word, count)) {
+      const unique = (req) => ({ ...req, path: `${path}${path.includes('?') ? '&' : '?'}warm=${warm++}` });
+      await autocannon({ url: s.base, connections, duration: args.quick ? 1 : 2, headers: ACCEPT, requests: [{ method: 'GET', setupRequest: unique }] });
+    }
     for (const [route, path] of scaleRoutes(cold.links, word, count)) {
       log(`scale ${count.toLocaleString('en')}: ${route}`);
       const r = await load(`${route} @ ${count.toLocaleString('en')} posts`, s.base, path, s.server.pid, { seconds: scaleDuration, unique: true });
