@@ -153,14 +153,17 @@ async function timed(url) {
   return performance.now() - started;
 }
 
+// One counter for the whole run: a "unique" URL is never asked for twice, by any route or table (the page
+// cache keeps a page from the second time its URL is asked for).
+let uniqueRequests = 0;
+
 /**
  * Loads one URL (or a URL made unique per request, so the page cache never answers) and samples the
  * server's RSS meanwhile. First a few requests and a one-second burst outside the measurement, so every
  * route, ceilings included, is measured warm (caches filled, the JIT done with the code it runs).
  */
 async function load(label, base, path, pid, { seconds = duration, unique = false } = {}) {
-  let n = 0;
-  const pathFor = () => (unique ? `${path}${path.includes('?') ? '&' : '?'}bench=${n++}` : path);
+  const pathFor = () => (unique ? `${path}${path.includes('?') ? '&' : '?'}bench=${uniqueRequests++}` : path);
   for (let i = 0; i < 3; i++) await timed(`${base}${pathFor()}`);
   const options = (time) => ({
     url: base,
@@ -295,9 +298,8 @@ async function main() {
     // that has just built its reading index still carries that build's garbage; the start-up itself is
     // the "first request after start" column).
     log(`scale ${count.toLocaleString('en')}: warming up`);
-    let warm = 0;
     for (const [, path] of scaleRoutes(cold.links, word, count)) {
-      const unique = (req) => ({ ...req, path: `${path}${path.includes('?') ? '&' : '?'}warm=${warm++}` });
+      const unique = (req) => ({ ...req, path: `${path}${path.includes('?') ? '&' : '?'}warm=${uniqueRequests++}` });
       await autocannon({ url: s.base, connections, duration: args.quick ? 1 : 2, headers: ACCEPT, requests: [{ method: 'GET', setupRequest: unique }] });
     }
     for (const [route, path] of scaleRoutes(cold.links, word, count)) {
