@@ -5,12 +5,13 @@
 // on FerretDB 1.24 even a lookup by _id reads the whole table: its SQLite query does not match the
 // expression of its own _id index (about 5 ms at 1,000 posts, 0.5 s at 100,000). Any write through the
 // Post model empties this memory, and a read that started before a write is not kept after it, so what
-// it holds is never older than the last write here (writes by another process show within a minute);
-// visibility is checked on every use, against the time of the request, so a scheduled post still
-// appears by itself.
+// it holds is never older than the last write here. Writes by another process show when the lists do
+// (within a minute, longer when a scan of the posts is slow: see trustedAgeMs). Visibility is checked on
+// every use, against the time of the request, so a scheduled post still appears by itself.
 import type { Types } from 'mongoose';
 import { onPostWrite, Post, type PostDoc } from './post.model.js';
 import { CARD_FIELDS } from './post-views.js';
+import { trustedAgeMs } from './posts-snapshot.js';
 
 /** The fields kept in memory: everything the public pages read. */
 const READ_FIELDS = `${CARD_FIELDS} bodyHtml previousSlugs commentsEnabled`;
@@ -20,7 +21,6 @@ export type ReadDoc = Pick<PostDoc, '_id' | 'status' | 'publishedAt' | 'bodyHtml
 
 const MAX_ENTRIES = 20_000;
 const MAX_BYTES = 48 * 1024 * 1024;
-const MAX_AGE_MS = 60_000;
 
 const kept = new Map<string, { doc: ReadDoc; bytes: number; expires: number }>();
 const loading = new Map<string, Promise<ReadDoc | null>>();
@@ -36,7 +36,7 @@ onPostWrite(() => {
 
 function keep(key: string, doc: ReadDoc): void {
   const bytes = 600 + doc.bodyHtml.length + JSON.stringify(doc.previousSlugs).length;
-  kept.set(key, { doc, bytes, expires: Date.now() + MAX_AGE_MS });
+  kept.set(key, { doc, bytes, expires: Date.now() + trustedAgeMs() });
   keptBytes += bytes;
   while (kept.size > MAX_ENTRIES || keptBytes > MAX_BYTES) {
     const [oldest, entry] = kept.entries().next().value!;
