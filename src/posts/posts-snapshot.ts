@@ -73,7 +73,7 @@ interface Built<T> {
 
 const MIN_AGE_MS = 60_000;
 const AGE_PER_SCAN_MS = 20;
-let slowestScanMs = 0;
+let lastScanMs = 0;
 
 /**
  * How long a value read from the posts may be trusted without a write through this process telling
@@ -82,7 +82,7 @@ let slowestScanMs = 0;
  * lists are (on FerretDB at 100,000 posts one read by _id costs half a second of the engine's time).
  */
 export function trustedAgeMs(): number {
-  return Math.max(MIN_AGE_MS, AGE_PER_SCAN_MS * slowestScanMs);
+  return Math.max(MIN_AGE_MS, AGE_PER_SCAN_MS * lastScanMs);
 }
 
 let writes = 0;
@@ -101,7 +101,7 @@ async function scan(fields: string, builders: Array<PostsBuilder<unknown>>): Pro
     posts++;
   }
   const ms = Date.now() - at;
-  slowestScanMs = Math.max(slowestScanMs, ms);
+  lastScanMs = ms;
   return { values: builders.map((b) => b.finish()), posts, writes: seen, at, ms };
 }
 
