@@ -16,8 +16,8 @@ interface SearchEntry {
   /** The _id as hex: a string costs far less memory than an ObjectId, 100,000 times over. */
   idHex: string;
   at: number;
-  title: string;
   tags: readonly string[];
+  /** Title and plain text in one lower-cased string (one string per post, not two: see Pool). */
   text: string;
 }
 
@@ -27,7 +27,7 @@ function searchBuilder(): PostsBuilder<SearchEntry[]> {
   return {
     add(d, pool) {
       if (d.status !== 'published' || !d.publishedAt) return;
-      entries.push({ idHex: pool.id(d._id), at: d.publishedAt.getTime(), title: d.title.toLowerCase(), tags: pool.list(d.tags), text: d.bodyText.toLowerCase() });
+      entries.push({ idHex: pool.id(d._id), at: d.publishedAt.getTime(), tags: pool.list(d.tags), text: `${d.title}\n${d.bodyText}`.toLowerCase() });
     },
     finish: () => entries.sort((a, b) => b.at - a.at || (b.idHex > a.idHex ? 1 : -1)),
   };
@@ -64,10 +64,7 @@ export async function searchIds(q: string, cursor: Cursor | null, limit: number,
   for (let i = cursor ? firstAfter(entries, cursor) : 0; i < entries.length; i++) {
     const entry = entries[i]!;
     if (entry.at > nowMs) continue;
-    const hit =
-      entry.title.includes(needle) ||
-      entry.tags.some((tag) => tag.includes(needle) || (tagNeedle !== '' && tag.includes(tagNeedle))) ||
-      entry.text.includes(needle);
+    const hit = entry.text.includes(needle) || entry.tags.some((tag) => tag.includes(needle) || (tagNeedle !== '' && tag.includes(tagNeedle)));
     if (!hit) continue;
     found.push(entry.idHex);
     if (found.length >= limit) break;
