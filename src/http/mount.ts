@@ -5,8 +5,7 @@
 // Each router is checked when it is mounted: a route outside the paths it was given would never be
 // reached, so that is an error at start-up, not a silent 404.
 import type { RequestHandler, Router } from 'express';
-
-const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+import { escapeRegExp } from '../db/literal-pattern.js';
 
 interface Layer {
   route?: { path: unknown };
