@@ -12,8 +12,7 @@
 //   names of JavaScript globals (`Date`, `JSON`, `encodeURIComponent`...) are left to mean the global, so a
 //   local must not be named like one;
 // - `include(path, data)` renders the included template with the caller's locals plus `data` (one object
-//   spread, instead of copying every local and every option) and resolves each path once.
-//
+//   spread, instead of copying every local and every option) and resolves each path once;
 // - `fragment(owner, path, data)` renders the template at `path` with `data` only (none of the page's
 //   locals, so it cannot depend on who is looking) and keeps the HTML for as long as `owner` lives, once
 //   per value of `data`'s other fields. Pages pass objects that are themselves kept until content changes
@@ -125,10 +124,6 @@ export class Templates {
     }
     return html;
   };
-
-  clear(): void {
-    this.compiled.clear();
-  }
 
   private compile(file: string): Compiled {
     const mtimeMs = statSync(file).mtimeMs;
