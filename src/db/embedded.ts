@@ -26,6 +26,8 @@ export interface EmbeddedOptions {
   logger: Logger;
   /** Skip the mongod attempt (used where it is known to be unreachable). */
   skipMongod?: boolean;
+  /** Waits before restarting a FerretDB that died (supervisor.ts); tests lengthen the first. */
+  restartDelaysMs?: number[];
 }
 
 export const FERRETDB_VERSION = 'v1.24.2';
@@ -130,6 +132,7 @@ async function startFerretDB(options: EmbeddedOptions): Promise<EmbeddedDatabase
     args,
     logger,
     ready: (child) => waitForPort(port, child, 30_000),
+    restartDelaysMs: options.restartDelaysMs,
   });
   await engine.start();
   logger.info(`Embedded database: FerretDB (SQLite, ${bin}), data in ${sqliteDir}`);

@@ -4,13 +4,13 @@
 // (db/outage.ts), and the driver finds the server again once it listens.
 //
 // A process that keeps dying at once (a broken binary, a port taken by someone else) is not restarted
-// for ever: after MAX_QUICK_FAILURES in a row, each within STABLE_AFTER_MS of its start, it is given up
+// for ever: after as many failures in a row as there are restart delays, each within STABLE_AFTER_MS of
+// its start, it is given up
 // and logged as an error; the rest of Quire keeps answering 503 for pages that need the database.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from '../logger.js';
 
 const RESTART_DELAYS_MS = [250, 1_000, 3_000, 10_000];
-const MAX_QUICK_FAILURES = RESTART_DELAYS_MS.length;
 const STABLE_AFTER_MS = 30_000;
 
 export interface SupervisedOptions {
@@ -21,6 +21,8 @@ export interface SupervisedOptions {
   logger: Logger;
   /** Resolves once a freshly spawned process is ready to serve, rejects if it will not be. */
   ready(child: ChildProcess): Promise<void>;
+  /** The wait before each restart after quick failures in a row; the default suits production. */
+  restartDelaysMs?: number[] | undefined;
 }
 
 export class SupervisedProcess {
@@ -88,15 +90,16 @@ export class SupervisedProcess {
   private scheduleRestart(what: string): void {
     const { logger, name } = this.options;
     const ranMs = Date.now() - this.startedAt;
+    const delays = this.options.restartDelaysMs ?? RESTART_DELAYS_MS;
     this.quickFailures = ranMs < STABLE_AFTER_MS ? this.quickFailures + 1 : 1;
-    if (this.quickFailures > MAX_QUICK_FAILURES) {
+    if (this.quickFailures > delays.length) {
       logger.error(
-        `${name} ${what}. It failed ${MAX_QUICK_FAILURES} times in a row soon after starting, so it is not ` +
+        `${name} ${what}. It failed ${delays.length} times in a row soon after starting, so it is not ` +
           'restarted again: restart Quire once the cause is fixed.',
       );
       return;
     }
-    const delay = RESTART_DELAYS_MS[this.quickFailures - 1]!;
+    const delay = delays[this.quickFailures - 1]!;
     logger.warn(`${name} ${what}; restarting it in ${delay} ms`);
     this.restartTimer = setTimeout(() => void this.restart(), delay);
     this.restartTimer.unref();
