@@ -1,6 +1,7 @@
 // The embedded database of DESIGN.md, for when MONGODB_URI is unset: first a real mongod through
 // mongodb-memory-server, then FerretDB 1.24 on SQLite. Both keep their files under DATA_DIR, so a second
-// start finds the data of the first.
+// start finds the data of the first. FerretDB is built with Quire's patch (src/db/ferretdb/: atomic
+// write commands) and supervised (supervisor.ts: restarted if it dies).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
