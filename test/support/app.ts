@@ -26,6 +26,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     logLevel: 'silent',
     ferretdbBin: undefined,
     trustProxy: false,
+    webConcurrency: 1,
     ...overrides,
   };
 }
