@@ -24,6 +24,7 @@ const envSchema = z.object({
   NODE_ENV: optional(z.enum(['development', 'production', 'test'])),
   LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
   FERRETDB_BIN: optional(z.string()),
+  READ_MODEL: optional(z.enum(['memory', 'query'])),
   WEB_CONCURRENCY: optional(z.coerce.number().int().min(1).max(64)),
   TRUST_PROXY: optional(
     z.union([z.enum(['true', 'false']).transform((v) => v === 'true'), z.coerce.number().int().min(0).max(10)]),
@@ -46,6 +47,8 @@ export interface Config {
   trustProxy: boolean | number;
   /** Worker processes `npm start` runs on one database. */
   webConcurrency: number;
+  /** The posts read model; unset: chosen from what the database can do (src/posts/read-model.ts). */
+  readModel: 'memory' | 'query' | undefined;
 }
 
 export class ConfigError extends Error {
@@ -95,6 +98,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ferretdbBin: e.FERRETDB_BIN,
     trustProxy: e.TRUST_PROXY ?? false,
     webConcurrency: e.WEB_CONCURRENCY ?? 1,
+    readModel: e.READ_MODEL,
   };
 }
 

@@ -14,7 +14,8 @@ import { connectDatabase, type Database } from './db/connect.js';
 import { migrate } from './db/migrate.js';
 import { closeGracefully } from './http/shutdown.js';
 import { createLogger, type Logger } from './logger.js';
-import { warmPostsSnapshots } from './posts/posts-snapshot.js';
+import { engineFacts } from './db/capabilities.js';
+import { readModelFor, useReadModel } from './posts/read-model-choice.js';
 import { startChangeFeed } from './shared-signals.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -53,6 +54,11 @@ async function runServer(config: Config, logger: Logger): Promise<void> {
   // In a cluster the primary has applied them already.
   if (cluster.isPrimary) await migrate(logger);
   const feed = await startChangeFeed(logger);
+  const facts = await engineFacts();
+  const model = useReadModel(config.readModel ?? readModelFor(facts.indexedQueries));
+  if (cluster.isPrimary || cluster.worker?.id === 1) {
+    logger.info(`Read model: ${model.kind} (${config.readModel ? 'READ_MODEL' : `${facts.name}${facts.indexedQueries ? ' answers indexed queries' : ' reads whole tables for most queries'}`})`);
+  }
   const app = createApp({ config, logger });
   const server: Server = app.listen(config.port, () => {
     const who = cluster.isWorker ? `worker ${cluster.worker?.id} (pid ${process.pid})` : `Quire is running at ${config.siteUrl}`;
@@ -60,8 +66,8 @@ async function runServer(config: Config, logger: Logger): Promise<void> {
   });
   // The reading and search indexes, built now from one scan of the posts rather than on the first
   // visitors' requests (which wait for this build instead of starting their own).
-  warmPostsSnapshots().then(
-    ({ posts, ms }) => logger.info(`Reading indexes ready: ${posts} posts in ${ms} ms`),
+  model.warm().then(
+    ({ posts, ms }) => model.kind === 'memory' && logger.info(`Reading indexes ready: ${posts} posts in ${ms} ms`),
     (err: unknown) => logger.warn({ err }, 'Reading indexes not built at start-up; the first reader builds them'),
   );
   server.on('error', async (err) => {

@@ -27,6 +27,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     ferretdbBin: undefined,
     trustProxy: false,
     webConcurrency: 1,
+    readModel: undefined,
     ...overrides,
   };
 }
