@@ -1,7 +1,16 @@
 // Two Quire servers on one database, as two machines (or two workers) behind a load balancer would be:
 // what one process writes, the other shows and enforces. Driven through HTML forms like a browser.
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { articleOrder } from '../../src/cli/seed/posts.js';
+import { seed } from '../../src/cli/seed/seed.js';
+import { LocalDiskStorage } from '../../src/media/storage.js';
+import { startChangeFeed } from '../../src/shared-signals.js';
+import { testDbName } from '../setup.js';
 import { Browser, startQuire, type QuireProcess } from '../support/processes.js';
 
 const ADMIN = { username: 'chief', email: 'chief@example.com', displayName: 'Chief Editor', password: 'correct horse battery staple 42' };
@@ -26,7 +35,8 @@ async function within(ms: number, check: () => Promise<boolean>): Promise<number
 
 beforeAll(async () => {
   const env = {
-    MONGODB_URI: `${inject('mongoUri').replace(/\/?$/, '/')}quire_multi_${randomBytes(4).toString('hex')}`,
+    // This file's own database, which this test process is connected to as well (test/setup.ts).
+    MONGODB_URI: `${inject('mongoUri').replace(/\/?$/, '/')}${testDbName}`,
     JWT_SECRET: randomBytes(48).toString('base64url'),
   };
   [a, b] = await Promise.all([startQuire(env), startQuire(env)]);
@@ -112,4 +122,23 @@ describe('sessions across processes', () => {
     expect(after.status).toBe(303);
     expect(after.location).toMatch(/^\/signin\?next=/);
   });
+});
+
+describe('a third process writing', () => {
+  it('a seed run into running servers shows on their home pages at once', async () => {
+    const reader = new Browser();
+    for (let i = 0; i < 3; i++) await reader.get(`${b.url}/`);
+    // This test process is one more Quire process on the same database, as `npm run seed` would be.
+    const feed = await startChangeFeed(pino({ level: 'silent' }));
+    const storage = new LocalDiskStorage(mkdtempSync(join(tmpdir(), 'quire-seed-live-')), '/uploads');
+    await seed({ config: { isProduction: false }, logger: pino({ level: 'silent' }), storage, posts: 61 });
+    await feed.stop();
+    // Titles that HTML leaves as they are, so the page can be searched for them as text.
+    const titles = articleOrder().map((a) => a.title).filter((t) => /^[\w\s,.()-]+$/.test(t));
+    const took = await within(1000, async () => {
+      const home = (await reader.get(`${b.url}/`)).body;
+      return titles.some((t) => home.includes(t));
+    });
+    expect(took, 'the seeded articles did not reach the running server within 1 s').not.toBeNull();
+  }, 180_000);
 });
