@@ -4,8 +4,7 @@ import mongoose from 'mongoose';
 import type { SiteSettings } from '../admin/settings.service.js';
 import { User } from '../users/user.model.js';
 import type { PostDoc } from './post.model.js';
-import { publicPostsByIds } from './post-fetch.js';
-import { newestIds, publicEntries } from './post-index.js';
+import { publicPostsByIds, readModel } from './read-model-choice.js';
 import { authorsByIds } from './post-views.js';
 import { tagRefs } from './tags.js';
 
@@ -28,7 +27,7 @@ function absolutize(html: string, siteUrl: string): string {
 
 export async function renderFeed(siteUrl: string, site: SiteSettings, now = new Date()): Promise<string> {
   type FeedPost = Pick<PostDoc, '_id' | 'title' | 'slug' | 'excerpt' | 'bodyHtml' | 'author' | 'tags' | 'status' | 'publishedAt'>;
-  const posts = await publicPostsByIds<FeedPost>(await newestIds(FEED_SIZE, now), 'title slug excerpt bodyHtml author tags', now);
+  const posts = await publicPostsByIds<FeedPost>((await readModel().page({ kind: 'all' }, 1, FEED_SIZE, now))!.ids, 'title slug excerpt bodyHtml author tags', now);
   const [authors, tags] = await Promise.all([authorsByIds(posts.map((p) => p.author)), tagRefs(posts.flatMap((p) => p.tags))]);
   const items = posts.map((p) => {
     const link = `${siteUrl}/posts/${p.slug}`;
@@ -65,7 +64,7 @@ export async function renderFeed(siteUrl: string, site: SiteSettings, now = new 
 }
 
 export async function renderSitemap(siteUrl: string, now = new Date()): Promise<string> {
-  const posts = (await publicEntries(now)).slice(0, SITEMAP_LIMIT);
+  const posts = await readModel().sitemap(SITEMAP_LIMIT, now);
   const tagSlugs = [...new Set(posts.flatMap((p) => p.tags))];
   const authorIds = [...new Set(posts.map((p) => p.author))];
   const authors = authorIds.length
