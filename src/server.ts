@@ -14,7 +14,6 @@ import { connectDatabase, type Database } from './db/connect.js';
 import { migrate } from './db/migrate.js';
 import { closeGracefully } from './http/shutdown.js';
 import { createLogger, type Logger } from './logger.js';
-import { engineFacts } from './db/capabilities.js';
 import { readModelFor, useReadModel } from './posts/read-model-choice.js';
 import { startChangeFeed } from './shared-signals.js';
 
@@ -54,10 +53,10 @@ async function runServer(config: Config, logger: Logger): Promise<void> {
   // In a cluster the primary has applied them already.
   if (cluster.isPrimary) await migrate(logger);
   const feed = await startChangeFeed(logger);
-  const facts = await engineFacts();
-  const model = useReadModel(config.readModel ?? readModelFor(facts.indexedQueries));
+  const model = useReadModel(config.readModel ?? readModelFor(db.facts.indexedQueries));
   if (cluster.isPrimary || cluster.worker?.id === 1) {
-    logger.info(`Read model: ${model.kind} (${config.readModel ? 'READ_MODEL' : `${facts.name}${facts.indexedQueries ? ' answers indexed queries' : ' reads whole tables for most queries'}`})`);
+    const why = config.readModel ? 'READ_MODEL' : db.facts.indexedQueries ? 'the engine answers indexed queries' : 'the engine reads whole tables for most queries';
+    logger.info(`Posts read model: ${model.kind} (${why})`);
   }
   const app = createApp({ config, logger });
   const server: Server = app.listen(config.port, () => {
@@ -87,6 +86,12 @@ async function runServer(config: Config, logger: Logger): Promise<void> {
 /** The cluster's primary: one database for all, N workers, restarted when they die. */
 async function runPrimary(config: Config, logger: Logger): Promise<void> {
   const db = await openDatabase(config, logger);
+  if (!db.facts.atomicWrites) {
+    // Without atomic single-document writes, only the writes one process queues for itself are safe.
+    logger.fatal(`WEB_CONCURRENCY=${config.webConcurrency} needs an engine with atomic writes; ${db.facts.description} has none. Run one process (WEB_CONCURRENCY=1), or use MongoDB or the embedded engine.`);
+    await db.close();
+    process.exit(1);
+  }
   await migrate(logger);
   // Workers connect on their own; the primary keeps only the embedded engine (if any) running.
   await mongoose.disconnect();

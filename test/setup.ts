@@ -5,7 +5,7 @@ import mongoose from 'mongoose';
 import { afterAll, beforeAll, inject } from 'vitest';
 import '../src/app.js';
 import { setHashCostForTests } from '../src/auth/password.js';
-import { engineFacts } from '../src/db/capabilities.js';
+import { detectEngine } from '../src/db/engine.js';
 import { readModelFor, useReadModel } from '../src/posts/read-model-choice.js';
 
 // The OWASP cost (~0.6 s a hash) would make the suite take minutes; password.test.ts checks the default.
@@ -17,7 +17,7 @@ beforeAll(async () => {
   await mongoose.connect(inject('mongoUri'), { dbName: testDbName, serverSelectionTimeoutMS: 10_000 });
   await Promise.all(mongoose.modelNames().map((name) => mongoose.model(name).init()));
   // The read model the server would choose on this engine (in-memory on FerretDB, queries elsewhere).
-  useReadModel(readModelFor((await engineFacts()).indexedQueries));
+  useReadModel(readModelFor((await detectEngine(mongoose.connection)).indexedQueries));
 });
 
 afterAll(async () => {

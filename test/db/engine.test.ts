@@ -14,8 +14,13 @@ describe('engine detection from buildInfo', () => {
     expect(engineFacts({ version: '7.0.77', ferretdbVersion: 'v2.1.0' }).atomicWrites).toBe(false);
   });
 
-  it('takes MongoDB (no ferretdbVersion) as atomic and names it', () => {
-    expect(engineFacts({ version: '7.0.2' })).toEqual({ description: 'MongoDB 7.0.2', atomicWrites: true });
+  it('takes MongoDB (no ferretdbVersion) as atomic and able to answer indexed queries, and names it', () => {
+    expect(engineFacts({ version: '7.0.2' })).toEqual({ description: 'MongoDB 7.0.2', atomicWrites: true, indexedQueries: true });
+  });
+
+  it('takes every FerretDB 1.24, patched or not, as reading whole tables (the in-memory read model)', () => {
+    expect(engineFacts({ version: '7.0.77', ferretdbVersion: 'v1.24.2-quire.1' }).indexedQueries).toBe(false);
+    expect(engineFacts({ version: '7.0.77', ferretdbVersion: 'v1.24.2' }).indexedQueries).toBe(false);
   });
 });
 

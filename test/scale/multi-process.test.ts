@@ -86,7 +86,7 @@ describe('two processes on one database', () => {
     expect(results.map((r) => r.status).sort()).toEqual([303, 409]);
   });
 
-  it('failed sign-ins through A and B add up to one lockout', async () => {
+  it('failed sign-ins through A and B add up to one lockout', { timeout: 120_000 }, async () => {
     const guesses = Array.from({ length: 10 }, (_, i) => [a, b][i % 2]!);
     for (const server of guesses) {
       const res = await signIn(new Browser(), server, `wrong password ${randomBytes(4).toString('hex')}`);
@@ -102,7 +102,7 @@ describe('two processes on one database', () => {
 });
 
 describe('sessions across processes', () => {
-  it('sign-out-everywhere through A ends the session on B at the next request', async () => {
+  it('sign-out-everywhere through A ends the session on B at the next request', { timeout: 120_000 }, async () => {
     const phone = new Browser();
     const laptop = new Browser();
     // A fresh account, so the lockout test above does not stand in the way.
