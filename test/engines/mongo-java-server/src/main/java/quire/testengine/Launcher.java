@@ -14,10 +14,9 @@ import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 
 public final class Launcher {
 
-    // mongo-java-server 1.47.0 reports version 5.0 with wire version 8, the Node driver 7's minimum
-    // (MIN_SUPPORTED_WIRE_VERSION). Quire's contract is MongoDB 6+, so the server says it is 6.0 (wire
-    // version 17): the driver then talks to it as to the oldest MongoDB that Quire supports, and a driver
-    // that raises its minimum past 8 keeps working.
+    // mongo-java-server 1.47.0 reports version 5.0 with wire version 8, which the driver inside Mongoose 9
+    // (mongodb 7.8: MIN_SUPPORTED_WIRE_VERSION 9) refuses. Quire's contract is MongoDB 6+, so the server
+    // says it is 6.0 (wire version 17): the driver talks to it as to the oldest MongoDB Quire supports.
     static final MongoVersion MONGO_6_0 = new MongoVersion() {
         @Override
         public List<Integer> getVersionArray() {
