@@ -1,6 +1,6 @@
 // One database server for the whole run, found the way Quire finds it: MONGODB_URI when set, otherwise
-// the embedded engine (mongod, else FerretDB) in a throw-away data folder. QUIRE_TEST_ENGINE=mongo-java-server
-// (npm run test:mongo-semantics) runs the suite on a stand-in with MongoDB's semantics instead.
+// the embedded engine (mongod, else FerretDB) in a throw-away data folder. Or, with
+// QUIRE_TEST_ENGINE=mongo-java-server (npm run test:mongo-semantics), a stand-in with MongoDB's semantics.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -57,11 +57,19 @@ export async function startMongoJavaServer(logger: Logger): Promise<TestEngine> 
     });
   });
 
+  // A server that dies during the run would otherwise show only as connection errors in the tests.
+  let stopping = false;
+  child.once('exit', (code, signal) => {
+    if (stopping) return;
+    process.stderr.write(`[test] ${MONGO_JAVA_SERVER} stopped during the run (${signal ?? `code ${code}`}): ${stderr.trim()}\n`);
+  });
+
   return {
     engine: MONGO_JAVA_SERVER,
     uri: `mongodb://127.0.0.1:${port}/`,
     // Closing its standard input is how the launcher is told to stop (and what happens if we die).
     stop: async () => {
+      stopping = true;
       const force = setTimeout(() => child.kill('SIGKILL'), 5000);
       child.stdin.end();
       await exited;
