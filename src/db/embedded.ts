@@ -239,7 +239,7 @@ function findOnPath(name: string): string | undefined {
   return undefined;
 }
 
-function run(cmd: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<string> {
+export function run(cmd: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<string> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -254,7 +254,8 @@ function run(cmd: string, args: string[], cwd: string, env: Record<string, strin
   });
 }
 
-async function acquireLock(lock: string, logger: Logger): Promise<void> {
+// Shared with the test engines' builds (test/engines/), which are cached the same way.
+export async function acquireLock(lock: string, logger: Logger, what = 'FerretDB'): Promise<void> {
   const started = Date.now();
   for (;;) {
     try {
@@ -269,7 +270,7 @@ async function acquireLock(lock: string, logger: Logger): Promise<void> {
         continue;
       }
       if (Date.now() - started > 10 * 60_000) throw new Error(`timed out waiting for ${lock}`);
-      if (Date.now() - started < 1500) logger.info('Waiting for another process building FerretDB...');
+      if (Date.now() - started < 1500) logger.info(`Waiting for another process building ${what}...`);
       await new Promise((r) => setTimeout(r, 1000));
     }
   }
