@@ -2,7 +2,7 @@
 // connecting, so tests drive it through supertest and server.ts runs it. Reads like a table of contents.
 import compression from 'compression';
 import cookieParser from 'cookie-parser';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { adminRouter } from './admin/admin.router.js';
@@ -39,6 +39,33 @@ export interface AppDeps {
 // Public pages that anonymous visitors may be served from the page cache.
 const PUBLIC_PAGES = /^\/(?:$|posts\/[^/]+\/?$|authors\/|tags\/|search\/?$|feed\.xml$|sitemap\.xml$|robots\.txt$)/;
 
+// Powerful browser features Quire never uses are switched off for its pages and anything they embed
+// (a sanitized post body included); interest-cohort and browsing-topics opt out of ad-interest tracking.
+const PERMISSIONS_POLICY = [
+  'accelerometer=()',
+  'ambient-light-sensor=()',
+  'autoplay=()',
+  'browsing-topics=()',
+  'camera=()',
+  'display-capture=()',
+  'geolocation=()',
+  'gyroscope=()',
+  'hid=()',
+  'interest-cohort=()',
+  'magnetometer=()',
+  'microphone=()',
+  'midi=()',
+  'payment=()',
+  'serial=()',
+  'usb=()',
+  'xr-spatial-tracking=()',
+].join(', ');
+
+const permissionsPolicy: RequestHandler = (_req, res, next) => {
+  res.setHeader('Permissions-Policy', PERMISSIONS_POLICY);
+  next();
+};
+
 /** What every router may use, built once per app. */
 export interface RouterDeps {
   config: Config;
@@ -56,6 +83,9 @@ export function createApp({ config, logger, storage, pageCache }: AppDeps): Expr
     storage: storage ?? new LocalDiskStorage(config.uploadDir, '/uploads'),
   };
 
+  // Express's own fallbacks (finalhandler, when the error page itself fails) print stacks unless its env is
+  // production: take it from the config, not from whatever NODE_ENV the process happens to have.
+  app.set('env', config.env);
   app.set('trust proxy', config.trustProxy);
   app.set('etag', 'strong');
   configureViews(app);
@@ -81,8 +111,12 @@ export function createApp({ config, logger, storage, pageCache }: AppDeps): Expr
       },
       strictTransportSecurity: config.siteUrl.startsWith('https://'),
       referrerPolicy: { policy: 'no-referrer' },
+      // DENY says what frame-ancestors 'none' says, for browsers that only know the older header
+      // (helmet's default SAMEORIGIN would contradict the CSP).
+      xFrameOptions: { action: 'deny' },
     }),
   );
+  app.use(permissionsPolicy);
   if (pageCache ?? config.env !== 'test') {
     const cache = new PageCache({ paths: PUBLIC_PAGES });
     cache.listen();
