@@ -179,12 +179,27 @@ describe('redirect after sign-in', () => {
     expect(res.headers.location).toBe('/account?tab=1');
   });
 
-  for (const evil of ['//evil.example', 'https://evil.example', '/\\evil.example', '\\\\evil.example', '/\t/evil.example', 'javascript:alert(1)', 'http:/evil.example', '///evil.example']) {
+  for (const evil of [
+    '//evil.example',
+    'https://evil.example',
+    '/\\evil.example',
+    '\\\\evil.example',
+    '/\t/evil.example',
+    'javascript:alert(1)',
+    'http:/evil.example',
+    '///evil.example',
+    // Paths that only become another host once a URL parser removes their dot segments.
+    '/././/evil.example',
+    '/a/..//evil.example',
+    '/%2e%2e//evil.example',
+    '/.%2E//evil.example',
+  ]) {
     it(`never leaves the site for next=${JSON.stringify(evil)}`, async () => {
       const res = await postSignIn(app, config, { identifier: 'nexter', password: DEFAULT_PASSWORD, next: evil });
       expect(res.status).toBe(303);
       expect(res.headers.location).toBe('/');
       const page = await request(app).get(`/signin?next=${encodeURIComponent(evil)}`);
+      expect(page.status).toBe(200);
       expect(page.text).toContain('name="next" value="/"');
     });
   }
