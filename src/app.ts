@@ -1,7 +1,6 @@
 // createApp(deps): the whole HTTP application (middleware, routers, error handler) without listening or
 // connecting, so tests drive it through supertest and server.ts runs it. Reads like a table of contents.
 import compression from 'compression';
-import cookieParser from 'cookie-parser';
 import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
@@ -17,6 +16,7 @@ import { errorHandler, notFound } from './http/error-handler.js';
 import { flashMessages } from './http/flash.js';
 import { under } from './http/mount.js';
 import { PageCache } from './http/page-cache.js';
+import { readCookies } from './http/personal.js';
 import { configureViews, pageLocals } from './http/views.js';
 import type { Logger } from './logger.js';
 import { mediaRouter } from './media/media.router.js';
@@ -117,6 +117,9 @@ export function createApp({ config, logger, storage, pageCache }: AppDeps): Expr
     }),
   );
   app.use(permissionsPolicy);
+  // Cookies are parsed once, before the page cache, which decides "anonymous" from that same parse as the
+  // session loader does (http/personal.ts).
+  app.use(readCookies(deps.keys.cookies));
   if (pageCache ?? config.env !== 'test') {
     const cache = new PageCache({ paths: PUBLIC_PAGES });
     cache.listen();
@@ -159,7 +162,6 @@ export function createApp({ config, logger, storage, pageCache }: AppDeps): Expr
   // 1 MB: a post body of 200,000 characters (the editor's limit) can encode to more than 256 kB.
   app.use(express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 200 }));
   app.use(express.json({ limit: '256kb' }));
-  app.use(cookieParser(deps.keys.cookies));
   app.use(loadUser(deps.keys.session, config.secureCookies));
   app.use(csrfProtection(deps.keys.csrf, config.secureCookies));
   app.use(flashMessages(config.secureCookies));

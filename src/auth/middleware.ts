@@ -2,6 +2,7 @@
 // fresh (one indexed read by _id), so a role change or suspension takes effect on the next request.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Forbidden, NotFound } from '../http/errors.js';
+import { isPersonalRequest, markPersonal } from '../http/personal.js';
 import { User, type CurrentUser } from '../users/user.model.js';
 import { avatarUrl } from '../users/avatar.js';
 import { atLeast, can, type Action, type Role } from './permissions.js';
@@ -9,10 +10,12 @@ import { SESSION_COOKIE, clearSessionCookie, verifySession } from './session.js'
 import { isSetupComplete, knownSetupComplete } from './setup-state.js';
 
 export function loadUser(sessionKey: Buffer, secureCookies: boolean): RequestHandler {
-  // Visitors without a session cookie (most readers) pass synchronously.
+  // Visitors without a session cookie (most readers) pass synchronously. The session is looked for only
+  // in a request that the page cache also calls personal (http/personal.ts): whatever the Cookie header
+  // looks like, a request the cache may answer for everyone is never signed in.
   return function loadUserMiddleware(req: Request, res: Response, next: NextFunction) {
     req.user = null;
-    const token = req.cookies?.[SESSION_COOKIE];
+    const token = isPersonalRequest(req) ? req.cookies?.[SESSION_COOKIE] : undefined;
     if (typeof token !== 'string' || !token) {
       res.locals.currentUser = null;
       return next();
@@ -20,6 +23,8 @@ export function loadUser(sessionKey: Buffer, secureCookies: boolean): RequestHan
     signedInUser(token, sessionKey, res, secureCookies).then((user) => {
       req.user = user;
       res.locals.currentUser = user;
+      // Rendered for one reader from here on: private, never stored by any shared cache.
+      if (user) markPersonal(res);
       next();
     }, next);
   };

@@ -8,9 +8,16 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { CookieOptions, NextFunction, Request, Response } from 'express';
 import { Forbidden } from './errors.js';
+import { markPersonal } from './personal.js';
 
 export const CSRF_COOKIE = 'quire_csrf';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const SECRET_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+
+/** Whether a parsed cookie is a well-formed CSRF secret under its exact name (see personal.ts). */
+export function isCsrfCookie(name: string, value: unknown): boolean {
+  return name === CSRF_COOKIE && typeof value === 'string' && SECRET_SHAPE.test(value);
+}
 
 export function csrfProtection(key: Buffer, secure: boolean) {
   const cookieOptions: CookieOptions = { httpOnly: true, sameSite: 'lax', secure, path: '/' };
@@ -18,11 +25,13 @@ export function csrfProtection(key: Buffer, secure: boolean) {
 
   return function csrf(req: Request, res: Response, next: NextFunction): void {
     const existing = req.cookies?.[CSRF_COOKIE];
-    const secret = typeof existing === 'string' && /^[A-Za-z0-9_-]{43}$/.test(existing) ? existing : undefined;
+    const secret = typeof existing === 'string' && SECRET_SHAPE.test(existing) ? existing : undefined;
 
     // Pages ask for a token lazily, so pages without forms set no cookie (and stay cacheable).
     let issued: string | undefined = secret;
     res.locals.csrfToken = (): string => {
+      // A page carrying a token belongs to one browser: never stored for others.
+      markPersonal(res);
       if (!issued) {
         issued = randomBytes(32).toString('base64url');
         res.cookie(CSRF_COOKIE, issued, cookieOptions);

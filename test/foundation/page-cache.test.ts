@@ -4,6 +4,7 @@ import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { PageCache } from '../../src/http/page-cache.js';
+import { readCookies } from '../../src/http/personal.js';
 import { saveSettings, getSettings } from '../../src/admin/settings.service.js';
 import { pino } from 'pino';
 import { testConfig } from '../support/app.js';
@@ -89,6 +90,7 @@ describe('page cache mechanics', () => {
     const cache = new PageCache({ paths: /^\/p\// });
     const rendered: string[] = [];
     const app = express();
+    app.use(readCookies('secret'));
     app.use(cache.middleware());
     app.use(compression());
     app.get('/p/slow', async (req, res) => {
