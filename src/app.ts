@@ -110,7 +110,10 @@ export function createApp({ config, logger, storage, pageCache }: AppDeps): Expr
         },
       },
       strictTransportSecurity: config.siteUrl.startsWith('https://'),
-      referrerPolicy: { policy: 'no-referrer' },
+      // same-origin, not no-referrer: under no-referrer browsers send `Origin: null` with this site's own
+      // form posts, and the CSRF check could not tell them from a sandboxed attacker's. Other sites still
+      // get no Referer (query strings may carry a CSRF token or search terms).
+      referrerPolicy: { policy: 'same-origin' },
       // DENY says what frame-ancestors 'none' says, for browsers that only know the older header
       // (helmet's default SAMEORIGIN would contradict the CSP).
       xFrameOptions: { action: 'deny' },
@@ -163,7 +166,7 @@ export function createApp({ config, logger, storage, pageCache }: AppDeps): Expr
   app.use(express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 200 }));
   app.use(express.json({ limit: '256kb' }));
   app.use(loadUser(deps.keys.session, config.secureCookies));
-  app.use(csrfProtection(deps.keys.csrf, config.secureCookies));
+  app.use(csrfProtection({ key: deps.keys.csrf, secure: config.secureCookies, siteUrl: config.siteUrl }));
   app.use(flashMessages(config.secureCookies));
   app.use(pageLocals(config.siteUrl));
   app.use(requireSetupComplete);

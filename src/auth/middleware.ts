@@ -20,8 +20,10 @@ export function loadUser(sessionKey: Buffer, secureCookies: boolean): RequestHan
       res.locals.currentUser = null;
       return next();
     }
-    signedInUser(token, sessionKey, res, secureCookies).then((user) => {
+    signedInUser(token, sessionKey, res, secureCookies).then((signedIn) => {
+      const user = signedIn?.user ?? null;
       req.user = user;
+      req.sessionId = signedIn?.sessionId;
       res.locals.currentUser = user;
       // Rendered for one reader from here on: private, never stored by any shared cache.
       if (user) markPersonal(res);
@@ -31,7 +33,12 @@ export function loadUser(sessionKey: Buffer, secureCookies: boolean): RequestHan
 }
 
 /** The user a session token names, if it is valid and current; clears the cookie when it is not. */
-async function signedInUser(token: string, sessionKey: Buffer, res: Response, secureCookies: boolean): Promise<CurrentUser | null> {
+async function signedInUser(
+  token: string,
+  sessionKey: Buffer,
+  res: Response,
+  secureCookies: boolean,
+): Promise<{ user: CurrentUser; sessionId: string } | null> {
   const claims = verifySession(token, sessionKey);
   const doc = claims ? await User.findById(claims.sub, 'username email displayName role status tokenVersion avatarKey revokedSessions').lean() : null;
   const revoked = doc?.revokedSessions?.some((r) => r.jti === claims?.jti) ?? false;
@@ -39,7 +46,7 @@ async function signedInUser(token: string, sessionKey: Buffer, res: Response, se
     clearSessionCookie(res, secureCookies);
     return null;
   }
-  return {
+  const user: CurrentUser = {
     id: String(doc._id),
     username: doc.username,
     email: doc.email,
@@ -47,6 +54,7 @@ async function signedInUser(token: string, sessionKey: Buffer, res: Response, se
     role: doc.role as Role,
     avatarUrl: avatarUrl(doc.avatarKey),
   };
+  return { user, sessionId: claims.jti };
 }
 
 const SETUP_EXEMPT = /^\/(setup|healthz|public|vendor|uploads|favicon\.ico|robots\.txt)(\/|$)/;

@@ -42,7 +42,8 @@ describe('the app shell', () => {
     expect(csp).not.toContain('unsafe-inline');
     expect(csp).toContain("frame-ancestors 'none'");
     expect(res.headers['x-content-type-options']).toBe('nosniff');
-    expect(res.headers['referrer-policy']).toBe('no-referrer');
+    // Other sites get no Referer; this site's own form posts keep a real Origin (see the CSRF check).
+    expect(res.headers['referrer-policy']).toBe('same-origin');
     // The older header says what frame-ancestors 'none' says (SAMEORIGIN would contradict it).
     expect(res.headers['x-frame-options']).toBe('DENY');
     expect(res.headers['x-powered-by']).toBeUndefined();
