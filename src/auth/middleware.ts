@@ -20,10 +20,9 @@ export function loadUser(sessionKey: Buffer, secureCookies: boolean): RequestHan
       res.locals.currentUser = null;
       return next();
     }
-    signedInUser(token, sessionKey, res, secureCookies).then((signedIn) => {
-      const user = signedIn?.user ?? null;
+    signedInUser(token, sessionKey, res, secureCookies).then(({ user, sessionId }) => {
       req.user = user;
-      req.sessionId = signedIn?.sessionId;
+      req.sessionId = sessionId;
       res.locals.currentUser = user;
       // Rendered for one reader from here on: private, never stored by any shared cache.
       if (user) markPersonal(res);
@@ -32,19 +31,24 @@ export function loadUser(sessionKey: Buffer, secureCookies: boolean): RequestHan
   };
 }
 
-/** The user a session token names, if it is valid and current; clears the cookie when it is not. */
+/**
+ * The user a session token names, if it is valid and current; clears the cookie when it is not. The
+ * token's id (what CSRF tokens are bound to) is given for any genuine token, current or not: a form
+ * posted from a session that was since revoked or suspended passes the CSRF check it was made for, and
+ * then meets the guards as the anonymous request it now is (303 to sign in), not a puzzling 403.
+ */
 async function signedInUser(
   token: string,
   sessionKey: Buffer,
   res: Response,
   secureCookies: boolean,
-): Promise<{ user: CurrentUser; sessionId: string } | null> {
+): Promise<{ user: CurrentUser | null; sessionId: string | undefined }> {
   const claims = verifySession(token, sessionKey);
   const doc = claims ? await User.findById(claims.sub, 'username email displayName role status tokenVersion avatarKey revokedSessions').lean() : null;
   const revoked = doc?.revokedSessions?.some((r) => r.jti === claims?.jti) ?? false;
   if (!claims || !doc || doc.status !== 'active' || doc.tokenVersion !== claims.ver || revoked) {
     clearSessionCookie(res, secureCookies);
-    return null;
+    return { user: null, sessionId: claims?.jti };
   }
   const user: CurrentUser = {
     id: String(doc._id),
