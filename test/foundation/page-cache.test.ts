@@ -35,6 +35,11 @@ describe('anonymous page cache', () => {
     });
     expect(hit.headers['x-page-cache']).toBe('hit');
     expect(hit.headers['content-encoding']).toBe('br');
+    // A hit carries the same security headers as a rendered page.
+    for (const name of ['content-security-policy', 'permissions-policy', 'x-frame-options', 'referrer-policy']) {
+      expect(hit.headers[name], name).toBe(miss.headers[name]);
+    }
+    expect(hit.headers['x-frame-options']).toBe('DENY');
     expect(hit.headers.etag).toBe(miss.headers.etag);
     const gz = await request(app).get('/').set('Accept-Encoding', 'gzip').buffer(true).parse((res, cb) => {
       const chunks: Buffer[] = [];
