@@ -6,7 +6,7 @@ import { User } from '../../src/users/user.model.js';
 import { testApp } from '../support/app.js';
 import { postSignIn, sessionCookieFrom, setCookieFor } from '../support/auth.js';
 import { DEFAULT_PASSWORD, makeUser } from '../support/factories.js';
-import { anonymousSession, sessionFor } from '../support/session.js';
+import { sessionFor, withSessionCookie } from '../support/session.js';
 
 const { app, config } = testApp();
 const NEW_PASSWORD = 'saffron meadow under rain';
@@ -171,8 +171,7 @@ describe('sign out everywhere', () => {
     const signIn = async () => sessionCookieFrom(await postSignIn(app, config, { identifier: user.username, password: DEFAULT_PASSWORD }));
     const laptop = await signIn();
     const phone = await signIn();
-    const csrf = anonymousSession(config);
-    const s = { cookie: `${laptop}; ${csrf.cookie}`, csrf: csrf.csrf };
+    const s = withSessionCookie(laptop, config);
 
     const res = await post('/account/signout-everywhere', s, {});
     expect(res.status).toBe(303);

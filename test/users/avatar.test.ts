@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { User } from '../../src/users/user.model.js';
 import { testApp } from '../support/app.js';
 import { makeUser } from '../support/factories.js';
-import { sessionFor, type TestSession } from '../support/session.js';
+import { anonymousSession, sessionFor, type TestSession } from '../support/session.js';
 
 const { app, config } = testApp();
 
@@ -96,7 +96,7 @@ describe('avatar upload', () => {
   });
 
   it('needs a signed-in user', async () => {
-    const anonymous = { cookie: s.cookie.split('; ').filter((c) => c.startsWith('quire_csrf=')).join(''), csrf: s.csrf };
+    const anonymous = anonymousSession(config);
     const res = await upload(anonymous, await sidewaysPhoto());
     expect(res.status).toBe(303);
     expect(res.headers.location).toMatch(/^\/signin\?next=/);
