@@ -5,8 +5,10 @@ import { createApp } from './app.js';
 import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { connectDatabase, type Database } from './db/connect.js';
 import { migrate } from './db/migrate.js';
+import { migrations } from './db/migrations/index.js';
 import { closeGracefully } from './http/shutdown.js';
 import { createLogger } from './logger.js';
+import { LocalDiskStorage } from './media/storage.js';
 import { warmPostsSnapshots } from './posts/posts-snapshot.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -32,8 +34,10 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  await migrate(logger);
-  const app = createApp({ config, logger });
+  // One storage for the migrations (which may move media files) and the app.
+  const storage = new LocalDiskStorage(config.uploadDir, '/uploads');
+  await migrate(logger, migrations, { storage });
+  const app = createApp({ config, logger, storage });
   const server: Server = app.listen(config.port, () => {
     logger.info(`Quire is running at ${config.siteUrl} (port ${config.port}, ${config.env}, database: ${db.engine})`);
   });

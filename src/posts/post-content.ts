@@ -2,7 +2,8 @@
 // publish time an intent leads to, and free slugs.
 import mongoose from 'mongoose';
 import { invalidField } from '../http/errors.js';
-import { excerptOf, mediaIdsIn, plainText, readingMinutes, renderMarkdown } from './markdown.js';
+import { mediaIdsByStorageKeys } from '../media/media.service.js';
+import { excerptOf, mediaKeysIn, plainText, readingMinutes, renderMarkdown } from './markdown.js';
 import { Post, type StoredStatus } from './post.model.js';
 import { firstFreeSlug, RESERVED_POST_SLUGS, slugify } from './slugs.js';
 
@@ -16,7 +17,6 @@ export interface DerivedBody {
   excerpt: string;
   customExcerpt: boolean;
   readingMinutes: number;
-  mediaIds: mongoose.Types.ObjectId[];
 }
 
 export function deriveBody(bodyMarkdown: string, customExcerpt: string): DerivedBody {
@@ -29,8 +29,12 @@ export function deriveBody(bodyMarkdown: string, customExcerpt: string): Derived
     excerpt: custom || excerptOf(bodyText),
     customExcerpt: custom.length > 0,
     readingMinutes: readingMinutes(bodyText),
-    mediaIds: mediaIdsIn(bodyHtml).map((id) => new mongoose.Types.ObjectId(id)),
   };
+}
+
+/** The library images a rendered body shows, found by the storage keys in their URLs. */
+export async function mediaIdsOf(bodyHtml: string): Promise<mongoose.Types.ObjectId[]> {
+  return mediaIdsByStorageKeys(mediaKeysIn(bodyHtml));
 }
 
 export interface Publication {

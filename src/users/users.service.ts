@@ -102,7 +102,8 @@ export async function setAvatar(userId: string, upload: Buffer, storage: Storage
   const webp = await processAvatar(upload, AVATAR_SIZE);
 
   // A new name for every upload: /uploads is served as immutable, so a replaced file must not reuse a URL.
-  const key = `avatars/${userId}/${randomBytes(8).toString('hex')}.webp`;
+  // 128 random bits, like library images: the name cannot be guessed from the user's id.
+  const key = `avatars/${userId}/${randomBytes(16).toString('hex')}.webp`;
   await storage.put(key, webp, 'image/webp');
   await User.updateOne({ _id: userId }, { $set: { avatarKey: key } });
   if (user.avatarKey) await storage.delete(user.avatarKey);

@@ -5,6 +5,7 @@ import request from 'supertest';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AuditEntry } from '../../src/admin/audit.model.js';
 import { Media } from '../../src/media/media.model.js';
+import { newStorageKey } from '../../src/media/media.service.js';
 import { Post } from '../../src/posts/post.model.js';
 import { listPosts } from '../../src/posts/listing.service.js';
 import { updatePost } from '../../src/posts/posts.service.js';
@@ -40,10 +41,11 @@ async function reload(slug: string) {
 }
 
 async function makeMedia(owner: User, alt = 'A red kite over a hill') {
+  const storageKey = newStorageKey();
   const media = await Media.create({
-    owner: owner._id, filename: 'kite.jpg', alt, format: 'jpeg', width: 1600, height: 900, bytes: 1000,
-    originalKey: 'media/000000000000000000000000/original.jpg',
-    variants: [{ width: 640, height: 360, key: 'media/000000000000000000000000/640.webp', bytes: 100 }],
+    owner: owner._id, storageKey, filename: 'kite.jpg', alt, format: 'jpeg', width: 1600, height: 900, bytes: 1000,
+    originalKey: `media/${storageKey}/original.jpg`,
+    variants: [{ width: 640, height: 360, key: `media/${storageKey}/640.webp`, bytes: 100 }],
   });
   return media;
 }
@@ -324,7 +326,7 @@ describe('covers and images', () => {
   it('a cover comes from the library, with its alt text by default; the body records the images it shows', async () => {
     const media = await makeMedia(author);
     const other = await makeMedia(editor, 'Not for you');
-    const body = `![inline](/uploads/media/${String(other._id)}/640.webp)`;
+    const body = `![inline](/uploads/media/${other.storageKey}/640.webp)`;
     const res = await create({ title: 'With cover', body, coverMediaId: String(media._id) });
     expect(res.status).toBe(303);
     const post = await reload('with-cover');
@@ -370,6 +372,29 @@ describe('preview', () => {
     expect(res.text).not.toContain('<script>alert');
     expect(res.text).toContain('<meta name="robots" content="noindex">');
     expect(await Post.countDocuments({ title: 'Preview me' })).toBe(0);
+  });
+
+  it('refuses another user’s image as cover, as saving does, and never shows its files', async () => {
+    const theirs = await makeMedia(editor, 'Editor’s private picture');
+    const mine = await makeMedia(author, 'My own picture');
+    const preview = (fields: Record<string, string>) =>
+      request(app).post('/posts/preview').set('Cookie', s.cookie).type('form').send({ _csrf: s.csrf, title: 'Peek', ...fields });
+
+    const refused = await preview({ coverMediaId: String(theirs._id) });
+    expect(refused.status).toBe(422);
+    expect(refused.text).toContain('Choose one of your own images.');
+    expect(refused.text).not.toContain(theirs.storageKey!);
+
+    const own = await preview({ coverMediaId: String(mine._id) });
+    expect(own.status).toBe(200);
+    expect(own.text).toContain(`/uploads/media/${mine.storageKey}/640.webp`);
+
+    // A post that already has the editor's image as cover may be previewed with it, as it may be saved.
+    const post = await makePost({ author, title: 'Cover given by an editor' });
+    await Post.updateOne({ _id: post._id }, { $set: { coverMediaId: theirs._id, coverAlt: 'Given' } });
+    const kept = await preview({ coverMediaId: String(theirs._id), postId: String(post._id) });
+    expect(kept.status).toBe(200);
+    expect(kept.text).toContain(`/uploads/media/${theirs.storageKey}/640.webp`);
   });
 });
 

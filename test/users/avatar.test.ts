@@ -39,7 +39,7 @@ describe('avatar upload', () => {
     expect(res.headers.location).toBe('/account');
 
     const stored = await User.findById(user._id).lean();
-    expect(stored!.avatarKey).toMatch(new RegExp(`^avatars/${String(user._id)}/[a-f0-9]{16}\\.webp$`));
+    expect(stored!.avatarKey).toMatch(new RegExp(`^avatars/${String(user._id)}/[a-f0-9]{32}\\.webp$`));
     const served = await request(app).get(`/uploads/${stored!.avatarKey}`);
     expect(served.status).toBe(200);
     const bytes = served.body as Buffer;
