@@ -43,7 +43,7 @@ export interface PostInput {
 
 export type PostRecord = PostDoc;
 
-const SLUG_ATTEMPTS = 5;
+const SLUG_ATTEMPTS = 20;
 
 /** The post with this slug, if the actor may edit it (404 when there is none, 403 when it is not theirs). */
 export async function editablePost(actor: PostActor, slug: string): Promise<PostRecord> {
@@ -89,14 +89,18 @@ export async function createPost(actor: PostActor, input: PostInput, meta: Reque
     commentsEnabled: input.commentsEnabled ?? true,
   };
   let created: PostRecord | undefined;
-  // Two posts with the same title saved at once may pick the same free slug: the unique index decides.
+  // Posts with the same title saved at once may pick the same free slug: the unique index decides, and
+  // an automatic slug is picked again until it is accepted (freeSlug spreads the retries, then turns
+  // random). Only an explicit slug that is taken is the author's to change (422). The bound only stops a
+  // loop should the index refuse for some other reason.
   for (let attempt = 1; !created; attempt++) {
-    const slug = input.slug || (await freeSlug(input.title));
+    const slug = input.slug || (await freeSlug(input.title, attempt));
     try {
       created = (await Post.create({ ...fields, slug })).toObject() as PostRecord;
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
-      if (input.slug || attempt >= SLUG_ATTEMPTS) throw invalidField('slug', 'Another post already uses this slug.');
+      if (input.slug) throw invalidField('slug', 'Another post already uses this slug.');
+      if (attempt >= SLUG_ATTEMPTS) throw err;
     }
   }
   await releasePreviousSlug(created.slug, created._id);

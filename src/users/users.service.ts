@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
 import { recordAudit, type AuditContext } from '../admin/audit.service.js';
-import { isDuplicateKey } from '../auth/auth.service.js';
+import { isDuplicateKey } from '../db/duplicate-key.js';
 import { hashPassword, verifyPassword } from '../auth/password.js';
 import { passwordProblems } from '../auth/password-policy.js';
 import { contentChanged } from '../http/content-version.js';

@@ -9,6 +9,7 @@ import { newStorageKey } from '../../src/media/media.service.js';
 import { Post } from '../../src/posts/post.model.js';
 import { listPosts } from '../../src/posts/listing.service.js';
 import { updatePost } from '../../src/posts/posts.service.js';
+import { isDuplicateKey } from '../../src/db/duplicate-key.js';
 import { PostRevision, REVISIONS_KEPT } from '../../src/posts/revision.model.js';
 import { testApp } from '../support/app.js';
 import { makeUser } from '../support/factories.js';
@@ -134,6 +135,47 @@ describe('slugs', () => {
     expect(res.status).toBe(303);
     expect((await request(app).get('/posts/old-home')).text).toContain('Newcomer');
     expect((await reload('new-home')).previousSlugs).toEqual([]);
+  });
+});
+
+describe('slugs under concurrency', () => {
+  it('eight posts with the same title saved at once all succeed, with eight different slugs', async () => {
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => create({ title: 'Breaking news', slug: '', body: `Take ${i}.` })));
+    expect(results.map((r) => r.status)).toEqual(Array(8).fill(303));
+    const slugs = results.map((r) => /^\/posts\/([^/]+)\/edit$/.exec(r.headers.location ?? '')?.[1]);
+    expect(new Set(slugs).size).toBe(8);
+    const stored = await Post.find({ title: 'Breaking news' }, 'slug').lean();
+    expect(new Set(stored.map((p) => p.slug))).toEqual(new Set(slugs));
+    for (const slug of slugs) expect(slug).toMatch(/^breaking-news(-[a-z0-9]+)?$/);
+  });
+
+  it('an explicit slug that is taken is refused with 422, also when two saves race for it', async () => {
+    await makePost({ author, title: 'Holder', slug: 'held-slug' });
+    const taken = await create({ title: 'Wants it', slug: 'held-slug' });
+    expect(taken.status).toBe(422);
+    expect(taken.text).toContain('Another post already uses this slug.');
+
+    const racing = await Promise.all([create({ title: 'Racer one', slug: 'raced-slug' }), create({ title: 'Racer two', slug: 'raced-slug' })]);
+    expect(racing.map((r) => r.status).sort()).toEqual([303, 422]);
+    expect(await Post.countDocuments({ slug: 'raced-slug' })).toBe(1);
+  });
+
+  it('a rename onto a slug taken at the same moment is a 422, not a 500, on every engine', async () => {
+    const a = await makePost({ author, title: 'Rename A' });
+    const b = await makePost({ author, title: 'Rename B' });
+    const both = await Promise.all([
+      edit(a.slug, { title: 'Rename A', slug: 'renamed-target', version: String(a.version) }),
+      edit(b.slug, { title: 'Rename B', slug: 'renamed-target', version: String(b.version) }),
+    ]);
+    expect(both.map((r) => r.status).sort()).toEqual([303, 422]);
+    // FerretDB reports a unique violation on update as code 1, not 11000: it must still count as one.
+    const c = await makePost({ author, title: 'Rename C' });
+    const err = await Post.updateOne({ _id: c._id }, { $set: { slug: 'renamed-target' } }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).not.toBeNull();
+    expect(isDuplicateKey(err)).toBe(true);
   });
 });
 
