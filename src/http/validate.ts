@@ -60,6 +60,48 @@ export const checkbox = z
   .transform((v) => v === 'on' || v === 'true' || v === '1');
 /** A page number from ?page=, defaulting to 1. */
 export const pageNumber = z.coerce.number().int().min(1).max(1_000_000).catch(1);
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(Z|[+-]\d{2}:\d{2})?$/;
+
+/**
+ * "2026-11-24T09:30" (a datetime-local field, read as UTC) or a full ISO string with its zone, as a Date;
+ * null when it names no real moment. JavaScript's Date parser shifts impossible values instead of
+ * refusing them (February 30 becomes March 2, 24:00 the next midnight), so every part is checked against
+ * the calendar here before the Date is made.
+ */
+export function parseDateTime(value: string): Date | null {
+  const m = DATE_TIME.exec(value);
+  if (!m) return null;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map((part) => Number(part ?? 0)) as [number, number, number, number, number, number];
+  const ms = Number((m[7] ?? '0').padEnd(3, '0'));
+  // Years below 1000 would meet Date.UTC's two-digit-year rule (99 -> 1999).
+  if (year < 1000 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return null;
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (day > daysInMonth) return null;
+  let offsetMinutes = 0;
+  const zone = m[8];
+  if (zone && zone !== 'Z') {
+    const [zh, zm] = zone.slice(1).split(':').map(Number) as [number, number];
+    if (zh > 14 || zm > 59) return null;
+    offsetMinutes = (zone.startsWith('-') ? -1 : 1) * (zh * 60 + zm);
+  }
+  return new Date(Date.UTC(year, month - 1, day, hour, minute, second, ms) - offsetMinutes * 60_000);
+}
+
+/** An optional date and time field (see parseDateTime): null when empty, a 422 message when impossible. */
+export const dateTime = z
+  .string()
+  .trim()
+  .optional()
+  .transform((value, ctx) => {
+    if (!value) return null;
+    const date = parseDateTime(value);
+    if (!date) {
+      ctx.addIssue({ code: 'custom', message: 'Enter a valid date and time.' });
+      return z.NEVER;
+    }
+    return date;
+  });
+
 /** A 24-hex-character MongoDB id. */
 export const objectId = z.string().regex(/^[a-f0-9]{24}$/i, 'Invalid id.');
 

@@ -99,6 +99,36 @@ describe('creating', () => {
     expect(await Post.countDocuments({ title: mongooseIn(cases.map(([f]) => f.title ?? '')) })).toBe(0);
   });
 
+  it('refuses impossible dates and times with 422 instead of shifting them', async () => {
+    const impossible = [
+      '2099-02-30T10:00', // would become March 2
+      '2099-02-29T10:00', // not a leap year
+      '2099-04-31T10:00',
+      '2099-13-01T10:00',
+      '2099-00-10T10:00',
+      '2099-06-00T10:00',
+      '2099-06-01T24:00', // would become the next midnight
+      '2099-06-01T10:60',
+      '2099-06-01T10:00:60',
+      '2099-06-01T10:00+25:00',
+      '2099-02-30T10:00:00.000Z',
+    ];
+    for (const publishAt of impossible) {
+      const res = await create({ title: `Impossible ${publishAt}`, intent: 'schedule', publishAt });
+      expect(res.status, publishAt).toBe(422);
+      expect(res.text).toContain('Enter a valid date and time.');
+    }
+    expect(await Post.countDocuments({ title: /^Impossible / })).toBe(0);
+
+    // Real dates at the edges are kept exactly as written.
+    const leap = await create({ title: 'Leap day', intent: 'schedule', publishAt: '2096-02-29T23:59' });
+    expect(leap.status).toBe(303);
+    expect((await reload('leap-day')).publishedAt?.toISOString()).toBe('2096-02-29T23:59:00.000Z');
+    const zoned = await create({ title: 'Zoned', intent: 'schedule', publishAt: '2096-03-01T00:30+01:00' });
+    expect(zoned.status).toBe(303);
+    expect((await reload('zoned')).publishedAt?.toISOString()).toBe('2096-02-29T23:30:00.000Z');
+  });
+
   it('refuses a slug another post uses', async () => {
     await makePost({ author, title: 'Taken slug', slug: 'taken' });
     const res = await create({ title: 'Wants taken', slug: 'taken' });
