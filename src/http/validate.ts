@@ -49,10 +49,43 @@ export function fieldErrors(error: z.ZodError): FieldErrors {
   return fields;
 }
 
-// Shared field shapes, so every form trims and bounds text the same way.
-export const text = (max: number) => z.string().trim().max(max, `Must be at most ${max} characters.`);
+// Characters that show nothing, or change how the text around them shows, and have no place in a name or
+// title: C0/C1 controls (NUL included), the soft hyphen, bidirectional embeddings, overrides, isolates and
+// marks (U+202A-202E, U+2066-2069, U+200E/F, U+061C: "moc.elgoog" shown as "google.com"), zero-width
+// characters and joiners (U+200B-200D, U+2060-2064, U+FEFF), Hangul fillers (blank "letters" used for
+// empty-looking names) and Unicode tag characters (invisible text).
+const INVISIBLE =
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
+  /[\u0000-\u0008\u000e-\u001f\u007f-\u0084\u0086-\u009f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0]|\udb40[\udc00-\udc7f]/g;
+// Line breaks and tabs, which a one-line field turns into spaces.
+const LINE_BREAKS = /[\t\n\v\f\r\u0085\u2028\u2029]/g;
+
+/**
+ * One line of text as Quire keeps it (titles, names, tag names, alt text): NFKC-normalised (full-width
+ * and other compatibility forms become their plain letters, so they cannot pass for something else),
+ * line breaks and tabs turned into spaces, invisible and direction-changing characters removed, runs of
+ * spaces made one, trimmed.
+ */
+export function cleanLine(value: string): string {
+  return value.normalize('NFKC').replace(LINE_BREAKS, ' ').replace(INVISIBLE, '').replace(/\s+/g, ' ').trim();
+}
+
+/** Several lines (a bio): the same, but line breaks are kept (as \n) and spaces within lines left alone. */
+export function cleanLines(value: string): string {
+  return value
+    .normalize('NFKC')
+    .replace(/\r\n?|[\u0085\u2028\u2029\v\f]/g, '\n')
+    .replace(INVISIBLE, '')
+    .trim();
+}
+
+// Shared field shapes, so every form cleans, trims and bounds text the same way.
+export const text = (max: number) => z.string().transform(cleanLine).pipe(z.string().max(max, `Must be at most ${max} characters.`));
 export const requiredText = (max: number, label = 'This field') =>
-  z.string().trim().min(1, `${label} is required.`).max(max, `Must be at most ${max} characters.`);
+  z
+    .string()
+    .transform(cleanLine)
+    .pipe(z.string().min(1, `${label} is required.`).max(max, `Must be at most ${max} characters.`));
 /** A checkbox: present ("on", "true", "1") or absent. */
 export const checkbox = z
   .union([z.literal('on'), z.literal('true'), z.literal('1'), z.literal('')])
