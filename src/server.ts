@@ -12,8 +12,10 @@ import { createApp } from './app.js';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.js';
 import { connectDatabase, type Database } from './db/connect.js';
 import { migrate } from './db/migrate.js';
+import { migrations } from './db/migrations/index.js';
 import { closeGracefully } from './http/shutdown.js';
 import { createLogger, type Logger } from './logger.js';
+import { LocalDiskStorage } from './media/storage.js';
 import { readModelFor, useReadModel } from './posts/read-model-choice.js';
 import { startChangeFeed } from './shared-signals.js';
 
@@ -50,15 +52,17 @@ async function openDatabase(config: Config, logger: Logger): Promise<Database> {
 /** One server process: the only one, or a worker of the primary below. */
 async function runServer(config: Config, logger: Logger): Promise<void> {
   const db = await openDatabase(config, logger);
+  // One storage for the migrations (which may move media files) and the app.
+  const storage = localStorage(config);
   // In a cluster the primary has applied them already.
-  if (cluster.isPrimary) await migrate(logger);
+  if (cluster.isPrimary) await migrate(logger, migrations, { storage });
   const feed = await startChangeFeed(logger);
   const model = useReadModel(config.readModel ?? readModelFor(db.facts.indexedQueries));
   if (cluster.isPrimary || cluster.worker?.id === 1) {
     const why = config.readModel ? 'READ_MODEL' : db.facts.indexedQueries ? 'the engine answers indexed queries' : 'the engine reads whole tables for most queries';
     logger.info(`Posts read model: ${model.kind} (${why})`);
   }
-  const app = createApp({ config, logger });
+  const app = createApp({ config, logger, storage });
   const server: Server = app.listen(config.port, () => {
     const who = cluster.isWorker ? `worker ${cluster.worker?.id} (pid ${process.pid})` : `Quire is running at ${config.siteUrl}`;
     logger.info(`${who}: port ${config.port}, ${config.env}, Node ${process.versions.node}, database: ${db.engine}`);
@@ -92,7 +96,7 @@ async function runPrimary(config: Config, logger: Logger): Promise<void> {
     await db.close();
     process.exit(1);
   }
-  await migrate(logger);
+  await migrate(logger, migrations, { storage: localStorage(config) });
   // Workers connect on their own; the primary keeps only the embedded engine (if any) running.
   await mongoose.disconnect();
   const env = config.mongodbUri ? {} : { MONGODB_URI: `${db.uri.replace(/\/?$/, '/')}quire` };
@@ -137,6 +141,10 @@ async function runPrimary(config: Config, logger: Logger): Promise<void> {
     process.exit(exitCode);
   };
   onStopSignal(logger, () => stopAll(0));
+}
+
+function localStorage(config: Config): LocalDiskStorage {
+  return new LocalDiskStorage(config.uploadDir, '/uploads');
 }
 
 function onStopSignal(logger: Logger, stop: () => Promise<void>): void {

@@ -66,7 +66,7 @@ describe('public pages from memory', () => {
 
   it('shows a new display name and a new cover description on the next page', async () => {
     expect((await request(app).get('/')).text).toContain('Mina Harker');
-    await updateProfile(String(author._id), { displayName: 'Mina Murray', bio: '', email: 'mina@example.test' });
+    await updateProfile(String(author._id), { displayName: 'Mina Murray', bio: '', email: 'mina@example.test' }, { actor: { id: String(author._id), displayName: 'Mina' } });
     const home = (await request(app).get('/')).text;
     expect(home).toContain('Mina Murray');
     expect(home).not.toContain('Mina Harker');

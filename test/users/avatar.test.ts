@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { AuditEntry } from '../../src/admin/audit.model.js';
 import { User } from '../../src/users/user.model.js';
 import { testApp } from '../support/app.js';
 import { makeUser } from '../support/factories.js';
@@ -39,7 +40,7 @@ describe('avatar upload', () => {
     expect(res.headers.location).toBe('/account');
 
     const stored = await User.findById(user._id).lean();
-    expect(stored!.avatarKey).toMatch(new RegExp(`^avatars/${String(user._id)}/[a-f0-9]{16}\\.webp$`));
+    expect(stored!.avatarKey).toMatch(new RegExp(`^avatars/${String(user._id)}/[a-f0-9]{32}\\.webp$`));
     const served = await request(app).get(`/uploads/${stored!.avatarKey}`);
     expect(served.status).toBe(200);
     const bytes = served.body as Buffer;
@@ -110,5 +111,12 @@ describe('avatar upload', () => {
     expect(existsSync(join(config.uploadDir, key))).toBe(false);
     const page = await request(app).get('/account').set('Cookie', s.cookie);
     expect(page.text).toContain('src="/public/img/avatar-default.svg"');
+  });
+
+  it('uploads and removals are in the audit log', async () => {
+    const entries = await AuditEntry.find({ action: 'user.avatar', targetId: String(user._id) }).sort({ at: 1 }).lean();
+    // Two uploads above (the first and its replacement), then the removal.
+    expect(entries.map((e) => e.detail)).toEqual(['new avatar uploaded', 'new avatar uploaded', 'avatar removed']);
+    for (const e of entries) expect(e).toMatchObject({ actorName: user.displayName, targetLabel: user.username });
   });
 });
