@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   await migrate(logger);
   const app = createApp({ config, logger });
   const server: Server = app.listen(config.port, () => {
-    logger.info(`Quire is running at ${config.siteUrl} (port ${config.port}, ${config.env}, database: ${db.engine})`);
+    logger.info(`Quire is running at ${config.siteUrl} (port ${config.port}, ${config.env}, database: ${db.engine}, Node ${process.version})`);
   });
   // The reading and search indexes, built now from one scan of the posts rather than on the first
   // visitors' requests (which wait for this build instead of starting their own).
