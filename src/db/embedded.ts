@@ -35,16 +35,23 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedD
   mkdirSync(options.dataDir, { recursive: true });
   const reasons: string[] = [];
 
+  // One line says which engine runs and why; a mongod that cannot be had is the normal case on machines
+  // without MongoDB's download host, not an error, so it is part of that line rather than a warning.
   if (!options.skipMongod) {
     try {
-      return await startMongod(options);
+      const mongod = await startMongod(options);
+      logger.info(`Database: embedded mongod (mongodb-memory-server), data in ${mongod.dataPath}`);
+      return mongod;
     } catch (err) {
       reasons.push(`mongod: ${firstLine(err)}`);
-      logger.info(`Embedded mongod unavailable (${firstLine(err)}); trying FerretDB.`);
+      logger.debug(`Embedded mongod not started: ${firstLine(err)}`);
     }
   }
   try {
-    return await startFerretDB(options);
+    const ferretdb = await startFerretDB(options);
+    const why = options.skipMongod ? 'mongod not tried' : `mongod unavailable: ${reasons[0]!.slice('mongod: '.length)}`;
+    logger.info(`Database: embedded FerretDB ${FERRETDB_VERSION} on SQLite, data in ${ferretdb.dataPath} (${why})`);
+    return ferretdb;
   } catch (err) {
     reasons.push(`FerretDB: ${firstLine(err)}`);
   }
@@ -61,10 +68,10 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedD
 // is remembered for a day in the cache folder, so starts and test runs go straight to FerretDB.
 const MONGOD_RETRY_AFTER_MS = 24 * 60 * 60 * 1000;
 
-async function startMongod({ dataDir, logger }: EmbeddedOptions): Promise<EmbeddedDatabase> {
+async function startMongod({ dataDir }: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const marker = join(cacheDir(), 'mongod-download-failed');
   if (existsSync(marker) && Date.now() - statSync(marker).mtimeMs < MONGOD_RETRY_AFTER_MS) {
-    throw new Error(`download failed recently (delete ${marker} to retry)`);
+    throw new Error(`its download failed within the last day; delete ${marker} to try again`);
   }
   const dbPath = join(dataDir, 'mongod');
   mkdirSync(dbPath, { recursive: true });
@@ -81,7 +88,6 @@ async function startMongod({ dataDir, logger }: EmbeddedOptions): Promise<Embedd
     }
     throw err;
   }
-  logger.info(`Embedded database: mongod (mongodb-memory-server), data in ${dbPath}`);
   return {
     engine: 'mongod',
     uri: server.getUri(),
@@ -95,7 +101,7 @@ async function startMongod({ dataDir, logger }: EmbeddedOptions): Promise<Embedd
 // --- FerretDB ------------------------------------------------------------------------------------------
 
 async function startFerretDB(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
-  const { dataDir, logger } = options;
+  const { dataDir } = options;
   const bin = await locateFerretDB(options);
   const sqliteDir = join(dataDir, 'ferretdb');
   mkdirSync(sqliteDir, { recursive: true });
@@ -126,7 +132,6 @@ async function startFerretDB(options: EmbeddedOptions): Promise<EmbeddedDatabase
     process.removeListener('exit', killOnExit);
     throw new Error(`${firstLine(err)}${stderr ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`);
   }
-  logger.info(`Embedded database: FerretDB ${FERRETDB_VERSION} (SQLite), data in ${sqliteDir}`);
   return {
     engine: 'ferretdb',
     uri: `mongodb://127.0.0.1:${port}/`,
