@@ -67,6 +67,9 @@ try {
   rmSync(previous, { recursive: true, force: true });
 } catch (err) {
   rmSync(staging, { recursive: true, force: true });
+  // Two commands started together (npm start and npm run seed) may both build: the one that swaps second
+  // finds the other's identical tree already in place.
+  if (existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === stamp) process.exit(0);
   console.error(`Build failed: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 }
