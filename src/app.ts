@@ -3,7 +3,6 @@
 import compression from 'compression';
 import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
-import { pinoHttp } from 'pino-http';
 import { adminRouter } from './admin/admin.router.js';
 import { authRouter } from './auth/auth.router.js';
 import { deriveKeys, type Keys } from './auth/keys.js';
@@ -17,6 +16,7 @@ import { flashMessages } from './http/flash.js';
 import { under } from './http/mount.js';
 import { PageCache } from './http/page-cache.js';
 import { readCookies } from './http/personal.js';
+import { requestLogger } from './http/request-log.js';
 import { configureViews, pageLocals } from './http/views.js';
 import type { Logger } from './logger.js';
 import { mediaRouter } from './media/media.router.js';
@@ -119,6 +119,9 @@ export function createApp({ config, logger, storage, pageCache }: AppDeps): Expr
       xFrameOptions: { action: 'deny' },
     }),
   );
+  // Request logs first, so that pages answered from the page cache are logged too. They are info-level:
+  // below that level nothing is mounted, so a request pays nothing for them.
+  if (logger.isLevelEnabled('info')) app.use(requestLogger(logger));
   app.use(permissionsPolicy);
   // Cookies are parsed once, before the page cache, which decides "anonymous" from that same parse as the
   // session loader does (http/personal.ts).
@@ -130,21 +133,6 @@ export function createApp({ config, logger, storage, pageCache }: AppDeps): Expr
     app.use(cache.middleware());
   }
   app.use(compression());
-  // Request logs are info-level: below that level nothing is mounted, so a request pays nothing for them.
-  if (logger.isLevelEnabled('info')) {
-    app.use(
-      pinoHttp({
-        logger,
-        // Query strings may carry a CSRF token (multipart forms) or search terms: log the path only.
-        serializers: {
-          req: (req: { method: string; url: string; id: unknown }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
-          // The status is what a request log needs; response headers (the whole CSP, cookies) are noise.
-          res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-        },
-        autoLogging: { ignore: (req) => req.url === '/healthz' },
-      }),
-    );
-  }
 
   // Static files: no session, no database.
   mountStaticAssets(app);

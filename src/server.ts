@@ -65,7 +65,7 @@ async function runServer(config: Config, logger: Logger): Promise<void> {
   const app = createApp({ config, logger, storage });
   const server: Server = app.listen(config.port, () => {
     const who = cluster.isWorker ? `worker ${cluster.worker?.id} (pid ${process.pid})` : `Quire is running at ${config.siteUrl}`;
-    logger.info(`${who}: port ${config.port}, ${config.env}, Node ${process.versions.node}, database: ${db.engine}`);
+    logger.info(`${who} (port ${config.port}, ${config.env}, database: ${db.engine}, Node ${process.version})`);
   });
   // The reading and search indexes, built now from one scan of the posts rather than on the first
   // visitors' requests (which wait for this build instead of starting their own).

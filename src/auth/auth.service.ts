@@ -88,6 +88,9 @@ export function createFirstAdmin(input: NewAccountInput, ip?: string): Promise<S
   const run = setupQueue.then(async () => {
     if (await isSetupComplete()) throw new NotFound();
     const admin = await createAccount({ ...input, role: 'admin' });
+    // Setup signs the new admin in at once (auth.router.ts): record it, or the users page would show the
+    // one account that has certainly signed in as "never signed in".
+    await User.updateOne({ _id: admin.id }, { $set: { lastSignInAt: new Date() } });
     markSetupComplete();
     await recordAudit({
       actor: { id: admin.id, displayName: admin.displayName },

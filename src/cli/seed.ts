@@ -40,6 +40,12 @@ function summary(report: SeedReport): string {
   return `Added ${parts.filter(([n]) => n > 0).map(([n, what]) => `${n.toLocaleString('en')} ${what}${n === 1 ? '' : 's'}`).join(', ')}.`;
 }
 
+/** Which admin the demo site has, when it is not one created in this run (those are in the table). */
+export function existingAdminLine(report: SeedReport): string | null {
+  if (report.admin.password) return null;
+  return `Admin: the existing account ${report.admin.username} (${report.admin.email}), password unchanged; no other admin was added.`;
+}
+
 function credentialsTable(report: SeedReport): string | null {
   const created = report.users.filter((u) => u.password);
   if (created.length === 0) return null;
@@ -80,6 +86,8 @@ async function main(): Promise<void> {
     const table = credentialsTable(report);
     // The passwords are printed even with --quiet unless they went to a file: otherwise they would be lost.
     if (table && (!options.quiet || !options.credentials)) console.log(`\n${table}\n`);
+    const admin = existingAdminLine(report);
+    if (admin) say(admin);
     say(summary(report));
   });
 }

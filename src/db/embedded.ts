@@ -51,16 +51,23 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedD
   mkdirSync(options.dataDir, { recursive: true });
   const reasons: string[] = [];
 
+  // One line says which engine runs and why; a mongod that cannot be had is the normal case on machines
+  // without MongoDB's download host, not an error, so it is part of that line rather than a warning.
   if (!options.skipMongod) {
     try {
-      return await startMongod(options);
+      const mongod = await startMongod(options);
+      logger.info(`Database: embedded mongod (mongodb-memory-server), data in ${mongod.dataPath}`);
+      return mongod;
     } catch (err) {
       reasons.push(`mongod: ${firstLine(err)}`);
-      logger.info(`Embedded mongod unavailable (${firstLine(err)}); trying FerretDB.`);
+      logger.debug(`Embedded mongod not started: ${firstLine(err)}`);
     }
   }
   try {
-    return await startFerretDB(options);
+    const ferretdb = await startFerretDB(options);
+    const why = options.skipMongod ? 'mongod not tried' : `mongod unavailable: ${reasons[0]!.slice('mongod: '.length)}`;
+    logger.info(`Database: embedded FerretDB ${FERRETDB_VERSION} on SQLite, data in ${ferretdb.dataPath} (${why})`);
+    return ferretdb;
   } catch (err) {
     reasons.push(`FerretDB: ${firstLine(err)}`);
   }
@@ -77,10 +84,10 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedD
 // is remembered for a day in the cache folder, so starts and test runs go straight to FerretDB.
 const MONGOD_RETRY_AFTER_MS = 24 * 60 * 60 * 1000;
 
-async function startMongod({ dataDir, logger }: EmbeddedOptions): Promise<EmbeddedDatabase> {
+async function startMongod({ dataDir }: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const marker = join(cacheDir(), 'mongod-download-failed');
   if (existsSync(marker) && Date.now() - statSync(marker).mtimeMs < MONGOD_RETRY_AFTER_MS) {
-    throw new Error(`download failed recently (delete ${marker} to retry)`);
+    throw new Error(`its download failed within the last day; delete ${marker} to try again`);
   }
   const dbPath = join(dataDir, 'mongod');
   mkdirSync(dbPath, { recursive: true });
@@ -97,7 +104,6 @@ async function startMongod({ dataDir, logger }: EmbeddedOptions): Promise<Embedd
     }
     throw err;
   }
-  logger.info(`Embedded database: mongod (mongodb-memory-server), data in ${dbPath}`);
   return {
     engine: 'mongod',
     uri: server.getUri(),
@@ -111,7 +117,7 @@ async function startMongod({ dataDir, logger }: EmbeddedOptions): Promise<Embedd
 // --- FerretDB ------------------------------------------------------------------------------------------
 
 async function startFerretDB(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
-  const { dataDir, logger } = options;
+  const { dataDir } = options;
   const bin = await locateFerretDB(options);
   const sqliteDir = join(dataDir, 'ferretdb');
   mkdirSync(sqliteDir, { recursive: true });
@@ -136,7 +142,6 @@ async function startFerretDB(options: EmbeddedOptions): Promise<EmbeddedDatabase
     restartDelaysMs: options.restartDelaysMs,
   });
   await engine.start();
-  logger.info(`Embedded database: FerretDB (SQLite, ${bin}), data in ${sqliteDir}`);
   return {
     engine: 'ferretdb',
     uri: `mongodb://127.0.0.1:${port}/`,

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { User } from '../../src/users/user.model.js';
 import { testApp } from '../support/app.js';
 import { postAnonymous, sessionCookieFrom } from '../support/auth.js';
-import { anonymousSession } from '../support/session.js';
+import { anonymousSession, sessionFor } from '../support/session.js';
 
 const { app, config } = testApp();
 
@@ -60,6 +60,17 @@ describe('first-run setup', () => {
     expect(again.status).toBe(404);
     expect(await User.countDocuments({ role: 'admin' })).toBe(1);
     expect((await request(app).get('/')).status).toBe(200);
+  });
+
+  it('records that setup signed the admin in, so the users page does not call them "never signed in"', async () => {
+    const founder = await User.findOne({ username: 'founder' }).lean();
+    expect(founder!.lastSignInAt).toBeInstanceOf(Date);
+    expect(founder!.lastSignInAt!.getTime()).toBeGreaterThanOrEqual(founder!.createdAt.getTime());
+    // A session made directly, not through /signin, which would record a sign-in of its own.
+    const users = await request(app).get('/admin/users').set('Cookie', sessionFor(founder!, config).cookie);
+    expect(users.status).toBe(200);
+    expect(users.text).toContain('founder');
+    expect(users.text).not.toMatch(/never signed in/i);
   });
 
   it('makes later sign-ups readers', async () => {

@@ -27,8 +27,11 @@ describe('graceful shutdown', () => {
     await once(server, 'listening');
     const { port } = server.address() as AddressInfo;
 
+    // Close only once the server has the request: a connection still in the kernel's backlog when the
+    // listener closes is reset, not finished (a fixed 50 ms wait lost that race on a busy machine).
+    const received = once(server, 'request');
     const inFlight = get(port, '/slow');
-    await new Promise((r) => setTimeout(r, 50));
+    await received;
     const events: string[] = [];
     const closing = closeGracefully(server, async () => {
       events.push('cleanup');

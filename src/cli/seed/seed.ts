@@ -30,6 +30,8 @@ export interface SeedOptions {
 
 export interface SeedReport {
   users: DemoUser[];
+  /** The site's admin: the demo one created now (with its password), or the existing one that was used. */
+  admin: DemoUser;
   added: { users: number; covers: number; articles: number; drafts: number; scheduled: number; generated: number };
   /** True when this run added nothing. */
   unchanged: boolean;
@@ -80,5 +82,5 @@ export async function seed(options: SeedOptions): Promise<SeedReport> {
   const unchanged = Object.values(added).every((n) => n === 0);
   // Pages cached by this process (when seeding from inside a running app, as tests do) are now stale.
   if (!unchanged) contentChanged();
-  return { users: all, added, unchanged };
+  return { users: all, admin: users.admin, added, unchanged };
 }

@@ -1,6 +1,6 @@
 // The demo accounts: one of each role, made through the same createAccount the sign-up page uses, with a
 // random password that is shown once. An account that already exists is kept as it is: its password is
-// not known and is never reset.
+// not known and is never reset. Where the site already has an admin, no demo admin is added.
 import { randomBytes } from 'node:crypto';
 import { createAccount } from '../../auth/auth.service.js';
 import { markSetupComplete } from '../../auth/setup-state.js';
@@ -50,7 +50,11 @@ export async function ensureDemoUsers(): Promise<Record<Role, DemoUser>> {
   const users = {} as Record<Role, DemoUser>;
   for (const account of ACCOUNTS) {
     const email = `${account.username}@example.com`;
-    const existing = await User.findOne({ username: account.username }, 'username email displayName role').lean();
+    // The admin made at /setup (or any earlier admin) is the site's admin: the seed uses it rather than
+    // adding a second one beside it.
+    const existing =
+      (await User.findOne({ username: account.username }, 'username email displayName role').lean()) ??
+      (account.role === 'admin' ? await User.findOne({ role: 'admin' }, 'username email displayName role').sort({ _id: 1 }).lean() : null);
     if (existing) {
       // Someone may have changed its role since: what it may do now is what counts.
       const role = existing.role as Role;

@@ -1,0 +1,69 @@
+// Logs a person can read in development and a collector can parse in production: one line per page
+// request (pages answered from the page cache included), static files only at debug, JSON in production.
+import { Writable } from 'node:stream';
+import request from 'supertest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.js';
+import type { Config } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { testConfig } from '../support/app.js';
+import { makeUser } from '../support/factories.js';
+
+/** An app whose logger writes into `lines`. */
+function loggedApp(overrides: Partial<Config>, pageCache = false) {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(...chunk.toString().split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const config = testConfig(overrides);
+  const app = createApp({ config, logger: createLogger(config, sink), pageCache });
+  return { app, lines };
+}
+
+beforeAll(async () => {
+  await makeUser({ role: 'admin' });
+});
+
+describe('request logs in development', () => {
+  it('print one readable line per page, and no line for static files or health checks at info', async () => {
+    const { app, lines } = loggedApp({ logLevel: 'info', isProduction: false });
+    await request(app).get('/').expect(200);
+    await request(app).get('/public/css/quire.css').expect(200);
+    await request(app).get('/vendor/bootstrap/css/bootstrap.min.css').expect(200);
+    await request(app).get('/uploads/media/none/320.webp').expect(404);
+    await request(app).get('/healthz').expect(200);
+    await request(app).get('/search?q=secret-term').expect(200);
+
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^\[\d\d:\d\d:\d\d\] INFO: GET \/ 200 \d+ ms$/);
+    // The query string (search terms, a CSRF token in a multipart form's URL) is never logged.
+    expect(lines[1]).toMatch(/^\[\d\d:\d\d:\d\d\] INFO: GET \/search 200 \d+ ms$/);
+  });
+
+  it('print static files at debug level', async () => {
+    const { app, lines } = loggedApp({ logLevel: 'debug', isProduction: false });
+    await request(app).get('/public/css/quire.css').expect(200);
+    expect(lines).toEqual([expect.stringMatching(/DEBUG: GET \/public\/css\/quire\.css 200 \d+ ms$/)]);
+  });
+
+  it('include pages answered from the page cache', async () => {
+    const { app, lines } = loggedApp({ logLevel: 'info', isProduction: false }, true);
+    for (let i = 0; i < 3; i++) await request(app).get('/').expect(200);
+    expect(lines.filter((l) => / GET \/ 200 /.test(l))).toHaveLength(3);
+  });
+});
+
+describe('logs in production', () => {
+  it('are JSON lines with the request as fields, and no cookie or query string', async () => {
+    const { app, lines } = loggedApp({ logLevel: 'info', isProduction: true, env: 'production' });
+    await request(app).get('/search?q=private').set('Cookie', 'quire_session=abc').expect(200);
+    expect(lines).toHaveLength(1);
+    const record = JSON.parse(lines[0]!) as { level: number; msg: string; req: Record<string, unknown>; res: { statusCode: number } };
+    expect(record).toMatchObject({ level: 30, msg: expect.stringMatching(/^GET \/search 200 \d+ ms$/), req: { method: 'GET', path: '/search' }, res: { statusCode: 200 } });
+    expect(lines[0]).not.toContain('private');
+    expect(lines[0]).not.toContain('abc');
+  });
+});
