@@ -117,7 +117,7 @@ async function startMongod({ dataDir }: EmbeddedOptions): Promise<EmbeddedDataba
 // --- FerretDB ------------------------------------------------------------------------------------------
 
 async function startFerretDB(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
-  const { dataDir } = options;
+  const { dataDir, logger } = options;
   const bin = await locateFerretDB(options);
   const sqliteDir = join(dataDir, 'ferretdb');
   mkdirSync(sqliteDir, { recursive: true });
