@@ -8,7 +8,8 @@ import { CSRF_COOKIE } from '../http/csrf.js';
 import { Forbidden, NotFound } from '../http/errors.js';
 import { form, inputOf, validate } from '../http/validate.js';
 import { newAccountForm } from '../users/user.fields.js';
-import { signInLimits, signUpLimit } from './attempt-limits.js';
+import { signInLimits, signUpLimits } from './attempt-limits.js';
+import { AttemptStore } from './attempt-store.js';
 import { accountLimitKey, authenticate, createFirstAdmin, revokeSession, signUp, type SessionSubject } from './auth.service.js';
 import { safeNextPath } from './next-path.js';
 import { MAX_PASSWORD_BYTES, PASSWORD_HINT } from './password-policy.js';
@@ -33,9 +34,10 @@ const SUSPENDED = 'This account is suspended. Please contact the site administra
 export function authRouter(deps: RouterDeps): Router {
   const router = Router();
   const { config, keys } = deps;
-  // Per createApp(): counters are not shared between apps (nor between test files).
-  const limits = signInLimits((req) => accountLimitKey(String((req.body as { identifier?: unknown }).identifier)));
-  const signUpPerAddress = signUpLimit();
+  // Counted in the database: every process on it (and every app in one test file) shares the counters.
+  const attempts = new AttemptStore();
+  const signInAttempts = signInLimits(attempts, (req) => accountLimitKey(String((req.body as { identifier?: unknown }).identifier)));
+  const signUpAttempts = signUpLimits(attempts);
 
   const signIn = (res: Response, user: SessionSubject) => {
     setSessionCookie(res, { sub: user.id, ver: user.tokenVersion }, keys.session, config.secureCookies);
@@ -82,7 +84,7 @@ export function authRouter(deps: RouterDeps): Router {
     res.render('auth/signup', signUpPage());
   });
 
-  router.post('/signup', anonymousOnly, signUpOpen, form('auth/signup', signUpPage), validate(newAccountForm), signUpPerAddress, async (req, res) => {
+  router.post('/signup', anonymousOnly, signUpOpen, form('auth/signup', signUpPage), validate(newAccountForm), ...signUpAttempts, async (req, res) => {
     const user = await signUp(inputOf(newAccountForm, res), req.ip);
     signIn(res, user);
     res.flash('success', `Welcome, ${user.displayName}. Your account is ready.`);
@@ -103,8 +105,7 @@ export function authRouter(deps: RouterDeps): Router {
     anonymousOnly,
     form('auth/signin', signInPage),
     validate(signInForm),
-    limits.perAddress,
-    limits.perAccount,
+    ...signInAttempts,
     async (req, res) => {
       const { identifier, password } = inputOf(signInForm, res);
       const result = await authenticate(identifier, password);
