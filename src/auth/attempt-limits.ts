@@ -12,6 +12,7 @@ import { TooManyRequests } from '../http/errors.js';
 import type { AttemptStore } from './attempt-store.js';
 
 const MINUTE = 60_000;
+const BUSY_MESSAGE = 'Too many attempts at once from your network or for this account. Please try again in a moment.';
 
 export interface AttemptLimit {
   /** Names the counter; the database key is `<name>:<who>`. */
@@ -34,7 +35,9 @@ export function attemptLimiter(store: AttemptStore, spec: AttemptLimit): Request
   return async (req, res, next) => {
     const who = spec.key ? await spec.key(req) : clientAddressKey(req);
     const reservation = await store.reserve(`${spec.name}:${who}`, spec);
-    if (!reservation.allowed) throw new TooManyRequests(reservation.retryAfterSeconds, spec.message);
+    if (!reservation.allowed) {
+      throw new TooManyRequests(reservation.retryAfterSeconds, reservation.busy ? BUSY_MESSAGE : spec.message);
+    }
     res.once('finish', () => {
       // If the release fails the attempt keeps counting until its window ends: the cautious side.
       if (!spec.counts(res.statusCode)) reservation.release().catch(() => undefined);

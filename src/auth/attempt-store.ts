@@ -24,20 +24,40 @@ export interface AttemptWindow {
 
 export type Reservation =
   | { allowed: true; id: Types.ObjectId; release: () => Promise<void> }
-  | { allowed: false; retryAfterSeconds: number };
+  /** `busy`: refused because too many attempts of this key are already being counted in this process. */
+  | { allowed: false; retryAfterSeconds: number; busy?: boolean };
 
 /** Expired rows are deleted at most this often (by whichever reservation comes first after it). */
 const PRUNE_EVERY_MS = 60_000;
+/**
+ * Reservations of one key waiting their turn in this process. Beyond it a flood from one address gets an
+ * immediate "busy" instead of a growing queue of requests held open in memory.
+ */
+export const MAX_PENDING_PER_KEY = 8;
 
 export class AttemptStore {
   private readonly serial = new SerialWrites();
+  private readonly pending = new Map<string, number>();
   private lastPrune = 0;
 
   /**
    * Counts one attempt under `key` now. Allowed: the attempt stays counted until its window ends unless
    * `release()` is called. Refused: nothing is kept, and the answer says when a slot frees.
    */
-  reserve(key: string, window: AttemptWindow): Promise<Reservation> {
+  async reserve(key: string, window: AttemptWindow): Promise<Reservation> {
+    const waiting = this.pending.get(key) ?? 0;
+    if (waiting >= MAX_PENDING_PER_KEY) return { allowed: false, retryAfterSeconds: 1, busy: true };
+    this.pending.set(key, waiting + 1);
+    try {
+      return await this.reserveInTurn(key, window);
+    } finally {
+      const left = (this.pending.get(key) ?? 1) - 1;
+      if (left > 0) this.pending.set(key, left);
+      else this.pending.delete(key);
+    }
+  }
+
+  private reserveInTurn(key: string, window: AttemptWindow): Promise<Reservation> {
     return this.serial.run(key, async () => {
       const at = new Date();
       this.prune(at.getTime());
@@ -48,7 +68,8 @@ export class AttemptStore {
         .limit(window.limit)
         .lean<Array<{ _id: Types.ObjectId; at: Date }>>();
       if (first.some((row) => row._id.equals(id))) {
-        return { allowed: true, id, release: async () => void (await Attempt.deleteOne({ _id: id })) };
+        // Released in the key's turn too, so a later reservation in this process counts after it.
+        return { allowed: true, id, release: () => this.serial.run(key, async () => void (await Attempt.deleteOne({ _id: id }))) };
       }
       await Attempt.deleteOne({ _id: id });
       // A slot frees when the oldest attempt in the window leaves it.

@@ -8,7 +8,7 @@ import { CSRF_COOKIE } from '../http/csrf.js';
 import { Forbidden, NotFound } from '../http/errors.js';
 import { form, inputOf, validate } from '../http/validate.js';
 import { newAccountForm } from '../users/user.fields.js';
-import { signInLimits, signUpLimits } from './attempt-limits.js';
+import { clientAddressKey, signInLimits, signUpLimits } from './attempt-limits.js';
 import { AttemptStore } from './attempt-store.js';
 import { accountLimitKey, authenticate, createFirstAdmin, revokeSession, signUp, type SessionSubject } from './auth.service.js';
 import { safeNextPath } from './next-path.js';
@@ -85,7 +85,7 @@ export function authRouter(deps: RouterDeps): Router {
   });
 
   router.post('/signup', anonymousOnly, signUpOpen, form('auth/signup', signUpPage), validate(newAccountForm), ...signUpAttempts, async (req, res) => {
-    const user = await signUp(inputOf(newAccountForm, res), req.ip);
+    const user = await signUp(inputOf(newAccountForm, res), req.ip, clientAddressKey(req));
     signIn(res, user);
     res.flash('success', `Welcome, ${user.displayName}. Your account is ready.`);
     res.redirect(303, '/');
@@ -108,7 +108,7 @@ export function authRouter(deps: RouterDeps): Router {
     ...signInAttempts,
     async (req, res) => {
       const { identifier, password } = inputOf(signInForm, res);
-      const result = await authenticate(identifier, password);
+      const result = await authenticate(identifier, password, clientAddressKey(req));
       if (result.outcome !== 'signed-in') {
         // The form again, with one message whether the account is unknown or the password wrong.
         const status = result.outcome === 'suspended' ? 403 : 401;
