@@ -44,6 +44,11 @@ const hashing = new WorkLimit({
   tooManyMessage: 'Too many sign-ins at once from your network or for this account. Please try again in a moment.',
 });
 
+/** Password hashes running, waiting, and completed since start. */
+export function hashingStats(): { running: number; waiting: number; completed: number } {
+  return hashing.stats();
+}
+
 /**
  * On whose behalf a hash is made, e.g. [`address:203.0.113.7`, `account:<id>`]: each key is bounded to
  * HASHES_PER_KEY at once, and the first is the queue lane served round-robin. Empty: unattributed work.

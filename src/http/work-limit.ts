@@ -35,6 +35,13 @@ export class WorkLimit {
     this.options = typeof first === 'number' ? { concurrency: first, maxWaiting, busyMessage } : first;
   }
 
+  private done = 0;
+
+  /** Jobs running, waiting, and completed since start (for diagnostics and tests). */
+  stats(): { running: number; waiting: number; completed: number } {
+    return { running: this.running, waiting: this.waiting, completed: this.done };
+  }
+
   async run<T>(work: () => Promise<T>, keys: readonly string[] = []): Promise<T> {
     const { concurrency, maxPerKey = Infinity } = this.options;
     if (keys.some((key) => (this.perKey.get(key) ?? 0) >= maxPerKey)) {
@@ -54,6 +61,7 @@ export class WorkLimit {
       try {
         return await work();
       } finally {
+        this.done++;
         this.handOver();
       }
     } finally {
