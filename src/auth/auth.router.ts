@@ -12,7 +12,7 @@ import { clientAddressKey, signInLimits, signUpLimits } from './attempt-limits.j
 import { AttemptStore } from './attempt-store.js';
 import { accountLimitKey, authenticate, createFirstAdmin, revokeSession, signUp, type SessionSubject } from './auth.service.js';
 import { safeNextPath } from './next-path.js';
-import { MAX_PASSWORD_BYTES, PASSWORD_HINT } from './password-policy.js';
+import { PASSWORD_HINT, isPasswordTooLong } from './password-policy.js';
 import { SESSION_COOKIE, clearSessionCookie, setSessionCookie, verifySession } from './session.js';
 import { isSetupComplete } from './setup-state.js';
 
@@ -25,7 +25,8 @@ const signInForm = z.object({
   password: z
     .string({ error: 'Enter your password.' })
     .min(1, 'Enter your password.')
-    .refine((p) => Buffer.byteLength(p, 'utf8') <= MAX_PASSWORD_BYTES, 'That is longer than any password here.'),
+    // The same measure as the password rules (the normalized form), so every accepted password signs in.
+    .refine((p) => !isPasswordTooLong(p), 'That is longer than any password here.'),
 });
 
 export const WRONG_CREDENTIALS = 'The email/username or password is incorrect.';

@@ -59,6 +59,11 @@ describe('sign-up', () => {
     ['too similar to the username', (u) => `${u.username}!`, /too similar to your username/],
     ['too similar to the email', () => 'Margaret.Hamilton', /too similar to your email address/],
     ['over 256 bytes', () => 'é'.repeat(129), /at most 256 bytes/],
+    ['only invisible characters', () => '\u200B\u2060\u200D'.repeat(4), /only spaces or invisible characters/],
+    ['common once normalized (fullwidth)', () => 'ｐａｓｓｗｏｒｄ１２３', /too common/],
+    ['a repeated pattern', () => 'abcabcabcabc', /too predictable/],
+    ['a sequence', () => 'abcdefghijk', /too predictable/],
+    ['a keyboard run', () => 'asdfghjkl;', /too predictable/],
   ];
   for (const [label, password, message] of weak) {
     it(`refuses a password that is ${label}: 422, the form again, input kept, password not echoed`, async () => {
