@@ -16,6 +16,7 @@ import { csrfProtection } from './http/csrf.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { flashMessages } from './http/flash.js';
 import { under } from './http/mount.js';
+import { userLimits } from './http/user-limits.js';
 import { PageCache } from './http/page-cache.js';
 import { configureViews, pageLocals } from './http/views.js';
 import type { Logger } from './logger.js';
@@ -127,6 +128,7 @@ export function createApp({ config, logger, storage, pageCache }: AppDeps): Expr
   app.use(express.json({ limit: '256kb' }));
   app.use(cookieParser(deps.keys.cookies));
   app.use(loadUser(deps.keys.session, config.secureCookies));
+  app.use(userLimits());
   app.use(csrfProtection(deps.keys.csrf, config.secureCookies));
   app.use(flashMessages(config.secureCookies));
   app.use(pageLocals(config.siteUrl));
