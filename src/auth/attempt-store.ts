@@ -23,7 +23,7 @@ export interface AttemptWindow {
 }
 
 export type Reservation =
-  | { allowed: true; id: Types.ObjectId; release: () => Promise<void> }
+  | { allowed: true; release: () => Promise<void> }
   /** `busy`: refused because too many attempts of this key are already being counted in this process. */
   | { allowed: false; retryAfterSeconds: number; busy?: boolean };
 
@@ -69,18 +69,13 @@ export class AttemptStore {
         .lean<Array<{ _id: Types.ObjectId; at: Date }>>();
       if (first.some((row) => row._id.equals(id))) {
         // Released in the key's turn too, so a later reservation in this process counts after it.
-        return { allowed: true, id, release: () => this.serial.run(key, async () => void (await Attempt.deleteOne({ _id: id }))) };
+        return { allowed: true, release: () => this.serial.run(key, async () => void (await Attempt.deleteOne({ _id: id }))) };
       }
       await Attempt.deleteOne({ _id: id });
       // A slot frees when the oldest attempt in the window leaves it.
       const oldest = first[0]?.at.getTime() ?? at.getTime();
       return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((oldest + window.windowMs - Date.now()) / 1000)) };
     });
-  }
-
-  /** Attempts counted under `key` in the last `windowMs` (for tests and diagnostics). */
-  count(key: string, windowMs: number): Promise<number> {
-    return Attempt.countDocuments({ key, at: mongoose.trusted({ $gt: new Date(Date.now() - windowMs) }) });
   }
 
   // Rows whose window has ended are deleted in the background; a failed prune is tried again next time.
