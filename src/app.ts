@@ -1,8 +1,7 @@
 // createApp(deps): the whole HTTP application (middleware, routers, error handler) without listening or
 // connecting, so tests drive it through supertest and server.ts runs it. Reads like a table of contents.
 import compression from 'compression';
-import cookieParser from 'cookie-parser';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { adminRouter } from './admin/admin.router.js';
@@ -18,6 +17,7 @@ import { flashMessages } from './http/flash.js';
 import { under } from './http/mount.js';
 import { userLimits } from './http/user-limits.js';
 import { PageCache } from './http/page-cache.js';
+import { readCookies } from './http/personal.js';
 import { configureViews, pageLocals } from './http/views.js';
 import type { Logger } from './logger.js';
 import { mediaRouter } from './media/media.router.js';
@@ -40,6 +40,33 @@ export interface AppDeps {
 // Public pages that anonymous visitors may be served from the page cache.
 const PUBLIC_PAGES = /^\/(?:$|posts\/[^/]+\/?$|authors\/|tags\/|search\/?$|feed\.xml$|sitemap\.xml$|robots\.txt$)/;
 
+// Powerful browser features Quire never uses are switched off for its pages and anything they embed
+// (a sanitized post body included); interest-cohort and browsing-topics opt out of ad-interest tracking.
+const PERMISSIONS_POLICY = [
+  'accelerometer=()',
+  'ambient-light-sensor=()',
+  'autoplay=()',
+  'browsing-topics=()',
+  'camera=()',
+  'display-capture=()',
+  'geolocation=()',
+  'gyroscope=()',
+  'hid=()',
+  'interest-cohort=()',
+  'magnetometer=()',
+  'microphone=()',
+  'midi=()',
+  'payment=()',
+  'serial=()',
+  'usb=()',
+  'xr-spatial-tracking=()',
+].join(', ');
+
+const permissionsPolicy: RequestHandler = (_req, res, next) => {
+  res.setHeader('Permissions-Policy', PERMISSIONS_POLICY);
+  next();
+};
+
 /** What every router may use, built once per app. */
 export interface RouterDeps {
   config: Config;
@@ -57,6 +84,9 @@ export function createApp({ config, logger, storage, pageCache }: AppDeps): Expr
     storage: storage ?? new LocalDiskStorage(config.uploadDir, '/uploads'),
   };
 
+  // Express's own fallbacks (finalhandler, when the error page itself fails) print stacks unless its env is
+  // production: take it from the config, not from whatever NODE_ENV the process happens to have.
+  app.set('env', config.env);
   app.set('trust proxy', config.trustProxy);
   app.set('etag', 'strong');
   configureViews(app);
@@ -81,9 +111,19 @@ export function createApp({ config, logger, storage, pageCache }: AppDeps): Expr
         },
       },
       strictTransportSecurity: config.siteUrl.startsWith('https://'),
-      referrerPolicy: { policy: 'no-referrer' },
+      // same-origin, not no-referrer: under no-referrer browsers send `Origin: null` with this site's own
+      // form posts, and the CSRF check could not tell them from a sandboxed attacker's. Other sites still
+      // get no Referer (query strings may carry a CSRF token or search terms).
+      referrerPolicy: { policy: 'same-origin' },
+      // DENY says what frame-ancestors 'none' says, for browsers that only know the older header
+      // (helmet's default SAMEORIGIN would contradict the CSP).
+      xFrameOptions: { action: 'deny' },
     }),
   );
+  app.use(permissionsPolicy);
+  // Cookies are parsed once, before the page cache, which decides "anonymous" from that same parse as the
+  // session loader does (http/personal.ts).
+  app.use(readCookies(deps.keys.cookies));
   if (pageCache ?? config.env !== 'test') {
     const cache = new PageCache({ paths: PUBLIC_PAGES });
     cache.listen();
@@ -126,10 +166,9 @@ export function createApp({ config, logger, storage, pageCache }: AppDeps): Expr
   // 1 MB: a post body of 200,000 characters (the editor's limit) can encode to more than 256 kB.
   app.use(express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 200 }));
   app.use(express.json({ limit: '256kb' }));
-  app.use(cookieParser(deps.keys.cookies));
   app.use(loadUser(deps.keys.session, config.secureCookies));
   app.use(userLimits());
-  app.use(csrfProtection(deps.keys.csrf, config.secureCookies));
+  app.use(csrfProtection({ key: deps.keys.csrf, secure: config.secureCookies, siteUrl: config.siteUrl }));
   app.use(flashMessages(config.secureCookies));
   app.use(pageLocals(config.siteUrl));
   app.use(requireSetupComplete);

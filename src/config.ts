@@ -24,6 +24,8 @@ const envSchema = z.object({
   NODE_ENV: optional(z.enum(['development', 'production', 'test'])),
   LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
   FERRETDB_BIN: optional(z.string()),
+  READ_MODEL: optional(z.enum(['memory', 'query'])),
+  WEB_CONCURRENCY: optional(z.coerce.number().int().min(1).max(64)),
   TRUST_PROXY: optional(
     z.union([z.enum(['true', 'false']).transform((v) => v === 'true'), z.coerce.number().int().min(0).max(10)]),
   ),
@@ -43,6 +45,10 @@ export interface Config {
   logLevel: string;
   ferretdbBin: string | undefined;
   trustProxy: boolean | number;
+  /** Worker processes `npm start` runs on one database. */
+  webConcurrency: number;
+  /** The posts read model; unset: chosen from what the database can do (src/posts/read-model.ts). */
+  readModel: 'memory' | 'query' | undefined;
 }
 
 export class ConfigError extends Error {
@@ -91,6 +97,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
     ferretdbBin: e.FERRETDB_BIN,
     trustProxy: e.TRUST_PROXY ?? false,
+    webConcurrency: e.WEB_CONCURRENCY ?? 1,
+    readModel: e.READ_MODEL,
   };
 }
 

@@ -1,19 +1,31 @@
 // Entry point: config -> database -> listen, and a graceful shutdown on SIGTERM/SIGINT: stop accepting,
 // finish requests in flight, close the database, stop the embedded engine.
+//
+// With WEB_CONCURRENCY=N (N > 1) this process is the primary of a node:cluster: it finds the database
+// (starting the embedded engine once, for all), applies migrations, and runs N workers that share the
+// port and the database, restarting any that dies. Workers learn of each other's writes through the
+// change feed (src/site/change-feed.ts), as separately started servers on one MONGODB_URI do.
+import cluster, { type Worker } from 'node:cluster';
 import type { Server } from 'node:http';
+import mongoose from 'mongoose';
 import { createApp } from './app.js';
-import { ConfigError, loadConfig, loadDotEnv } from './config.js';
+import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.js';
 import { connectDatabase, type Database } from './db/connect.js';
 import { migrate } from './db/migrate.js';
+import { migrations } from './db/migrations/index.js';
 import { closeGracefully } from './http/shutdown.js';
-import { createLogger } from './logger.js';
-import { warmPostsSnapshots } from './posts/posts-snapshot.js';
+import { createLogger, type Logger } from './logger.js';
+import { LocalDiskStorage } from './media/storage.js';
+import { readModelFor, useReadModel } from './posts/read-model-choice.js';
+import { startChangeFeed } from './shared-signals.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
+/** A worker dying more often than this within a minute means something is wrong: stop, do not loop. */
+const MAX_WORKER_RESTARTS_PER_MINUTE = 10;
 
 async function main(): Promise<void> {
   loadDotEnv();
-  let config;
+  let config: Config;
   try {
     config = loadConfig();
   } catch (err) {
@@ -24,23 +36,41 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config);
-  let db: Database;
+  if (config.webConcurrency > 1 && cluster.isPrimary) await runPrimary(config, logger);
+  else await runServer(config, logger);
+}
+
+async function openDatabase(config: Config, logger: Logger): Promise<Database> {
   try {
-    db = await connectDatabase(config, logger);
+    return await connectDatabase(config, logger);
   } catch (err) {
     logger.fatal((err as Error).message);
     process.exit(1);
   }
+}
 
-  await migrate(logger);
-  const app = createApp({ config, logger });
+/** One server process: the only one, or a worker of the primary below. */
+async function runServer(config: Config, logger: Logger): Promise<void> {
+  const db = await openDatabase(config, logger);
+  // One storage for the migrations (which may move media files) and the app.
+  const storage = localStorage(config);
+  // In a cluster the primary has applied them already.
+  if (cluster.isPrimary) await migrate(logger, migrations, { storage });
+  const feed = await startChangeFeed(logger);
+  const model = useReadModel(config.readModel ?? readModelFor(db.facts.indexedQueries));
+  if (cluster.isPrimary || cluster.worker?.id === 1) {
+    const why = config.readModel ? 'READ_MODEL' : db.facts.indexedQueries ? 'the engine answers indexed queries' : 'the engine reads whole tables for most queries';
+    logger.info(`Posts read model: ${model.kind} (${why})`);
+  }
+  const app = createApp({ config, logger, storage });
   const server: Server = app.listen(config.port, () => {
-    logger.info(`Quire is running at ${config.siteUrl} (port ${config.port}, ${config.env}, database: ${db.engine})`);
+    const who = cluster.isWorker ? `worker ${cluster.worker?.id} (pid ${process.pid})` : `Quire is running at ${config.siteUrl}`;
+    logger.info(`${who}: port ${config.port}, ${config.env}, Node ${process.versions.node}, database: ${db.engine}`);
   });
   // The reading and search indexes, built now from one scan of the posts rather than on the first
   // visitors' requests (which wait for this build instead of starting their own).
-  warmPostsSnapshots().then(
-    ({ posts, ms }) => logger.info(`Reading indexes ready: ${posts} posts in ${ms} ms`),
+  model.warm().then(
+    ({ posts, ms }) => model.kind === 'memory' && logger.info(`Reading indexes ready: ${posts} posts in ${ms} ms`),
     (err: unknown) => logger.warn({ err }, 'Reading indexes not built at start-up; the first reader builds them'),
   );
   server.on('error', async (err) => {
@@ -49,12 +79,81 @@ async function main(): Promise<void> {
     process.exit(1);
   });
 
+  onStopSignal(logger, async () => {
+    await closeGracefully(server, async () => {
+      await feed.stop();
+      await db.close();
+    }, SHUTDOWN_GRACE_MS);
+  });
+}
+
+/** The cluster's primary: one database for all, N workers, restarted when they die. */
+async function runPrimary(config: Config, logger: Logger): Promise<void> {
+  const db = await openDatabase(config, logger);
+  if (!db.facts.atomicWrites) {
+    // Without atomic single-document writes, only the writes one process queues for itself are safe.
+    logger.fatal(`WEB_CONCURRENCY=${config.webConcurrency} needs an engine with atomic writes; ${db.facts.description} has none. Run one process (WEB_CONCURRENCY=1), or use MongoDB or the embedded engine.`);
+    await db.close();
+    process.exit(1);
+  }
+  await migrate(logger, migrations, { storage: localStorage(config) });
+  // Workers connect on their own; the primary keeps only the embedded engine (if any) running.
+  await mongoose.disconnect();
+  const env = config.mongodbUri ? {} : { MONGODB_URI: `${db.uri.replace(/\/?$/, '/')}quire` };
+  let stopping = false;
+  const restarts: number[] = [];
+
+  const fork = (): Worker => cluster.fork(env);
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return;
+    const now = Date.now();
+    restarts.push(now);
+    while (restarts.length && restarts[0]! < now - 60_000) restarts.shift();
+    if (restarts.length > MAX_WORKER_RESTARTS_PER_MINUTE) {
+      logger.fatal(`Workers keep dying (${restarts.length} in a minute, last: ${signal ?? `exit code ${code}`}); stopping.`);
+      void stopAll(1);
+      return;
+    }
+    logger.warn(`worker ${worker.id} (pid ${worker.process.pid}) died (${signal ?? `exit code ${code}`}); starting another`);
+    fork();
+  });
+  logger.info(`Quire is running at ${config.siteUrl} with ${config.webConcurrency} workers (primary pid ${process.pid}, database: ${db.engine})`);
+  for (let i = 0; i < config.webConcurrency; i++) fork();
+
+  const stopAll = async (exitCode: number) => {
+    stopping = true;
+    const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w);
+    await Promise.all(
+      workers.map(
+        (worker) =>
+          new Promise<void>((resolve) => {
+            if (worker.isDead()) return resolve();
+            const force = setTimeout(() => worker.process.kill('SIGKILL'), SHUTDOWN_GRACE_MS + 2_000);
+            worker.once('exit', () => {
+              clearTimeout(force);
+              resolve();
+            });
+            worker.process.kill('SIGTERM');
+          }),
+      ),
+    );
+    await db.close();
+    process.exit(exitCode);
+  };
+  onStopSignal(logger, () => stopAll(0));
+}
+
+function localStorage(config: Config): LocalDiskStorage {
+  return new LocalDiskStorage(config.uploadDir, '/uploads');
+}
+
+function onStopSignal(logger: Logger, stop: () => Promise<void>): void {
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info(`${signal} received: finishing requests in flight, then stopping`);
-    await closeGracefully(server, () => db.close(), SHUTDOWN_GRACE_MS);
+    await stop();
     logger.info('stopped');
     process.exit(0);
   };

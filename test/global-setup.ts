@@ -1,11 +1,13 @@
 // One database server for the whole run, found the way Quire finds it: MONGODB_URI when set, otherwise
-// the embedded engine (mongod, else FerretDB) in a throw-away data folder.
+// the embedded engine (mongod, else FerretDB) in a throw-away data folder. Or, with
+// QUIRE_TEST_ENGINE=mongo-java-server (npm run test:mongo-semantics), a stand-in with MongoDB's semantics.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import type { TestProject } from 'vitest/node';
 import { startEmbedded } from '../src/db/embedded.js';
+import { MONGO_JAVA_SERVER, startMongoJavaServer } from './engines/mongo-java-server.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -20,6 +22,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('mongoUri', external);
     project.provide('dbEngine', 'external');
     return async () => {};
+  }
+  const chosen = process.env.QUIRE_TEST_ENGINE || 'embedded';
+  if (chosen === MONGO_JAVA_SERVER) {
+    const server = await startMongoJavaServer(pino({ level: 'warn' }));
+    process.stderr.write(`[test] database: ${server.engine} at ${server.uri}\n`);
+    project.provide('mongoUri', server.uri);
+    project.provide('dbEngine', server.engine);
+    return () => server.stop();
+  }
+  if (chosen !== 'embedded') {
+    throw new Error(`QUIRE_TEST_ENGINE=${chosen}: expected embedded (the default) or ${MONGO_JAVA_SERVER}`);
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'quire-test-db-'));
   const db = await startEmbedded({

@@ -5,6 +5,8 @@ import mongoose from 'mongoose';
 import { afterAll, beforeAll, inject } from 'vitest';
 import '../src/app.js';
 import { setHashCostForTests } from '../src/auth/password.js';
+import { detectEngine } from '../src/db/engine.js';
+import { readModelFor, useReadModel } from '../src/posts/read-model-choice.js';
 
 // The OWASP cost (~0.6 s a hash) would make the suite take minutes; password.test.ts checks the default.
 setHashCostForTests({ log2N: 10, r: 8, p: 1 });
@@ -14,6 +16,8 @@ export const testDbName = `quire_test_${randomBytes(5).toString('hex')}`;
 beforeAll(async () => {
   await mongoose.connect(inject('mongoUri'), { dbName: testDbName, serverSelectionTimeoutMS: 10_000 });
   await Promise.all(mongoose.modelNames().map((name) => mongoose.model(name).init()));
+  // The read model the server would choose on this engine (in-memory on FerretDB, queries elsewhere).
+  useReadModel(readModelFor((await detectEngine(mongoose.connection)).indexedQueries));
 });
 
 afterAll(async () => {

@@ -7,7 +7,8 @@ import { contentChanged } from '../http/content-version.js';
 import { Media } from '../media/media.model.js';
 import { deleteMedia, type MediaActor } from '../media/media.service.js';
 import type { Storage } from '../media/storage.js';
-import { displayStatus, Post, STORED_STATUSES, type DisplayStatus } from '../posts/post.model.js';
+import { displayStatus, Post, type DisplayStatus, type PostDoc } from '../posts/post.model.js';
+import { managedPosts } from '../posts/listing.service.js';
 import { deletePost, setPublished } from '../posts/posts.service.js';
 import { Tag } from '../posts/tag.model.js';
 import { tagRefs, type TagRef } from '../posts/tags.js';
@@ -17,21 +18,6 @@ import { pageWindow } from '../db/page-window.js';
 
 export const POSTS_PAGE_SIZE = 25;
 export const DISPLAY_STATUSES = ['published', 'scheduled', 'draft'] as const satisfies readonly DisplayStatus[];
-
-/** The stored filter for a status as the UI shows it (scheduled = published with a future time). */
-function statusFilter(status: DisplayStatus | undefined, now: Date): Record<string, unknown> {
-  switch (status) {
-    case 'draft':
-      return { status: 'draft' };
-    case 'published':
-      return { status: 'published', publishedAt: mongoose.trusted({ $lte: now }) };
-    case 'scheduled':
-      return { status: 'published', publishedAt: mongoose.trusted({ $gt: now }) };
-    default:
-      // Naming both statuses lets the {status, updatedAt} index serve the sort.
-      return { status: mongoose.trusted({ $in: [...STORED_STATUSES] }) };
-  }
-}
 
 export interface AdminPostQuery {
   status?: DisplayStatus | undefined;
@@ -51,6 +37,8 @@ export interface AdminPostRow {
   updatedAt: Date;
 }
 
+type AdminPostDoc = Pick<PostDoc, '_id' | 'title' | 'slug' | 'status' | 'publishedAt' | 'author' | 'tags' | 'updatedAt'>;
+
 export interface AdminPostList {
   posts: AdminPostRow[];
   total: number;
@@ -67,16 +55,13 @@ async function authorsOf(ids: unknown[]): Promise<Map<string, { id: string; disp
 
 /** Every post (drafts and scheduled too), most recently updated first, one bounded page at a time. */
 export async function listAdminPosts(query: AdminPostQuery, now = new Date()): Promise<AdminPostList> {
-  const filter: Record<string, unknown> = statusFilter(query.status, now);
-  if (query.author) filter.author = query.author;
-  if (query.tag) filter.tags = query.tag;
-  const total = await Post.countDocuments(filter);
+  const managed = { status: query.status, authorId: query.author, tag: query.tag, order: 'updated' as const };
+  const fields = 'title slug author tags updatedAt';
+  const asked = (Math.max(1, query.page) - 1) * POSTS_PAGE_SIZE;
+  let { docs, total } = await managedPosts<AdminPostDoc>({ ...managed, offset: asked, limit: POSTS_PAGE_SIZE }, fields, now);
+  // A page past the end shows the last one.
   const { page, pages, skip } = pageWindow(total, query.page, POSTS_PAGE_SIZE);
-  const docs = await Post.find(filter, 'title slug status publishedAt author tags updatedAt')
-    .sort({ updatedAt: -1, _id: -1 })
-    .skip(skip)
-    .limit(POSTS_PAGE_SIZE)
-    .lean();
+  if (skip !== asked) ({ docs, total } = await managedPosts<AdminPostDoc>({ ...managed, offset: skip, limit: POSTS_PAGE_SIZE }, fields, now));
   const [authors, tags] = await Promise.all([authorsOf(docs.map((d) => d.author)), tagRefs(docs.flatMap((d) => d.tags))]);
   return {
     posts: docs.map((d) => ({

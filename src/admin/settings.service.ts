@@ -1,7 +1,7 @@
 // Site settings, read on every page. Kept in memory after the first read and replaced on every update,
 // so a change applies on the next request without a query per request.
 import { z } from 'zod';
-import { contentChanged } from '../http/content-version.js';
+import { contentChanged, onContentChange } from '../http/content-version.js';
 import { checkbox, requiredText, text } from '../http/validate.js';
 import { recordAudit, type AuditContext } from './audit.service.js';
 import { Settings } from './settings.model.js';
@@ -39,6 +39,11 @@ export const settingsForm = z.object({
 }) satisfies z.ZodType<SiteSettings, unknown>;
 
 let cached: SiteSettings | undefined;
+
+// Another process may have saved new settings: read them again on the next request.
+onContentChange((origin) => {
+  if (origin === 'remote') cached = undefined;
+});
 
 /** The settings when they have been read already (every request after the first), without waiting. */
 export function loadedSettings(): SiteSettings | undefined {

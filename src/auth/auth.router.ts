@@ -4,7 +4,6 @@ import { Router, type Request, type RequestHandler, type Response } from 'expres
 import { z } from 'zod';
 import { getSettings } from '../admin/settings.service.js';
 import type { RouterDeps } from '../app.js';
-import { CSRF_COOKIE } from '../http/csrf.js';
 import { Forbidden, NotFound } from '../http/errors.js';
 import { form, inputOf, validate } from '../http/validate.js';
 import { newAccountForm } from '../users/user.fields.js';
@@ -43,8 +42,8 @@ export function authRouter(deps: RouterDeps): Router {
   const signIn = (res: Response, user: SessionSubject) => {
     setSessionCookie(res, { sub: user.id, ver: user.tokenVersion }, keys.session, config.secureCookies);
     // A new CSRF secret with the new session, as Django rotates its token at login: a token planted
-    // or seen before signing in is worthless afterwards.
-    res.clearCookie(CSRF_COOKIE, { path: '/' });
+    // or seen before signing in is worthless afterwards (it is also bound to the session it was made for).
+    res.rotateCsrf();
   };
 
   // Account pages carry CSRF tokens and personal input: never cached, never indexed.
@@ -130,6 +129,7 @@ export function authRouter(deps: RouterDeps): Router {
     const session = req.user && typeof token === 'string' ? verifySession(token, keys.session) : undefined;
     if (session) await revokeSession(session.sub, session.jti, session.expiresAt);
     clearSessionCookie(res, config.secureCookies);
+    res.rotateCsrf();
     res.flash('info', 'You are signed out.');
     res.redirect(303, '/');
   });

@@ -2,6 +2,7 @@
 // credentials. Plain values in and out; HTTP lives in auth.router.ts.
 import { recordAudit } from '../admin/audit.service.js';
 import { Invalid, NotFound, type FieldErrors } from '../http/errors.js';
+import { LOOK_ALIKE_MESSAGE, lookAlikeOf } from '../users/look-alike.js';
 import { User } from '../users/user.model.js';
 import type { NewAccountInput } from '../users/user.fields.js';
 import { burnEquivalentTime, hashCost, hashPassword, verifyPassword, type HashingFor } from './password.js';
@@ -36,6 +37,8 @@ export async function createAccount(input: NewAccountInput & { role?: Role }, by
   const [usernameTaken, emailTaken] = await Promise.all([User.exists({ username: input.username }), User.exists({ email: input.email })]);
   if (usernameTaken) fields.username = [USERNAME_TAKEN];
   if (emailTaken) fields.email = [EMAIL_TAKEN];
+  // A new account may not pass for an existing one on bylines and comments ("Аdmin" with a Cyrillic А).
+  if (await lookAlikeOf(input.displayName)) fields.displayName = [LOOK_ALIKE_MESSAGE];
   if (Object.keys(fields).length) throw new Invalid(fields);
 
   try {

@@ -10,6 +10,8 @@ export const SESSION_COOKIE = 'quire_session';
 export const SESSION_TTL_SECONDS = 7 * 24 * 60 * 60;
 const ISSUER = 'quire';
 const AUDIENCE = 'quire-web';
+/** Clock difference tolerated between signing and checking a token (one process today, several hosts later). */
+const CLOCK_SKEW_SECONDS = 60;
 
 export interface SessionClaims {
   sub: string;
@@ -33,13 +35,27 @@ export function signSession(claims: SessionClaims, key: Buffer, ttlSeconds = SES
   });
 }
 
-/** The claims of a valid token, or undefined for anything forged, expired, or of another algorithm. */
+/**
+ * The claims of a valid token, or undefined for anything forged, expired, or of another algorithm.
+ * A correctly signed token must also be one Quire could have issued: a lifetime (exp - iat) of at most
+ * SESSION_TTL_SECONDS and no issue date in the future. A leaked key or a signing bug must not be able to
+ * mint sessions that outlive every revocation list (revocations are kept only until the token's exp).
+ */
 export function verifySession(token: string, key: Buffer): VerifiedSession | undefined {
   try {
-    const payload = jwt.verify(token, key, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE });
+    const clockTimestamp = Math.floor(Date.now() / 1000);
+    const payload = jwt.verify(token, key, {
+      algorithms: ['HS256'],
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      clockTimestamp,
+      // Also refuses tokens without iat, and tokens issued more than SESSION_TTL_SECONDS ago.
+      maxAge: SESSION_TTL_SECONDS,
+    });
     if (typeof payload !== 'object' || typeof payload.sub !== 'string' || typeof payload.ver !== 'number') return undefined;
     if (!/^[a-f0-9]{24}$/.test(payload.sub)) return undefined;
-    if (typeof payload.jti !== 'string' || typeof payload.exp !== 'number') return undefined;
+    if (typeof payload.jti !== 'string' || typeof payload.exp !== 'number' || typeof payload.iat !== 'number') return undefined;
+    if (payload.exp - payload.iat > SESSION_TTL_SECONDS || payload.iat > clockTimestamp + CLOCK_SKEW_SECONDS) return undefined;
     return { sub: payload.sub, ver: payload.ver, jti: payload.jti, expiresAt: new Date(payload.exp * 1000) };
   } catch {
     return undefined;

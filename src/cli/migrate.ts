@@ -1,14 +1,16 @@
 // npm run migrate [-- --status]: applies pending database migrations, or lists them.
 import { migrate, migrationStatus } from '../db/migrate.js';
+import { migrations } from '../db/migrations/index.js';
+import { LocalDiskStorage } from '../media/storage.js';
 import { runCli } from './run.js';
 
-await runCli(async ({ logger }) => {
+await runCli(async ({ config, logger }) => {
   if (process.argv.includes('--status')) {
     for (const m of await migrationStatus()) {
       console.log(`${m.appliedAt ? m.appliedAt.toISOString() : 'pending'.padEnd(24)}  ${m.name}  ${m.description}`);
     }
     return;
   }
-  const applied = await migrate(logger);
+  const applied = await migrate(logger, migrations, { storage: new LocalDiskStorage(config.uploadDir, '/uploads') });
   console.log(applied.length ? `Applied ${applied.length} migration(s): ${applied.join(', ')}` : 'Database is up to date.');
 });

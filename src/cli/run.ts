@@ -1,9 +1,11 @@
 // What every command-line tool shares: configuration, a logger and the database, opened and closed
-// around the tool's work, with errors printed as one line and a non-zero exit.
+// around the tool's work, with errors printed as one line and a non-zero exit. Its changes are published
+// on the change feed, so servers running on the same database show them within a second.
 import '../db/models.js';
 import { loadConfig, loadDotEnv, type Config } from '../config.js';
 import { connectDatabase } from '../db/connect.js';
 import { createLogger, type Logger } from '../logger.js';
+import { startChangeFeed } from '../shared-signals.js';
 
 export async function runCli(work: (ctx: { config: Config; logger: Logger }) => Promise<void>): Promise<void> {
   loadDotEnv();
@@ -12,7 +14,12 @@ export async function runCli(work: (ctx: { config: Config; logger: Logger }) => 
     const config = loadConfig();
     const logger = createLogger({ ...config, logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel });
     const db = await connectDatabase(config, logger);
-    closeDb = () => db.close();
+    // What a tool changes (the seed's posts, a new admin) reaches running servers on the same database.
+    const feed = await startChangeFeed(logger);
+    closeDb = async () => {
+      await feed.stop();
+      await db.close();
+    };
     await work({ config, logger });
   } catch (err) {
     console.error(`Error: ${err instanceof Error ? err.message : String(err)}`);

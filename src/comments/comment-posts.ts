@@ -3,7 +3,7 @@
 import mongoose, { type Types } from 'mongoose';
 import { getSettings } from '../admin/settings.service.js';
 import { displayStatus, Post } from '../posts/post.model.js';
-import { readPost } from '../posts/post-fetch.js';
+import { readModel } from '../posts/read-model-choice.js';
 
 export interface CommentablePost {
   _id: Types.ObjectId;
@@ -39,7 +39,7 @@ export async function postBySlug(slug: string, now = new Date()): Promise<Commen
 export async function postById(id: Types.ObjectId | string, now = new Date()): Promise<CommentablePost | null> {
   if (!mongoose.isValidObjectId(id)) return null;
   // The copy readers see, kept in memory until the next post write (a post page asks for it every time).
-  const doc = (await readPost(id)) as PostFields | null;
+  const doc = (await readModel().post(id)) as PostFields | null;
   return doc ? toCommentable(doc, now) : null;
 }
 

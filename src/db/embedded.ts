@@ -1,17 +1,23 @@
 // The embedded database of DESIGN.md, for when MONGODB_URI is unset: first a real mongod through
 // mongodb-memory-server, then FerretDB 1.24 on SQLite. Both keep their files under DATA_DIR, so a second
-// start finds the data of the first.
+// start finds the data of the first. FerretDB is built with Quire's patch (src/db/ferretdb/: atomic
+// write commands) and supervised (supervisor.ts: restarted if it dies).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { Logger } from '../logger.js';
+import { projectRoot } from '../paths.js';
+import { SupervisedProcess } from './supervisor.js';
 
 export interface EmbeddedDatabase {
   engine: 'mongod' | 'ferretdb';
   uri: string;
   dataPath: string;
+  /** The engine's process id while it runs (FerretDB only; tests kill it to check the restart). */
+  pid?: () => number | undefined;
   stop(): Promise<void>;
 }
 
@@ -21,10 +27,20 @@ export interface EmbeddedOptions {
   logger: Logger;
   /** Skip the mongod attempt (used where it is known to be unreachable). */
   skipMongod?: boolean;
+  /** Waits before restarting a FerretDB that died (supervisor.ts); tests lengthen the first. */
+  restartDelaysMs?: number[];
 }
 
 export const FERRETDB_VERSION = 'v1.24.2';
 const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
+
+// Quire's changes to FerretDB (src/db/ferretdb/: atomic write commands, E11000 on update). The build
+// reports this version (buildInfo's `ferretdbVersion`, `ferretdb --version`), which is how connect.ts tells
+// the patched engine from a stock one; bump it with every change to those files.
+export const QUIRE_FERRETDB_VERSION = `${FERRETDB_VERSION}-quire.1`;
+const PATCH_DIR = join(projectRoot, 'src', 'db', 'ferretdb');
+const PATCH_FILE = 'quire.patch';
+const ADDED_GO_FILES = ['quire_atomic_writes.go'];
 
 export class EmbeddedDatabaseError extends Error {
   override name = 'EmbeddedDatabaseError';
@@ -110,28 +126,23 @@ async function startFerretDB(options: EmbeddedOptions): Promise<EmbeddedDatabase
     '--telemetry=disable',
     '--log-level=warn',
   ];
-  const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
+  // Supervised: restarted on the same port and data folder if it dies (supervisor.ts).
+  const engine = new SupervisedProcess({
+    name: 'FerretDB',
+    command: bin,
+    args,
+    logger,
+    ready: (child) => waitForPort(port, child, 30_000),
+    restartDelaysMs: options.restartDelaysMs,
   });
-  // The engine must not outlive us, even when we exit without a graceful shutdown.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-
-  try {
-    await waitForPort(port, child, 30_000);
-  } catch (err) {
-    child.kill('SIGKILL');
-    process.removeListener('exit', killOnExit);
-    throw new Error(`${firstLine(err)}${stderr ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`);
-  }
-  logger.info(`Embedded database: FerretDB ${FERRETDB_VERSION} (SQLite), data in ${sqliteDir}`);
+  await engine.start();
+  logger.info(`Embedded database: FerretDB (SQLite, ${bin}), data in ${sqliteDir}`);
   return {
     engine: 'ferretdb',
     uri: `mongodb://127.0.0.1:${port}/`,
     dataPath: sqliteDir,
-    stop: () => stopChild(child).finally(() => process.removeListener('exit', killOnExit)),
+    pid: () => engine.pid,
+    stop: () => engine.stop(),
   };
 }
 
@@ -142,7 +153,9 @@ async function locateFerretDB({ ferretdbBin, logger }: EmbeddedOptions): Promise
   }
   const onPath = findOnPath('ferretdb');
   if (onPath) return onPath;
-  const cached = join(cacheDir(), `ferretdb-${FERRETDB_VERSION}`, 'ferretdb');
+  // The folder is named after the patch's content too, so a build without it (or with an older one) is
+  // never picked up.
+  const cached = join(cacheDir(), `ferretdb-${QUIRE_FERRETDB_VERSION}-${patchDigest()}`, 'ferretdb');
   if (existsSync(cached)) return cached;
   const go = findOnPath('go');
   if (!go) throw new Error('no ferretdb on PATH, FERRETDB_BIN unset, and no Go toolchain to build it');
@@ -152,7 +165,8 @@ async function locateFerretDB({ ferretdbBin, logger }: EmbeddedOptions): Promise
 
 // `go install github.com/FerretDB/FerretDB/cmd/ferretdb@v1.24.2` builds a binary that panics at start:
 // the module zip lacks the generated build/version/version.txt. So the module is fetched the same way
-// (Go module proxy), copied, given that one file, and built from its own go.mod and go.sum.
+// (Go module proxy), copied, given that file and Quire's patch (as distributions carry theirs), and built
+// from its own go.mod and go.sum.
 async function buildFerretDB(go: string, target: string, logger: Logger): Promise<void> {
   const targetDir = join(target, '..');
   mkdirSync(targetDir, { recursive: true });
@@ -164,7 +178,7 @@ async function buildFerretDB(go: string, target: string, logger: Logger): Promis
       logger.info(msg);
       if (!logger.isLevelEnabled('info')) process.stderr.write(msg + '\n');
     };
-    announce(`Building FerretDB ${FERRETDB_VERSION} with Go, once, into ${targetDir} (1-3 minutes on a new machine)...`);
+    announce(`Building FerretDB ${QUIRE_FERRETDB_VERSION} with Go, once, into ${targetDir} (1-3 minutes on a new machine)...`);
     const download = await run(go, ['mod', 'download', '-json', `${FERRETDB_MODULE}@${FERRETDB_VERSION}`], tmpdir());
     const moduleDir = (JSON.parse(download) as { Dir?: string }).Dir;
     if (!moduleDir) throw new Error('go mod download did not report a module folder');
@@ -172,19 +186,41 @@ async function buildFerretDB(go: string, target: string, logger: Logger): Promis
     try {
       cpSync(moduleDir, src, { recursive: true });
       await run('chmod', ['-R', 'u+w', src], src);
-      writeFileSync(join(src, 'build', 'version', 'version.txt'), FERRETDB_VERSION + '\n');
+      writeFileSync(join(src, 'build', 'version', 'version.txt'), QUIRE_FERRETDB_VERSION + '\n');
+      await applyQuirePatch(src);
       announce('  downloading FerretDB dependencies and compiling...');
       await run(go, ['build', '-trimpath', '-o', target + '.tmp', './cmd/ferretdb'], src, {
         GOFLAGS: '-mod=mod -buildvcs=false',
       });
       renameSync(target + '.tmp', target);
-      announce(`  FerretDB ${FERRETDB_VERSION} built: ${target}`);
+      announce(`  FerretDB ${QUIRE_FERRETDB_VERSION} built: ${target}`);
     } finally {
       rmSync(src, { recursive: true, force: true });
     }
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
+}
+
+/** Applies src/db/ferretdb/ to a copy of FerretDB's source: the patch, then the added Go files. */
+async function applyQuirePatch(src: string): Promise<void> {
+  const patch = join(PATCH_DIR, PATCH_FILE);
+  if (findOnPath('git')) {
+    // Outside any repository (the ceiling stops git from finding one above the temporary folder), `git
+    // apply` patches plain files and refuses a hunk that does not match exactly.
+    await run('git', ['apply', '--verbose', patch], src, { GIT_CEILING_DIRECTORIES: join(src, '..') });
+  } else if (findOnPath('patch')) {
+    await run('patch', ['-p1', '--forward', '--batch', '-i', patch], src);
+  } else {
+    throw new Error('neither git nor patch is installed, and one is needed to build FerretDB');
+  }
+  for (const file of ADDED_GO_FILES) cpSync(join(PATCH_DIR, file), join(src, 'internal', 'handler', file));
+}
+
+function patchDigest(): string {
+  const hash = createHash('sha256');
+  for (const file of [PATCH_FILE, ...ADDED_GO_FILES]) hash.update(readFileSync(join(PATCH_DIR, file)));
+  return hash.digest('hex').slice(0, 8);
 }
 
 // --- small process and network helpers -------------------------------------------------------------------
@@ -203,7 +239,7 @@ function findOnPath(name: string): string | undefined {
   return undefined;
 }
 
-function run(cmd: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<string> {
+export function run(cmd: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<string> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -218,7 +254,8 @@ function run(cmd: string, args: string[], cwd: string, env: Record<string, strin
   });
 }
 
-async function acquireLock(lock: string, logger: Logger): Promise<void> {
+// Shared with the test engines' builds (test/engines/), which are cached the same way.
+export async function acquireLock(lock: string, logger: Logger, what = 'FerretDB'): Promise<void> {
   const started = Date.now();
   for (;;) {
     try {
@@ -233,7 +270,7 @@ async function acquireLock(lock: string, logger: Logger): Promise<void> {
         continue;
       }
       if (Date.now() - started > 10 * 60_000) throw new Error(`timed out waiting for ${lock}`);
-      if (Date.now() - started < 1500) logger.info('Waiting for another process building FerretDB...');
+      if (Date.now() - started < 1500) logger.info(`Waiting for another process building ${what}...`);
       await new Promise((r) => setTimeout(r, 1000));
     }
   }
@@ -285,18 +322,6 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`ferretdb did not listen on port ${port} within ${timeoutMs / 1000}s`);
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolvePromise) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolvePromise();
-    });
-    child.kill('SIGTERM');
-  });
 }
 
 function firstLine(err: unknown): string {

@@ -1,10 +1,11 @@
 // Writes that must not interleave, queued per key within this process.
 //
-// MongoDB applies a conditional write (`findOneAndUpdate({_id, version})`) atomically. FerretDB 1.24 does
-// not: it reads the matching documents and then writes them, so two concurrent writes that check the same
-// condition can both pass (measured: four parallel conditional updates on one document all succeeded).
-// Quire runs as one process, so queuing the check-and-write per key here makes it atomic on every engine;
-// the conditions in the queries still guard against writers in other processes.
+// MongoDB applies a conditional write (`findOneAndUpdate({_id, version})`) atomically, and so does Quire's
+// own FerretDB build (engine.ts). A stock FerretDB 1.24 given through MONGODB_URI does not: it reads the
+// matching documents and then writes them, so two concurrent writes that check the same condition can both
+// pass (measured: four parallel conditional updates on one document all succeeded). Queuing the
+// check-and-write per key here makes it atomic within one process on every engine; on an atomic engine the
+// conditions in the queries also guard against writers in other processes.
 export class SerialWrites {
   private readonly tails = new Map<string, Promise<unknown>>();
 

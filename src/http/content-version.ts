@@ -1,19 +1,24 @@
-// A counter of public content changes. Every write that changes what anonymous visitors see (posts,
-// media, public profiles, settings, approved comments) calls contentChanged(); the public page cache
-// listens and drops what it holds.
-let version = 0;
-const listeners = new Set<() => void>();
+// Public content changes. Every write that changes what anonymous visitors see (posts, media, public
+// profiles, settings, approved comments) calls contentChanged(); the page cache and the memos listen and
+// drop what they hold. Changes made by another Quire process on the same database arrive through the
+// change feed (src/site/change-feed.ts) as `remote` ones, so listeners run for both, and the feed
+// publishes only the local ones (a remote change is never echoed back).
+export type ChangeOrigin = 'local' | 'remote';
 
-export function contentChanged(): void {
-  version++;
-  for (const listener of listeners) listener();
+const listeners = new Set<(origin: ChangeOrigin) => void>();
+
+export function contentChanged(origin: ChangeOrigin = 'local'): void {
+  for (const listener of listeners) listener(origin);
 }
 
-export function contentVersion(): number {
-  return version;
-}
-
-export function onContentChange(listener: () => void): () => void {
+export function onContentChange(listener: (origin: ChangeOrigin) => void): () => void {
   listeners.add(listener);
   return () => listeners.delete(listener);
 }
+
+/** Content changes as a signal the change feed shares between processes. */
+export const contentSignal = {
+  name: 'content',
+  onLocal: (listener: () => void) => onContentChange((origin) => origin === 'local' && listener()),
+  deliverRemote: () => contentChanged('remote'),
+};

@@ -1,8 +1,9 @@
 // The one error handler: every failure becomes a friendly page (or JSON, where JSON was asked for) with
 // the right status. A 422 with a declared form re-renders that form with messages and the input kept.
 import type { ErrorRequestHandler, Request, Response } from 'express';
+import { isDatabaseUnavailable } from '../db/outage.js';
 import type { Logger } from '../logger.js';
-import { AppError, Invalid, NotFound, PayloadTooLarge } from './errors.js';
+import { AppError, Invalid, NotFound, PayloadTooLarge, ServiceUnavailable } from './errors.js';
 import type { FormView } from './validate.js';
 import { ensureLayoutLocals } from './views.js';
 
@@ -73,6 +74,9 @@ function toAppError(err: unknown): AppError {
   if (typeof status === 'number' && status >= 400 && status < 500) return new AppError(status, e.message ?? 'Bad request');
   // A malformed id in a URL is simply not found.
   if (e?.name === 'CastError') return new NotFound();
+  // The database is down or restarting (the embedded one is restarted by embedded.ts): a quick 503 asking
+  // to come back shortly, not a 500.
+  if (isDatabaseUnavailable(err)) return new ServiceUnavailable('The database is not answering right now. Please try again in a moment.', 5);
   return new AppError(500, 'Internal error');
 }
 

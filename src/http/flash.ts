@@ -1,6 +1,7 @@
 // One-time messages after a redirect ("Post published."), kept in a short-lived signed cookie because
 // Quire has no server-side session store. Shown on the next page, then cleared.
 import type { CookieOptions, NextFunction, Request, Response } from 'express';
+import { isPersonalRequest, markPersonal } from './personal.js';
 
 export const FLASH_COOKIE = 'quire_flash';
 export type FlashKind = 'success' | 'info' | 'warning' | 'danger';
@@ -18,8 +19,10 @@ export function flashMessages(secure: boolean) {
       res.cookie(FLASH_COOKIE, JSON.stringify(pending), options);
     };
     res.locals.flash = [];
-    const raw = req.signedCookies?.[FLASH_COOKIE];
+    // Read only from a request the page cache also calls personal (see personal.ts).
+    const raw = isPersonalRequest(req) ? req.signedCookies?.[FLASH_COOKIE] : undefined;
     if (typeof raw === 'string' && req.method === 'GET') {
+      markPersonal(res);
       res.locals.flash = parseMessages(raw);
       res.clearCookie(FLASH_COOKIE, { path: '/' });
     }

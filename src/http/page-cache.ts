@@ -1,9 +1,10 @@
 // An in-memory cache of public pages for anonymous visitors.
 //
-// A page is stored only when nothing about it was personal: a GET without a session or flash cookie,
-// answered 200 with HTML/XML/text, without setting a cookie (a page that asked for a CSRF token sets one,
-// so forms are never cached) and without a private or no-store Cache-Control from its handler. A hit
-// costs a map lookup and a write: no session, no database, no template, no compression.
+// A page is stored only when nothing about it was personal: a GET that http/personal.ts calls anonymous
+// (the same decision, from the same parse of the Cookie header, that keeps the session loader away from
+// it), answered 200 with HTML/XML/text, not marked personal while it was rendered (a user, a CSRF token
+// or a flash), without setting a cookie and without a private or no-store Cache-Control from its handler.
+// A hit costs a map lookup and a write: no session, no database, no template, no compression.
 //
 // Compression happens once per page and encoding, not per request: a miss is compressed in the encoding
 // its client asked for and answered from the new entry (the compression middleware sees it is already
@@ -27,6 +28,7 @@ import { createHash } from 'node:crypto';
 import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 import type { NextFunction, Request, Response } from 'express';
 import { onContentChange } from './content-version.js';
+import { isPersonalRequest, isPersonalResponse } from './personal.js';
 
 type Encoding = 'identity' | 'gzip' | 'br';
 
@@ -58,7 +60,6 @@ export interface PageCacheOptions {
   maxAsked?: number;
 }
 
-const PERSONAL_COOKIES = /(?:^|;\s*)(quire_session|quire_flash)=/;
 const CACHEABLE_TYPES = /^(text\/html|application\/(rss\+)?xml|text\/xml|text\/plain)/;
 const NOT_SHARED = /\b(?:private|no-store)\b/i;
 const CACHE_CONTROL = 'public, max-age=0, must-revalidate';
@@ -129,7 +130,7 @@ export class PageCache {
   middleware() {
     return (req: Request, res: Response, next: NextFunction): void => {
       if ((req.method !== 'GET' && req.method !== 'HEAD') || !this.paths.test(req.path)) return next();
-      if (PERSONAL_COOKIES.test(req.headers.cookie ?? '')) {
+      if (isPersonalRequest(req)) {
         res.setHeader('Cache-Control', 'private, no-cache');
         return next();
       }
@@ -286,7 +287,7 @@ export class PageCache {
 
   /** The response as a cache entry, or null when it must not be shared. */
   private entryFor(key: string, res: Response, body: unknown): Entry | null {
-    if (res.statusCode !== 200 || res.getHeader('Set-Cookie')) return null;
+    if (res.statusCode !== 200 || res.getHeader('Set-Cookie') || isPersonalResponse(res)) return null;
     if (NOT_SHARED.test(String(res.getHeader('Cache-Control') ?? ''))) return null;
     if (typeof body !== 'string' && !Buffer.isBuffer(body)) return null;
     // res.send would default a string to HTML and add the charset; the stored page says what it would have.
@@ -305,6 +306,11 @@ export class PageCache {
       bytes: identity.length,
       expires: Date.now() + this.ttlMs,
     };
+  }
+
+  /** The pages kept now and their bodies, for inspection (tests, debugging). */
+  stored(): Array<{ key: string; body: string }> {
+    return [...this.entries.values()].map((entry) => ({ key: entry.key, body: entry.bodies.identity.toString() }));
   }
 
   private store(entry: Entry): void {

@@ -49,10 +49,43 @@ export function fieldErrors(error: z.ZodError): FieldErrors {
   return fields;
 }
 
-// Shared field shapes, so every form trims and bounds text the same way.
-export const text = (max: number) => z.string().trim().max(max, `Must be at most ${max} characters.`);
+// Characters that show nothing, or change how the text around them shows, and have no place in a name or
+// title: C0/C1 controls (NUL included), the soft hyphen, bidirectional embeddings, overrides, isolates and
+// marks (U+202A-202E, U+2066-2069, U+200E/F, U+061C: "moc.elgoog" shown as "google.com"), zero-width
+// characters and joiners (U+200B-200D, U+2060-2064, U+FEFF), Hangul fillers (blank "letters" used for
+// empty-looking names) and Unicode tag characters (invisible text).
+const INVISIBLE =
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
+  /[\u0000-\u0008\u000e-\u001f\u007f-\u0084\u0086-\u009f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0]|\udb40[\udc00-\udc7f]/g;
+// Line breaks and tabs, which a one-line field turns into spaces.
+const LINE_BREAKS = /[\t\n\v\f\r\u0085\u2028\u2029]/g;
+
+/**
+ * One line of text as Quire keeps it (titles, names, tag names, alt text): NFKC-normalised (full-width
+ * and other compatibility forms become their plain letters, so they cannot pass for something else),
+ * line breaks and tabs turned into spaces, invisible and direction-changing characters removed, runs of
+ * spaces made one, trimmed.
+ */
+export function cleanLine(value: string): string {
+  return value.normalize('NFKC').replace(LINE_BREAKS, ' ').replace(INVISIBLE, '').replace(/\s+/g, ' ').trim();
+}
+
+/** Several lines (a bio): the same, but line breaks are kept (as \n) and spaces within lines left alone. */
+export function cleanLines(value: string): string {
+  return value
+    .normalize('NFKC')
+    .replace(/\r\n?|[\u0085\u2028\u2029\v\f]/g, '\n')
+    .replace(INVISIBLE, '')
+    .trim();
+}
+
+// Shared field shapes, so every form cleans, trims and bounds text the same way.
+export const text = (max: number) => z.string().transform(cleanLine).pipe(z.string().max(max, `Must be at most ${max} characters.`));
 export const requiredText = (max: number, label = 'This field') =>
-  z.string().trim().min(1, `${label} is required.`).max(max, `Must be at most ${max} characters.`);
+  z
+    .string()
+    .transform(cleanLine)
+    .pipe(z.string().min(1, `${label} is required.`).max(max, `Must be at most ${max} characters.`));
 /** A checkbox: present ("on", "true", "1") or absent. */
 export const checkbox = z
   .union([z.literal('on'), z.literal('true'), z.literal('1'), z.literal('')])
@@ -60,6 +93,48 @@ export const checkbox = z
   .transform((v) => v === 'on' || v === 'true' || v === '1');
 /** A page number from ?page=, defaulting to 1. */
 export const pageNumber = z.coerce.number().int().min(1).max(1_000_000).catch(1);
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(Z|[+-]\d{2}:\d{2})?$/;
+
+/**
+ * "2026-11-24T09:30" (a datetime-local field, read as UTC) or a full ISO string with its zone, as a Date;
+ * null when it names no real moment. JavaScript's Date parser shifts impossible values instead of
+ * refusing them (February 30 becomes March 2, 24:00 the next midnight), so every part is checked against
+ * the calendar here before the Date is made.
+ */
+export function parseDateTime(value: string): Date | null {
+  const m = DATE_TIME.exec(value);
+  if (!m) return null;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map((part) => Number(part ?? 0)) as [number, number, number, number, number, number];
+  const ms = Number((m[7] ?? '0').padEnd(3, '0'));
+  // Years below 1000 would meet Date.UTC's two-digit-year rule (99 -> 1999).
+  if (year < 1000 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return null;
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (day > daysInMonth) return null;
+  let offsetMinutes = 0;
+  const zone = m[8];
+  if (zone && zone !== 'Z') {
+    const [zh, zm] = zone.slice(1).split(':').map(Number) as [number, number];
+    if (zh > 14 || zm > 59) return null;
+    offsetMinutes = (zone.startsWith('-') ? -1 : 1) * (zh * 60 + zm);
+  }
+  return new Date(Date.UTC(year, month - 1, day, hour, minute, second, ms) - offsetMinutes * 60_000);
+}
+
+/** An optional date and time field (see parseDateTime): null when empty, a 422 message when impossible. */
+export const dateTime = z
+  .string()
+  .trim()
+  .optional()
+  .transform((value, ctx) => {
+    if (!value) return null;
+    const date = parseDateTime(value);
+    if (!date) {
+      ctx.addIssue({ code: 'custom', message: 'Enter a valid date and time.' });
+      return z.NEVER;
+    }
+    return date;
+  });
+
 /** A 24-hex-character MongoDB id. */
 export const objectId = z.string().regex(/^[a-f0-9]{24}$/i, 'Invalid id.');
 

@@ -1,5 +1,7 @@
-// Uploaded images. The bytes live in Storage under keys made from the id (`media/<id>/...`); this
-// record holds what pages need to render them: dimensions, alt text and the re-encoded variants.
+// Uploaded images. The bytes live in Storage under `media/<storageKey>/...`, a random name kept on the
+// record (never derived from the id: ObjectIds are sequential, so id-based names let anyone find images
+// that no public page shows); this record holds what pages need to render them: dimensions, alt text and
+// the re-encoded variants.
 import mongoose, { type InferSchemaType, type Types } from 'mongoose';
 
 const variantSchema = new mongoose.Schema(
@@ -17,6 +19,11 @@ const mediaSchema = new mongoose.Schema(
     owner: { type: mongoose.Schema.Types.ObjectId, ref: 'User', required: true },
     /** The uploader's file name, for display only (cleaned; never used as a path). */
     filename: { type: String, required: true, maxlength: 200 },
+    /**
+     * 128 random bits (32 hex digits): the folder of this image's files in storage. Absent only on records
+     * made before migration 0003, which gives them one and moves their files.
+     */
+    storageKey: { type: String },
     alt: { type: String, default: '', maxlength: 300 },
     /** Format of the re-encoded original: jpeg, png, webp, avif or gif. */
     format: { type: String, required: true },
@@ -32,6 +39,8 @@ const mediaSchema = new mongoose.Schema(
 
 mediaSchema.index({ owner: 1, createdAt: -1 });
 mediaSchema.index({ createdAt: -1 });
+// Post bodies name images by their URL, which carries this key (see mediaIdsByStorageKeys).
+mediaSchema.index({ storageKey: 1 });
 
 export type MediaDoc = InferSchemaType<typeof mediaSchema> & { _id: Types.ObjectId };
 export const Media = mongoose.model('Media', mediaSchema, undefined, { overwriteModels: true });

@@ -1,10 +1,16 @@
 // Media decisions: who may see and change which images, uploading (every file re-encoded, stored under
-// keys made from the record's id) and deleting (record and every variant), and image views for pages.
+// a random 128-bit folder name kept on the record) and deleting (record and every variant), and image
+// views for pages.
+//
+// Why random names: files are served to anyone who has their URL, and an image in a draft must stay
+// private until a post shows it. Names made from ObjectIds (sequential, partly a timestamp) could be
+// enumerated; 128 random bits cannot, so the URL itself is the capability.
 //
 // Consistency without transactions: an upload writes its files first and the record last, removing the
 // files if anything fails, so there is never a record without files nor files without a record. A delete
 // removes the record first, then the files: should the file removal fail, what is left is unreachable
 // bytes under one prefix, never a record pointing at missing files.
+import { randomBytes } from 'node:crypto';
 import mongoose, { Types } from 'mongoose';
 import { recordAudit } from '../admin/audit.service.js';
 import { can, type Actor } from '../auth/permissions.js';
@@ -75,9 +81,27 @@ export async function imagesByIds(ids: Iterable<unknown>, storage: Storage): Pro
   return new Map([...docs].map(([id, m]) => [id, toImageView(m, (key) => storage.url(key))]));
 }
 
-/** Storage prefix of everything one image has: `media/<id>`. */
-export function mediaPrefix(id: Types.ObjectId | string): string {
-  return `media/${String(id)}`;
+/** A new storage folder name: 128 random bits as 32 hex digits (safe in any storage key and URL). */
+export function newStorageKey(): string {
+  return randomBytes(16).toString('hex');
+}
+
+export const STORAGE_KEY_PATTERN = /^[a-f0-9]{32}$/;
+
+/**
+ * Storage prefix of everything one image has: `media/<storageKey>` (`media/<id>` for a record that
+ * migration 0003 has not moved yet).
+ */
+export function mediaPrefix(media: { _id: Types.ObjectId | string; storageKey?: string | null | undefined }): string {
+  return `media/${media.storageKey ?? String(media._id)}`;
+}
+
+/** Ids of the images whose storage keys these are (keys of deleted images are absent). */
+export async function mediaIdsByStorageKeys(keys: Iterable<string>): Promise<Types.ObjectId[]> {
+  const wanted = [...new Set(keys)].filter((k) => STORAGE_KEY_PATTERN.test(k));
+  if (wanted.length === 0) return [];
+  const docs = await Media.find({ storageKey: mongoose.trusted({ $in: wanted }) }, '_id').lean();
+  return docs.map((d) => d._id);
 }
 
 const FILENAME_MAX = 120;
@@ -117,7 +141,8 @@ export async function uploadMedia(
   const image = await processImage(file.buffer, options);
 
   const id = new Types.ObjectId();
-  const prefix = mediaPrefix(id);
+  const storageKey = newStorageKey();
+  const prefix = mediaPrefix({ _id: id, storageKey });
   const originalKey = `${prefix}/original.${image.extension}`;
   try {
     await storage.put(originalKey, image.original.data, image.contentType);
@@ -130,6 +155,7 @@ export async function uploadMedia(
     const doc = await Media.create({
       _id: id,
       owner: actor.id,
+      storageKey,
       filename: displayFilename(file.originalname),
       alt,
       format: image.format,
@@ -184,7 +210,7 @@ export async function deleteMedia(
 
   const removed = await Media.deleteOne({ _id: media._id });
   if (removed.deletedCount === 0) throw new NotFound();
-  await storage.deletePrefix(mediaPrefix(media._id));
+  await storage.deletePrefix(mediaPrefix(media));
   if (usedIn.length > 0) await detachFromPosts(media._id);
   contentChanged();
   await recordAudit({

@@ -1,5 +1,5 @@
 // Where media bytes live, behind a small interface so that an S3-compatible store is one more class.
-// Keys are made by Quire from ids (`media/<id>/640.webp`), never from user input; they are still checked,
+// Keys are made by Quire from random names (`media/<storageKey>/640.webp`), never from user input; they are still checked,
 // so a bug elsewhere cannot turn into a path outside the storage root.
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';

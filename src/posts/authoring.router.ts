@@ -15,7 +15,7 @@ import { listPosts } from './listing.service.js';
 import { deriveBody } from './post-content.js';
 import { editPostForm, newPostForm, previewForm, restoreForm, toPostInput } from './post-forms.js';
 import { formatDate, formatDateTime } from './post-views.js';
-import { createPost, deletePost, editablePost, editablePostById, restoreRevision, setPublished, updatePost, type PostActor } from './posts.service.js';
+import { createPost, deletePost, editablePost, editablePostById, restoreRevision, setPublished, updatePost, usableCover, type PostActor } from './posts.service.js';
 import { previewView } from './reading.service.js';
 
 const dashboardQuery = z.object({
@@ -81,12 +81,12 @@ export function authoringRouter({ storage }: RouterDeps): Router {
     const actor = actorOf(req);
     const input = inputOf(previewForm, res);
     let author = { id: actor.id, status: 'draft' as DisplayStatus, publishedAt: null as Date | null };
-    if (input.postId) {
-      const existing = await editablePostById(actor, input.postId).catch(() => null);
-      if (existing) {
-        author = { id: String(existing.author), status: displayStatus(existing), publishedAt: existing.publishedAt ?? null };
-      }
+    const existing = input.postId ? await editablePostById(actor, input.postId).catch(() => null) : null;
+    if (existing) {
+      author = { id: String(existing.author), status: displayStatus(existing), publishedAt: existing.publishedAt ?? null };
     }
+    // The same cover rule as saving: another user's image is refused (422), not shown.
+    if (input.coverMediaId) await usableCover(actor, input.coverMediaId, existing);
     const body = deriveBody(input.body, input.excerpt);
     const post = await previewView({ ...body, title: input.title || 'Untitled', tags: input.tags, coverMediaId: input.coverMediaId, coverAlt: input.coverAlt }, author, storage);
     res.set('Cache-Control', 'private, no-store');

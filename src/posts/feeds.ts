@@ -1,11 +1,11 @@
 // The machine-readable views of the blog: the RSS 2.0 feed, the sitemap and robots.txt. Every URL in them is
 // absolute (from SITE_URL), and every text is XML-escaped, so a title like `Q&A <draft>` stays well-formed.
 import mongoose from 'mongoose';
+import sanitizeHtml from 'sanitize-html';
 import type { SiteSettings } from '../admin/settings.service.js';
 import { User } from '../users/user.model.js';
 import type { PostDoc } from './post.model.js';
-import { publicPostsByIds } from './post-fetch.js';
-import { newestIds, publicEntries } from './post-index.js';
+import { publicPostsByIds, readModel } from './read-model-choice.js';
 import { authorsByIds } from './post-views.js';
 import { tagRefs } from './tags.js';
 
@@ -26,9 +26,43 @@ function absolutize(html: string, siteUrl: string): string {
   return html.replace(/\b(href|src)="\/(?!\/)/g, `$1="${siteUrl}/`);
 }
 
-export async function renderFeed(siteUrl: string, site: SiteSettings, now = new Date()): Promise<string> {
+/**
+ * Post HTML as feed readers get it: site-relative URLs made absolute, and every image from a host other
+ * than this site (or its media store) turned into a plain link. A feed has no Content-Security-Policy: a
+ * remote <img> would be fetched by every subscriber's reader, telling a third party (a tracking pixel's
+ * owner) who reads the post, when and from where. A link is fetched only if the reader follows it.
+ * The HTML was sanitized when the post was saved; this pass only rewrites images.
+ */
+export function feedBodyHtml(html: string, siteUrl: string, trustedOrigins: readonly string[] = []): string {
+  const own = new Set([originOf(siteUrl), ...trustedOrigins.map(originOf)].filter(Boolean));
+  return sanitizeHtml(absolutize(html, siteUrl), {
+    allowedTags: false,
+    allowedAttributes: false,
+    transformTags: {
+      img: (_tag, attribs) => {
+        const src = attribs.src ?? '';
+        if (own.has(originOf(src))) return { tagName: 'img', attribs };
+        return { tagName: 'a', attribs: { href: src, rel: 'nofollow noopener noreferrer' }, text: `[Image: ${attribs.alt || src}]` };
+      },
+    },
+  });
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * `mediaOrigins`: where uploads are served from when that is not SITE_URL (an S3 bucket or CDN), so their
+ * images stay images.
+ */
+export async function renderFeed(siteUrl: string, site: SiteSettings, now = new Date(), mediaOrigins: readonly string[] = []): Promise<string> {
   type FeedPost = Pick<PostDoc, '_id' | 'title' | 'slug' | 'excerpt' | 'bodyHtml' | 'author' | 'tags' | 'status' | 'publishedAt'>;
-  const posts = await publicPostsByIds<FeedPost>(await newestIds(FEED_SIZE, now), 'title slug excerpt bodyHtml author tags', now);
+  const posts = await publicPostsByIds<FeedPost>((await readModel().page({ kind: 'all' }, 1, FEED_SIZE, now))!.ids, 'title slug excerpt bodyHtml author tags', now);
   const [authors, tags] = await Promise.all([authorsByIds(posts.map((p) => p.author)), tagRefs(posts.flatMap((p) => p.tags))]);
   const items = posts.map((p) => {
     const link = `${siteUrl}/posts/${p.slug}`;
@@ -42,7 +76,7 @@ export async function renderFeed(siteUrl: string, site: SiteSettings, now = new 
       `      <dc:creator>${escapeXml(authors.get(String(p.author))?.displayName ?? '')}</dc:creator>`,
       ...(categories ? [categories] : []),
       `      <description>${escapeXml(p.excerpt)}</description>`,
-      `      <content:encoded>${escapeXml(absolutize(p.bodyHtml, siteUrl))}</content:encoded>`,
+      `      <content:encoded>${escapeXml(feedBodyHtml(p.bodyHtml, siteUrl, mediaOrigins))}</content:encoded>`,
       '    </item>',
     ].join('\n');
   });
@@ -65,7 +99,7 @@ export async function renderFeed(siteUrl: string, site: SiteSettings, now = new 
 }
 
 export async function renderSitemap(siteUrl: string, now = new Date()): Promise<string> {
-  const posts = (await publicEntries(now)).slice(0, SITEMAP_LIMIT);
+  const posts = await readModel().sitemap(SITEMAP_LIMIT, now);
   const tagSlugs = [...new Set(posts.flatMap((p) => p.tags))];
   const authorIds = [...new Set(posts.map((p) => p.author))];
   const authors = authorIds.length

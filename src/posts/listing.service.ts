@@ -1,11 +1,13 @@
-// Lists of posts for people who manage them (the dashboard, and /admin pages that want them): by status,
-// optionally one author's, in keyset pages (a cursor names the last row shown, so a later page costs what
-// the first does). Rows come from the reading index (post-index.ts) and are fetched by _id.
+// Lists of posts for people who manage them: the dashboard (by status, optionally one author's, in keyset
+// pages: a cursor names the last row shown) and /admin/posts (every post, filters, numbered pages). Both
+// ask the one read model (read-model.ts) for the rows' ids, in the same way, and fetch the rows by id.
+import mongoose from 'mongoose';
 import type { Storage } from '../media/storage.js';
-import { cursorOf, parseCursor } from './cursor.js';
-import { displayStatus, Post, type DisplayStatus } from './post.model.js';
-import { entriesByStatus, type IndexEntry } from './post-index.js';
+import { cursorOf, parseCursor, type Cursor } from './cursor.js';
+import { displayStatus, Post, type DisplayStatus, type PostDoc } from './post.model.js';
 import { CARD_FIELDS, toCards, type CardSource, type PostCard } from './post-views.js';
+import { readModel } from './read-model-choice.js';
+import type { ManagedQuery } from './read-model.js';
 
 export interface ListFilter {
   status: DisplayStatus;
@@ -24,35 +26,29 @@ export interface PostList {
 
 export const MAX_LIST_LIMIT = 100;
 
-/** The date a status is ordered by: last change for drafts, publish time otherwise. */
-function keyOf(status: DisplayStatus, entry: IndexEntry): number {
-  return status === 'draft' ? entry.updatedAt : entry.at!;
+type Managed = Pick<PostDoc, '_id' | 'status' | 'publishedAt'>;
+
+/** A page of a managed list: the rows (with `fields`) in list order, how many match in all, the next cursor. */
+export async function managedPosts<T extends Managed>(query: ManagedQuery, fields: string, now = new Date()): Promise<{ docs: T[]; total: number; next: Cursor | null }> {
+  const page = await readModel().managed(query, now);
+  const found = page.ids.length
+    ? await Post.find({ _id: mongoose.trusted({ $in: page.ids }) }, `${fields} status publishedAt`).lean<T[]>()
+    : [];
+  const byId = new Map(found.map((d) => [String(d._id), d]));
+  // The read model may be a moment behind a write: keep only rows that still have the status asked for.
+  const docs = page.ids
+    .map((id) => byId.get(id))
+    .filter((d): d is T => d !== undefined && (query.status === undefined || displayStatus(d, now) === query.status));
+  return { docs, total: page.total, next: page.next };
 }
 
+/** The dashboard's list of one status. */
 export async function listPosts(filter: ListFilter, storage?: Storage, now = new Date()): Promise<PostList> {
   const limit = Math.min(Math.max(filter.limit ?? 20, 1), MAX_LIST_LIMIT);
-  const entries = await entriesByStatus(filter.status, filter.authorId, now);
-  const cursor = parseCursor(filter.after);
-  let start = 0;
-  if (cursor) {
-    // Entries run in list order; the page starts after the one the cursor names (or where it would be).
-    const ascending = filter.status === 'scheduled';
-    const at = cursor.at.getTime();
-    const id = String(cursor.id);
-    start = entries.findIndex((e) => {
-      const k = keyOf(filter.status, e);
-      if (k !== at) return ascending ? k > at : k < at;
-      return ascending ? e.id > id : e.id < id;
-    });
-    if (start === -1) start = entries.length;
-  }
-  const slice = entries.slice(start, start + limit);
-  const docs = await Promise.all(slice.map((e) => Post.findById(e.id, CARD_FIELDS).lean<CardSource>()));
-  // The index may be a moment behind a write: keep only rows that still have this status.
-  const rows = docs.filter((d): d is CardSource => d !== null && displayStatus(d, now) === filter.status);
-  const last = slice[slice.length - 1];
-  return {
-    posts: await toCards(rows, storage, now),
-    next: entries.length > start + limit && last ? cursorOf(new Date(keyOf(filter.status, last)), last.id) : null,
-  };
+  const { docs, next } = await managedPosts<CardSource>(
+    { status: filter.status, authorId: filter.authorId, order: 'status', after: parseCursor(filter.after), limit },
+    CARD_FIELDS,
+    now,
+  );
+  return { posts: await toCards(docs, storage, now), next: next ? cursorOf(next.at, next.id) : null };
 }

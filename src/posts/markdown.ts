@@ -94,9 +94,9 @@ export function readingMinutes(text: string): number {
   return Math.max(1, Math.ceil(words / WORDS_PER_MINUTE));
 }
 
-const MEDIA_URL = /\/uploads\/media\/([a-f0-9]{24})\//gi;
+const MEDIA_URL = /\/uploads\/media\/([a-f0-9]{32})\//gi;
 
-/** Ids of the library images a body shows (so the media library can tell where an image is used). */
-export function mediaIdsIn(safeHtml: string): string[] {
+/** Storage keys of the library images a body shows (so the media library can tell where an image is used). */
+export function mediaKeysIn(safeHtml: string): string[] {
   return [...new Set([...safeHtml.matchAll(MEDIA_URL)].map((m) => m[1]!.toLowerCase()))];
 }

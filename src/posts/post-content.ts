@@ -1,10 +1,12 @@
 // The parts of a save that do not depend on who saves: what is derived from the body, the status and
 // publish time an intent leads to, and free slugs.
+import { randomBytes, randomInt } from 'node:crypto';
 import mongoose from 'mongoose';
 import { invalidField } from '../http/errors.js';
-import { excerptOf, mediaIdsIn, plainText, readingMinutes, renderMarkdown } from './markdown.js';
+import { mediaIdsByStorageKeys } from '../media/media.service.js';
+import { excerptOf, mediaKeysIn, plainText, readingMinutes, renderMarkdown } from './markdown.js';
 import { Post, type StoredStatus } from './post.model.js';
-import { firstFreeSlug, RESERVED_POST_SLUGS, slugify } from './slugs.js';
+import { firstFreeSlug, RESERVED_POST_SLUGS, slugify, withSuffix } from './slugs.js';
 
 /** What the editor's buttons ask for: keep the status, publish now, publish at a later time, or make it a draft. */
 export const INTENTS = ['save', 'publish', 'schedule', 'draft'] as const;
@@ -16,7 +18,6 @@ export interface DerivedBody {
   excerpt: string;
   customExcerpt: boolean;
   readingMinutes: number;
-  mediaIds: mongoose.Types.ObjectId[];
 }
 
 export function deriveBody(bodyMarkdown: string, customExcerpt: string): DerivedBody {
@@ -29,8 +30,12 @@ export function deriveBody(bodyMarkdown: string, customExcerpt: string): Derived
     excerpt: custom || excerptOf(bodyText),
     customExcerpt: custom.length > 0,
     readingMinutes: readingMinutes(bodyText),
-    mediaIds: mediaIdsIn(bodyHtml).map((id) => new mongoose.Types.ObjectId(id)),
   };
+}
+
+/** The library images a rendered body shows, found by the storage keys in their URLs. */
+export async function mediaIdsOf(bodyHtml: string): Promise<mongoose.Types.ObjectId[]> {
+  return mediaIdsByStorageKeys(mediaKeysIn(bodyHtml));
 }
 
 export interface Publication {
@@ -74,18 +79,31 @@ export async function slugProblem(slug: string, postId: mongoose.Types.ObjectId 
   return other ? 'Another post already uses this slug.' : null;
 }
 
-/** `base` or the first free `base-N` among current slugs (old slugs may be taken over). */
-export async function freeSlug(title: string): Promise<string> {
+/**
+ * `base` or the first free `base-N` among current slugs (old slugs may be taken over). On a retry
+ * (`attempt` > 1, after the unique index refused the last pick), one of the first `attempt` free
+ * candidates at random, so that saves racing for the same title spread out instead of colliding again
+ * on the same next number; past RANDOM_AFTER attempts, a random suffix that nobody else can be picking.
+ */
+export async function freeSlug(title: string, attempt = 1): Promise<string> {
   const base = slugify(title) || 'post';
+  if (attempt > RANDOM_AFTER) return withSuffix(base, randomBytes(4).toString('hex'));
   const similar = await Post.find({ slug: new RegExp(`^${base}(?:-\\d+)?$`) }, 'slug').lean();
-  return firstFreeSlug(base, new Set(similar.map((p) => p.slug)));
+  const taken = new Set(similar.map((p) => p.slug));
+  const candidates: string[] = [];
+  while (candidates.length < attempt) {
+    const next = firstFreeSlug(base, taken);
+    candidates.push(next);
+    taken.add(next);
+  }
+  return candidates[randomInt(candidates.length)]!;
 }
+
+const RANDOM_AFTER = 8;
 
 /** A slug now in use stops redirecting from the post that had it before. */
 export async function releasePreviousSlug(slug: string, ownerId: mongoose.Types.ObjectId): Promise<void> {
   await Post.updateMany({ previousSlugs: slug, _id: mongoose.trusted({ $ne: ownerId }) }, { $pull: { previousSlugs: slug } });
 }
 
-export function isDuplicateKey(err: unknown): boolean {
-  return (err as { code?: number } | null)?.code === 11000;
-}
+export { isDuplicateKey } from '../db/duplicate-key.js';

@@ -9,15 +9,10 @@
 // (within a minute, longer when a scan of the posts is slow: see trustedAgeMs). Visibility is checked on
 // every use, against the time of the request, so a scheduled post still appears by itself.
 import type { Types } from 'mongoose';
-import { onPostWrite, Post, type PostDoc } from './post.model.js';
-import { CARD_FIELDS } from './post-views.js';
+import { onPostWrite, Post } from './post.model.js';
 import { trustedAgeMs } from './posts-snapshot.js';
+import { READ_FIELDS, type ReadDoc } from './read-model.js';
 
-/** The fields kept in memory: everything the public pages read. */
-const READ_FIELDS = `${CARD_FIELDS} bodyHtml previousSlugs commentsEnabled`;
-const readable = new Set(READ_FIELDS.split(' '));
-
-export type ReadDoc = Pick<PostDoc, '_id' | 'status' | 'publishedAt' | 'bodyHtml' | 'previousSlugs'> & Record<string, unknown>;
 
 const MAX_ENTRIES = 20_000;
 const MAX_BYTES = 48 * 1024 * 1024;
@@ -73,17 +68,4 @@ export function readPost(id: Types.ObjectId | string): Promise<ReadDoc | null> {
     pending.catch(() => loading.get(key) === pending && loading.delete(key));
   }
   return pending;
-}
-
-/** The public ones among these posts, in the order given (the index may be a moment behind: re-check). */
-export async function publicPostsByIds<T extends Pick<PostDoc, '_id' | 'status' | 'publishedAt'>>(
-  ids: Array<Types.ObjectId | string>,
-  fields: string,
-  now = new Date(),
-): Promise<T[]> {
-  for (const field of fields.split(/\s+/)) {
-    if (field && !readable.has(field)) throw new Error(`publicPostsByIds: ${field} is not one of the fields readers see`);
-  }
-  const docs = await Promise.all(ids.map((id) => readPost(id)));
-  return docs.filter((d): d is ReadDoc => d !== null && d.status === 'published' && !!d.publishedAt && d.publishedAt <= now) as unknown as T[];
 }

@@ -1,6 +1,6 @@
 // The editor's form, parsed and bounded at the edge; services get a PostInput of plain values.
 import { z } from 'zod';
-import { checkbox, objectId, requiredText, text } from '../http/validate.js';
+import { checkbox, dateTime, objectId, requiredText, text } from '../http/validate.js';
 import { INTENTS } from './post-content.js';
 import type { PostInput } from './posts.service.js';
 import { SLUG_MAX, SLUG_PATTERN } from './slugs.js';
@@ -9,22 +9,7 @@ import { MAX_TAG_NAME, MAX_TAGS, parseTagList } from './tags.js';
 export const BODY_MAX = 200_000;
 
 /** "2026-11-24T09:30" from a datetime-local field, read as UTC (the form says so); full ISO strings too. */
-const LOCAL_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?$/;
-const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})$/;
-
-const publishAt = z
-  .string()
-  .trim()
-  .optional()
-  .transform((value, ctx) => {
-    if (!value) return null;
-    const date = LOCAL_DATE_TIME.test(value) ? new Date(`${value}Z`) : ISO_WITH_ZONE.test(value) ? new Date(value) : null;
-    if (!date || Number.isNaN(date.getTime())) {
-      ctx.addIssue({ code: 'custom', message: 'Enter a valid date and time.' });
-      return z.NEVER;
-    }
-    return date;
-  });
+const publishAt = dateTime;
 
 const tags = z
   .string()

@@ -16,8 +16,7 @@
 // (posts-snapshot.ts), so posts written by another process (a second instance, a script) show up too.
 import type { Types } from 'mongoose';
 import { hexOf, postsSnapshot, type PostsBuilder } from './posts-snapshot.js';
-
-export type ListScope = { kind: 'all' } | { kind: 'tag'; slug: string } | { kind: 'author'; id: string };
+import type { ListScope, PageOfIds, SlugMatch } from './read-model.js';
 
 // Entries hold plain values (hex ids, times in ms, shared tag lists): few objects per post, for the sake of
 // the garbage collector at 100,000 posts (see Pool in posts-snapshot.ts).
@@ -105,14 +104,6 @@ function firstVisible(list: IndexEntry[], now: number): number {
   return lo;
 }
 
-export interface PageOfIds {
-  /** Hex ids. */
-  ids: string[];
-  page: number;
-  pageCount: number;
-  total: number;
-}
-
 /** The ids on page `page` of a public list, or null when the page is past the end (page 1 always exists). */
 export async function pageOfIds(scope: ListScope, page: number, perPage: number, now = new Date()): Promise<PageOfIds | null> {
   const list = listOf((await currentIndex()).value, scope);
@@ -124,18 +115,11 @@ export async function pageOfIds(scope: ListScope, page: number, perPage: number,
   return { ids: list.slice(from, from + perPage).map((e) => e.id), page, pageCount, total };
 }
 
-/** The newest `count` public posts' ids (for the feed). */
-export async function newestIds(count: number, now = new Date()): Promise<string[]> {
-  return (await pageOfIds({ kind: 'all' }, 1, count, now))!.ids;
-}
-
 /** Every public post (for the sitemap): ids, slugs, last changes, tags and authors. */
 export async function publicEntries(now = new Date()): Promise<IndexEntry[]> {
   const list = (await currentIndex()).value.published;
   return list.slice(firstVisible(list, now.getTime()));
 }
-
-export type SlugMatch = { id: string; moved: boolean } | null | 'unknown';
 
 /**
  * The post a slug names now (moved: false) or named before (moved: true), or null when no post has it.
@@ -160,19 +144,7 @@ export async function neighbourIds(postId: Types.ObjectId | string, now = new Da
   return { newer: newer && newer.at! <= now.getTime() ? newer.id : null, older: older ? older.id : null };
 }
 
-/**
- * Posts of one status for the people who manage them, in dashboard order: drafts by last change (newest
- * first), scheduled posts soonest first, published posts newest first; optionally one author's.
- */
-export async function entriesByStatus(status: 'draft' | 'scheduled' | 'published', authorId: string | undefined, now = new Date()): Promise<IndexEntry[]> {
-  const { value: index } = await currentIndex();
-  const mine = (e: IndexEntry) => authorId === undefined || e.author === authorId;
-  const t = now.getTime();
-  if (status === 'draft') {
-    const drafts = [...index.bySlug.values()].filter((e) => e.at === null && mine(e));
-    return drafts.sort((a, b) => b.updatedAt - a.updatedAt || (b.id > a.id ? 1 : -1));
-  }
-  const list = authorId === undefined ? index.published : (index.byAuthor.get(authorId) ?? []);
-  const start = firstVisible(list, t);
-  return status === 'published' ? list.slice(start) : list.slice(0, start).reverse();
+/** Every post's entry (drafts too), for the managed lists. */
+export async function everyEntry(): Promise<Iterable<IndexEntry>> {
+  return (await currentIndex()).value.bySlug.values();
 }

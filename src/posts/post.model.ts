@@ -5,6 +5,7 @@
 // future, and every public query asks for `publishedAt <= now`, so the post appears by itself when its
 // time comes. `displayStatus` tells the three apart for the UI.
 import mongoose, { type InferSchemaType, type Types } from 'mongoose';
+import type { ChangeOrigin } from '../http/content-version.js';
 
 export const STORED_STATUSES = ['draft', 'published'] as const;
 export type StoredStatus = (typeof STORED_STATUSES)[number];
@@ -60,26 +61,34 @@ postSchema.index({ mediaIds: 1 });
 
 // Every write to posts through this model tells the listeners (the reading index, post-index.ts), so that
 // writes made elsewhere (admin bulk actions, reassigning a deleted user's posts, the seed) count too.
-const writeListeners = new Set<() => void>();
+// Writes made by another Quire process arrive through the change feed as `remote` ones (postsSignal).
+const writeListeners = new Set<(origin: ChangeOrigin) => void>();
 
-/** Calls `listener` after every write to the posts collection made through the Post model. */
-export function onPostWrite(listener: () => void): () => void {
+/** Calls `listener` after every write to the posts collection made through the Post model, here or elsewhere. */
+export function onPostWrite(listener: (origin: ChangeOrigin) => void): () => void {
   writeListeners.add(listener);
   return () => writeListeners.delete(listener);
 }
 
-function postsWritten(): void {
-  for (const listener of writeListeners) listener();
+function postsWritten(origin: ChangeOrigin = 'local'): void {
+  for (const listener of writeListeners) listener(origin);
 }
+
+/** Post writes as a signal the change feed shares between processes (src/site/change-feed.ts). */
+export const postsSignal = {
+  name: 'posts',
+  onLocal: (listener: () => void) => onPostWrite((origin) => origin === 'local' && listener()),
+  deliverRemote: () => postsWritten('remote'),
+};
 
 postSchema.post(
   ['updateOne', 'updateMany', 'replaceOne', 'findOneAndUpdate', 'findOneAndReplace', 'findOneAndDelete', 'deleteOne', 'deleteMany'],
   { document: false, query: true },
-  postsWritten,
+  () => postsWritten(),
 );
-postSchema.post(['save', 'deleteOne', 'updateOne'], { document: true, query: false }, postsWritten);
-postSchema.post('insertMany', postsWritten);
-postSchema.post('bulkWrite', postsWritten);
+postSchema.post(['save', 'deleteOne', 'updateOne'], { document: true, query: false }, () => postsWritten());
+postSchema.post('insertMany', () => postsWritten());
+postSchema.post('bulkWrite', () => postsWritten());
 
 export type PostDoc = InferSchemaType<typeof postSchema> & { _id: Types.ObjectId; createdAt: Date; updatedAt: Date };
 export const Post = mongoose.model('Post', postSchema, undefined, { overwriteModels: true });

@@ -9,7 +9,7 @@ import { contentChanged } from '../http/content-version.js';
 import { Conflict, Forbidden, invalidField, NotFound } from '../http/errors.js';
 import { Media } from '../media/media.model.js';
 import { displayStatus, Post, type PostDoc } from './post.model.js';
-import { deriveBody, freeSlug, isDuplicateKey, releasePreviousSlug, resolvePublication, slugProblem, type Intent } from './post-content.js';
+import { deriveBody, freeSlug, isDuplicateKey, mediaIdsOf, releasePreviousSlug, resolvePublication, slugProblem, type Intent } from './post-content.js';
 import { withPostLock } from './post-lock.js';
 import { deleteRevisions, findRevision, recordRevision } from './revisions.service.js';
 import { rememberTags, tagRefs, type TagRef } from './tags.js';
@@ -43,7 +43,7 @@ export interface PostInput {
 
 export type PostRecord = PostDoc;
 
-const SLUG_ATTEMPTS = 5;
+const SLUG_ATTEMPTS = 20;
 
 /** The post with this slug, if the actor may edit it (404 when there is none, 403 when it is not theirs). */
 export async function editablePost(actor: PostActor, slug: string): Promise<PostRecord> {
@@ -74,10 +74,12 @@ export async function createPost(actor: PostActor, input: PostInput, meta: Reque
     const problem = await slugProblem(input.slug, null);
     if (problem) throw invalidField('slug', problem);
   }
+  const body = deriveBody(input.bodyMarkdown, input.excerpt);
   const fields = {
     title: input.title,
     bodyMarkdown: input.bodyMarkdown,
-    ...deriveBody(input.bodyMarkdown, input.excerpt),
+    ...body,
+    mediaIds: await mediaIdsOf(body.bodyHtml),
     ...cover,
     tags: input.tags.map((t) => t.slug),
     author: actor.id,
@@ -87,14 +89,18 @@ export async function createPost(actor: PostActor, input: PostInput, meta: Reque
     commentsEnabled: input.commentsEnabled ?? true,
   };
   let created: PostRecord | undefined;
-  // Two posts with the same title saved at once may pick the same free slug: the unique index decides.
+  // Posts with the same title saved at once may pick the same free slug: the unique index decides, and
+  // an automatic slug is picked again until it is accepted (freeSlug spreads the retries, then turns
+  // random). Only an explicit slug that is taken is the author's to change (422). The bound only stops a
+  // loop should the index refuse for some other reason.
   for (let attempt = 1; !created; attempt++) {
-    const slug = input.slug || (await freeSlug(input.title));
+    const slug = input.slug || (await freeSlug(input.title, attempt));
     try {
       created = (await Post.create({ ...fields, slug })).toObject() as PostRecord;
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
-      if (input.slug || attempt >= SLUG_ATTEMPTS) throw invalidField('slug', 'Another post already uses this slug.');
+      if (input.slug) throw invalidField('slug', 'Another post already uses this slug.');
+      if (attempt >= SLUG_ATTEMPTS) throw err;
     }
   }
   await releasePreviousSlug(created.slug, created._id);
@@ -125,12 +131,14 @@ async function saveEdit(actor: PostActor, postId: Types.ObjectId, loadedVersion:
   }
   const cover = await checkCover(actor, input, current);
   const publication = resolvePublication(current, input.intent, input.publishAt);
+  const body = deriveBody(input.bodyMarkdown, input.excerpt);
   const set = {
     title: input.title,
     slug: newSlug,
     previousSlugs: newSlug === current.slug ? current.previousSlugs : [...current.previousSlugs.filter((s) => s !== newSlug), current.slug],
     bodyMarkdown: input.bodyMarkdown,
-    ...deriveBody(input.bodyMarkdown, input.excerpt),
+    ...body,
+    mediaIds: await mediaIdsOf(body.bodyHtml),
     ...cover,
     tags: input.tags.map((t) => t.slug),
     ...publication,
@@ -236,13 +244,27 @@ export async function deletePost(actor: PostActor, postId: string | Types.Object
  */
 async function checkCover(actor: PostActor, input: PostInput, current: PostRecord | null): Promise<{ coverMediaId?: Types.ObjectId; coverAlt: string }> {
   if (!input.coverMediaId) return { coverAlt: '' };
-  const media = await Media.findById(input.coverMediaId, 'owner alt').lean();
-  if (!media) throw invalidField('coverMediaId', 'That image is no longer in the media library.');
-  const unchanged = current?.coverMediaId && String(current.coverMediaId) === String(media._id);
-  if (!unchanged && !can(actor, 'media:manage', { ownerId: media.owner })) throw invalidField('coverMediaId', 'Choose one of your own images.');
+  const media = await usableCover(actor, input.coverMediaId, current);
   const coverAlt = input.coverAlt || media.alt;
   if (!coverAlt) throw invalidField('coverAlt', 'Describe the cover image for people who cannot see it.');
   return { coverMediaId: media._id, coverAlt };
+}
+
+/**
+ * The one ownership rule for covers, shared by saving and preview (so preview cannot be used to show,
+ * and learn the file names of, another user's images): a library image the actor may manage, or the
+ * cover `current` already has. Throws 422 on the cover field otherwise.
+ */
+export async function usableCover(
+  actor: PostActor,
+  coverMediaId: string,
+  current: Pick<PostRecord, 'coverMediaId'> | null,
+): Promise<{ _id: Types.ObjectId; alt: string }> {
+  const media = mongoose.isValidObjectId(coverMediaId) ? await Media.findById(coverMediaId, 'owner alt').lean() : null;
+  if (!media) throw invalidField('coverMediaId', 'That image is no longer in the media library.');
+  const unchanged = current?.coverMediaId && String(current.coverMediaId) === String(media._id);
+  if (!unchanged && !can(actor, 'media:manage', { ownerId: media.owner })) throw invalidField('coverMediaId', 'Choose one of your own images.');
+  return { _id: media._id, alt: media.alt };
 }
 
 function auditActor(actor: PostActor) {

@@ -10,10 +10,9 @@ import type { Types } from 'mongoose';
 import { User } from '../users/user.model.js';
 import { cursorOf, parseCursor } from './cursor.js';
 import { displayStatus, onPostWrite, Post, type DisplayStatus } from './post.model.js';
-import { publicPostsByIds, readPost } from './post-fetch.js';
-import { findSlug, neighbourIds, pageOfIds, type ListScope } from './post-index.js';
+import { publicPostsByIds, readModel } from './read-model-choice.js';
+import type { ListScope } from './read-model.js';
 import { CARD_FIELDS, authorsByIds, toAuthorView, toCards, type AuthorView, type CardSource, type PostCard } from './post-views.js';
-import { searchIds } from './search-index.js';
 import { findTag, type TagRef } from './tags.js';
 
 export interface PostPage {
@@ -49,7 +48,7 @@ async function publicCards(ids: Array<Types.ObjectId | string>, storage: Storage
 
 /** Page `page` of a public list, or null when there is no such page. */
 export async function publicPage(scope: ListScope, page: number, perPage: number, storage: Storage, now = new Date()): Promise<PostPage | null> {
-  const slice = await pageOfIds(scope, page, perPage, now);
+  const slice = await readModel().page(scope, page, perPage, now);
   if (!slice) return null;
   return { posts: await publicCards(slice.ids, storage, now), page: slice.page, pageCount: slice.pageCount, total: slice.total };
 }
@@ -104,10 +103,10 @@ type FullPost = CardSource & { bodyHtml: string; previousSlugs: string[] };
 
 /** Through the index when it knows the slug; from the database when the index may be behind. */
 async function postBySlug(slug: string): Promise<{ doc: FullPost; moved: boolean } | null> {
-  const match = await findSlug(slug);
+  const match = await readModel().slug(slug);
   if (match === null) return null;
   if (match !== 'unknown') {
-    const doc = (await readPost(match.id)) as FullPost | null;
+    const doc = (await readModel().post(match.id)) as FullPost | null;
     // The index can lag a write by a moment: trust the document, not the entry.
     if (doc && doc.slug === slug) return { doc, moved: false };
     if (doc && doc.previousSlugs.includes(slug)) return { doc, moved: true };
@@ -120,7 +119,7 @@ async function postBySlug(slug: string): Promise<{ doc: FullPost; moved: boolean
 
 /** The next newer and next older public posts, for "read next" links. */
 async function neighbours(postId: Types.ObjectId, now: Date) {
-  const { newer, older } = await neighbourIds(postId, now);
+  const { newer, older } = await readModel().neighbours(postId, now);
   const [n, o] = await publicPostsByIds<CardSource>([newer, older].filter((id): id is string => id !== null), 'slug title', now).then((docs) => [
     docs.find((d) => newer && String(d._id) === String(newer)) ?? null,
     docs.find((d) => older && String(d._id) === String(older)) ?? null,
@@ -172,7 +171,7 @@ export interface SearchResults {
  * keyset pages. Matched in memory as a plain substring (search-index.ts): no input is ever a pattern.
  */
 export async function searchPosts(q: string, after: string | undefined, perPage: number, storage: Storage, now = new Date()): Promise<SearchResults> {
-  const ids = await searchIds(q, parseCursor(after), perPage + 1, now);
+  const ids = await readModel().search(q, parseCursor(after), perPage + 1, now);
   const cards = await publicCards(ids, storage, now);
   const page = cards.slice(0, perPage);
   const last = page[page.length - 1];

@@ -24,8 +24,12 @@ export function slugify(text: string, max = SLUG_MAX): string {
 export function firstFreeSlug(base: string, taken: ReadonlySet<string>): string {
   if (!taken.has(base) && !RESERVED_POST_SLUGS.has(base)) return base;
   for (let n = 2; ; n++) {
-    const suffix = `-${n}`;
-    const candidate = `${base.slice(0, SLUG_MAX - suffix.length).replace(/-+$/, '')}${suffix}`;
+    const candidate = withSuffix(base, String(n));
     if (!taken.has(candidate)) return candidate;
   }
+}
+
+/** `base-suffix`, `base` shortened so that the whole stays within SLUG_MAX. */
+export function withSuffix(base: string, suffix: string): string {
+  return `${base.slice(0, SLUG_MAX - suffix.length - 1).replace(/-+$/, '')}-${suffix}`;
 }

@@ -1,6 +1,7 @@
 // Tag names typed by authors ("Node.js, Web") become slugs on posts and display names in the tags collection.
 import mongoose from 'mongoose';
 import { memoByKey } from '../http/content-memo.js';
+import { cleanLine } from '../http/validate.js';
 import { slugify } from './slugs.js';
 import { Tag } from './tag.model.js';
 
@@ -17,7 +18,8 @@ export function parseTagList(input: string): TagRef[] {
   const seen = new Set<string>();
   const tags: TagRef[] = [];
   for (const raw of input.split(',')) {
-    const name = raw.trim().replace(/\s+/g, ' ');
+    // NFKC, no invisible or direction-changing characters (validate.ts): a tag name shows what it says.
+    const name = cleanLine(raw);
     if (!name) continue;
     const slug = slugify(name, 60);
     if (seen.has(slug)) continue;

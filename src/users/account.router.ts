@@ -55,7 +55,7 @@ export function accountRouter(deps: RouterDeps): Router {
   });
 
   router.post('/account', form('users/account', accountPage), validate(profileForm), async (req, res) => {
-    await updateProfile(currentUser(req).id, inputOf(profileForm, res));
+    await updateProfile(currentUser(req).id, inputOf(profileForm, res), auditContext(req));
     res.flash('success', 'Your profile is saved.');
     res.redirect(303, '/account');
   });
@@ -80,14 +80,14 @@ export function accountRouter(deps: RouterDeps): Router {
     form('users/account', accountPage),
     ...acceptUpload('avatar', { maxBytes: config.maxUploadBytes }),
     async (req, res) => {
-      await setAvatar(currentUser(req).id, uploadedFiles(req)[0]!.buffer, storage);
+      await setAvatar(currentUser(req).id, uploadedFiles(req)[0]!.buffer, storage, auditContext(req));
       res.flash('success', 'Your avatar is updated.');
       res.redirect(303, '/account');
     },
   );
 
   router.post('/account/avatar/delete', async (req, res) => {
-    await removeAvatar(currentUser(req).id, storage);
+    await removeAvatar(currentUser(req).id, storage, auditContext(req));
     res.flash('info', 'Your avatar is back to the default picture.');
     res.redirect(303, '/account');
   });

@@ -3,14 +3,21 @@
 // Each one accepts only a string: an operator object from `email[$ne]=x` or a JSON body fails here.
 import { z } from 'zod';
 import { MAX_PASSWORD_BYTES, isPasswordTooLong, passwordProblems } from '../auth/password-policy.js';
+import { cleanLine, cleanLines } from '../http/validate.js';
 
+// Names pass through cleanLine first (NFKC, no invisible or direction-changing characters), so that what
+// is stored is what is seen: "ａｄｍｉｎ" is "admin", and "ad<zero-width space>min" is "admin" too.
 export const usernameField = z
   .string({ error: 'Choose a username.' })
-  .trim()
-  .toLowerCase()
-  .min(3, 'Usernames have at least 3 characters.')
-  .max(30, 'Usernames have at most 30 characters.')
-  .regex(/^[a-z0-9_-]+$/, 'Use only letters, digits, "-" and "_".');
+  .transform(cleanLine)
+  .pipe(
+    z
+      .string()
+      .toLowerCase()
+      .min(3, 'Usernames have at least 3 characters.')
+      .max(30, 'Usernames have at most 30 characters.')
+      .regex(/^[a-z0-9_-]+$/, 'Use only letters, digits, "-" and "_".'),
+  );
 
 export const emailField = z
   .string({ error: 'Enter your email address.' })
@@ -20,16 +27,17 @@ export const emailField = z
   .max(254, 'Email addresses have at most 254 characters.')
   .pipe(z.email({ error: 'Enter a valid email address.' }));
 
+/** A name made only of invisible characters is empty after cleaning, and refused. (Look-alikes of other
+ * users' names are refused by the services, which can see the other names: users/look-alike.ts.) */
 export const displayNameField = z
   .string({ error: 'Enter a display name.' })
-  .trim()
-  .min(1, 'Enter a display name.')
-  .max(80, 'Display names have at most 80 characters.');
+  .transform(cleanLine)
+  .pipe(z.string().min(1, 'Enter a display name.').max(80, 'Display names have at most 80 characters.'));
 
 export const bioField = z
   .string({ error: 'The bio must be text.' })
-  .trim()
-  .max(2000, 'The bio has at most 2000 characters.')
+  .transform(cleanLines)
+  .pipe(z.string().max(2000, 'The bio has at most 2000 characters.'))
   .default('');
 
 /**

@@ -1,9 +1,9 @@
 // One's own account: the profile (display name, bio, email), the password, the avatar, and ending every
-// other session. Plain values in and out; account.router.ts handles HTTP.
+// other session, each change audited. Plain values in and out; account.router.ts handles HTTP.
 import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
 import { recordAudit, type AuditContext } from '../admin/audit.service.js';
-import { isDuplicateKey } from '../auth/auth.service.js';
+import { isDuplicateKey } from '../db/duplicate-key.js';
 import { hashPassword, normalizePassword, verifyPassword } from '../auth/password.js';
 import { passwordProblems } from '../auth/password-policy.js';
 import { contentChanged } from '../http/content-version.js';
@@ -11,6 +11,7 @@ import { Invalid, NotFound, invalidField } from '../http/errors.js';
 import { processAvatar } from '../media/image-pipeline.js';
 import type { Storage } from '../media/storage.js';
 import { avatarUrl } from './avatar.js';
+import { LOOK_ALIKE_MESSAGE, lookAlikeOf } from './look-alike.js';
 import { User } from './user.model.js';
 
 export interface Profile {
@@ -43,7 +44,18 @@ export interface ProfileChanges {
 
 const EMAIL_TAKEN = 'An account with that email address already exists.';
 
-export async function updateProfile(userId: string, changes: ProfileChanges): Promise<void> {
+/**
+ * Saves display name, bio and email. A display name that looks like another member's name or username is
+ * refused (look-alike.ts); a name the user already has is kept even so. What changed is audited: email
+ * and display name with their old and new values (a hijacked account's email change is the first thing to
+ * look for), the bio only as "changed".
+ */
+export async function updateProfile(userId: string, changes: ProfileChanges, audit: AuditContext): Promise<void> {
+  const before = await User.findById(userId, 'username email displayName bio').lean();
+  if (!before) throw new NotFound();
+  if (changes.displayName !== before.displayName && (await lookAlikeOf(changes.displayName, userId))) {
+    throw invalidField('displayName', LOOK_ALIKE_MESSAGE);
+  }
   const taken = await User.exists({ email: changes.email, _id: mongoose.trusted({ $ne: new mongoose.Types.ObjectId(userId) }) });
   if (taken) throw invalidField('email', EMAIL_TAKEN);
   try {
@@ -56,6 +68,14 @@ export async function updateProfile(userId: string, changes: ProfileChanges): Pr
   }
   // Display name and bio appear on public author pages and bylines.
   contentChanged();
+  const detail = [
+    changes.displayName !== before.displayName ? `display name: “${before.displayName}” → “${changes.displayName}”` : null,
+    changes.email !== before.email ? `email: ${before.email} → ${changes.email}` : null,
+    changes.bio !== (before.bio ?? '') ? 'bio changed' : null,
+  ].filter(Boolean);
+  if (detail.length > 0) {
+    await recordAudit({ ...audit, action: 'user.profile', target: { type: 'user', id: userId, label: before.username }, detail: detail.join('; ') });
+  }
 }
 
 /**
@@ -97,26 +117,29 @@ export const AVATAR_SIZE = 480;
  * whole image, 413 for too many pixels), turned upright, fitted inside 480x480 without enlarging, and
  * re-encoded as WebP without its metadata (sharp keeps none unless asked: no EXIF, no GPS position).
  */
-export async function setAvatar(userId: string, upload: Buffer, storage: Storage): Promise<void> {
-  const user = await User.findById(userId, 'avatarKey').lean();
+export async function setAvatar(userId: string, upload: Buffer, storage: Storage, audit: AuditContext): Promise<void> {
+  const user = await User.findById(userId, 'avatarKey username').lean();
   if (!user) throw new NotFound();
   const webp = await processAvatar(upload, AVATAR_SIZE);
 
   // A new name for every upload: /uploads is served as immutable, so a replaced file must not reuse a URL.
-  const key = `avatars/${userId}/${randomBytes(8).toString('hex')}.webp`;
+  // 128 random bits, like library images: the name cannot be guessed from the user's id.
+  const key = `avatars/${userId}/${randomBytes(16).toString('hex')}.webp`;
   await storage.put(key, webp, 'image/webp');
   await User.updateOne({ _id: userId }, { $set: { avatarKey: key } });
   if (user.avatarKey) await storage.delete(user.avatarKey);
   contentChanged();
+  await recordAudit({ ...audit, action: 'user.avatar', target: { type: 'user', id: userId, label: user.username }, detail: 'new avatar uploaded' });
 }
 
 /** Back to the default avatar. */
-export async function removeAvatar(userId: string, storage: Storage): Promise<void> {
+export async function removeAvatar(userId: string, storage: Storage, audit: AuditContext): Promise<void> {
   // (FerretDB 1.24 cannot project a findAndModify, so the whole document comes back.)
   const user = await User.findByIdAndUpdate(userId, { $unset: { avatarKey: 1 } }).lean();
   if (!user) throw new NotFound();
   if (user.avatarKey) {
     await storage.delete(user.avatarKey);
     contentChanged();
+    await recordAudit({ ...audit, action: 'user.avatar', target: { type: 'user', id: userId, label: user.username }, detail: 'avatar removed' });
   }
 }

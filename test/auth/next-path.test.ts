@@ -28,6 +28,39 @@ describe('safeNextPath', () => {
     for (const candidate of evil) expect(safeNextPath(candidate), JSON.stringify(candidate)).toBe('/');
   });
 
+  it('decides on the normalised URL: dot segments and encodings that resolve to another host give /', () => {
+    const evil = [
+      '/././/evil.example',
+      '/./\\/evil.example',
+      '/a/..//evil.example',
+      '/a/b/../..//evil.example',
+      '/..//evil.example',
+      '/.//evil.example',
+      '/%2e%2e//evil.example',
+      '/%2E%2E//evil.example',
+      '/%2e//evil.example',
+      '/a/%2e%2e//evil.example',
+      '/.%2e//evil.example',
+      '/%2e.//evil.example',
+      '/a/.%2E/.%2e//evil.example',
+      '/./\tevil.example',
+      '/.\t/.//evil.example',
+      '/./\n/evil.example',
+      '/.\r\n//evil.example',
+      '/\\evil.example',
+      '/.\\evil.example',
+      '/%5c%5cevil.example/..',
+    ];
+    for (const candidate of evil) expect(safeNextPath(candidate), JSON.stringify(candidate)).toBe('/');
+  });
+
+  it('keeps normalised same-site paths, and encoded slashes stay encoded (one path segment, never a host)', () => {
+    expect(safeNextPath('/a/../account')).toBe('/account');
+    expect(safeNextPath('/./account?x=1')).toBe('/account?x=1');
+    expect(safeNextPath('/%2F%2Fevil.example')).toBe('/%2F%2Fevil.example');
+    expect(safeNextPath('/%2f/evil.example')).toBe('/%2f/evil.example');
+  });
+
   it('ignores values that are not strings', () => {
     expect(safeNextPath(undefined)).toBe('/');
     expect(safeNextPath(['/account'])).toBe('/');

@@ -97,6 +97,26 @@ describe('session tokens', () => {
     await expectRejected(signSession({ sub: String(user._id), ver: 0 }, key, -10));
   });
 
+  it('rejects a correctly signed token that lives longer than a session, or was issued in the future', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const claims = (iat: number, exp: number) => ({ ver: 0, iat, exp, sub: String(user._id), iss: 'quire', aud: 'quire-web', jti: 'an-id-of-16-char' });
+    const sign = (iat: number, exp: number) => jwt.sign(claims(iat, exp), key, { algorithm: 'HS256' });
+    const week = 7 * 24 * 3600;
+    // The same signing with Quire's own lifetime is accepted: only the dates differ.
+    expect((await accountWith(sign(now, now + week))).status).toBe(200);
+    expect((await accountWith(sign(now - 30, now + week - 30))).status).toBe(200);
+    // A year-long token, and one a second longer than a week.
+    await expectRejected(sign(now, now + 365 * 24 * 3600));
+    await expectRejected(sign(now, now + week + 1));
+    // Issued a year ago with a far-future expiry (alive by exp alone), or older than a session can be.
+    await expectRejected(sign(now - 365 * 24 * 3600, now + 3600));
+    await expectRejected(sign(now - week - 10, now + 3600));
+    // Issued in the future, beyond a minute of clock skew (its week would start later than it should).
+    await expectRejected(sign(now + 3600, now + 3600 + week));
+    // No issue date at all.
+    await expectRejected(jwt.sign({ ver: 0, exp: now + 600, sub: String(user._id), iss: 'quire', aud: 'quire-web', jti: 'an-id-of-16-char' }, key, { algorithm: 'HS256', noTimestamp: true }));
+  });
+
   it('rejects a token for another issuer or audience', async () => {
     const base = { subject: String(user._id), expiresIn: 600, algorithm: 'HS256' as const, jwtid: 'an-id-of-16-char' };
     // The same token with the right issuer and audience is accepted: only those claims differ.

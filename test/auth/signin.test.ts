@@ -10,7 +10,7 @@ import { User } from '../../src/users/user.model.js';
 import { TEST_SECRET, testApp } from '../support/app.js';
 import { postAnonymous, postSignIn, sessionCookieFrom, setCookieFor, withoutTokens } from '../support/auth.js';
 import { DEFAULT_PASSWORD, makeUser } from '../support/factories.js';
-import { anonymousSession, sessionFor } from '../support/session.js';
+import { anonymousSession, sessionFor, withSessionCookie } from '../support/session.js';
 
 const { app, config } = testApp();
 
@@ -62,7 +62,11 @@ describe('sign-in', () => {
     expect(https.secureCookies).toBe(true);
     const secure = testApp({ siteUrl: https.siteUrl, secureCookies: https.secureCookies });
     const form = await request(secure.app).get('/signin');
-    expect(setCookieFor(form, 'quire_csrf')).toMatch(/; Secure/i);
+    // Secure, and __Host- prefixed: no subdomain or plain-http page can set or overwrite it.
+    expect(setCookieFor(form, 'quire_csrf')).toBeUndefined();
+    expect(setCookieFor(form, '__Host-quire_csrf')).toMatch(/; Secure/i);
+    expect(setCookieFor(form, '__Host-quire_csrf')).toMatch(/; Path=\/(;|$)/);
+    expect(setCookieFor(form, '__Host-quire_csrf')).not.toMatch(/; Domain=/i);
     const res = await postSignIn(secure.app, secure.config, { identifier: 'ada', password: DEFAULT_PASSWORD });
     expect(res.status).toBe(303);
     const line = setCookieFor(res, 'quire_session')!;
@@ -72,8 +76,16 @@ describe('sign-in', () => {
   });
 
   it('starts a new CSRF secret with the new session', async () => {
-    const res = await postSignIn(app, config, { identifier: 'ada', password: DEFAULT_PASSWORD });
-    expect(setCookieFor(res, 'quire_csrf')).toMatch(/^quire_csrf=;.*Expires=Thu, 01 Jan 1970/);
+    const browser = anonymousSession(config);
+    const res = await request(app)
+      .post('/signin')
+      .type('form')
+      .set('Cookie', browser.cookie)
+      .send({ _csrf: browser.csrf, identifier: 'ada', password: DEFAULT_PASSWORD });
+    expect(res.status).toBe(303);
+    const renewed = setCookieFor(res, 'quire_csrf');
+    expect(renewed).toMatch(/^quire_csrf=[\w-]{43}\.[\w-]{43};/);
+    expect(renewed).not.toContain(browser.cookie.split('=')[1]);
   });
 
   it('answers a wrong password and an unknown account identically: 401, same page, one generic message', async () => {
@@ -194,12 +206,27 @@ describe('redirect after sign-in', () => {
     expect(res.headers.location).toBe('/account?tab=1');
   });
 
-  for (const evil of ['//evil.example', 'https://evil.example', '/\\evil.example', '\\\\evil.example', '/\t/evil.example', 'javascript:alert(1)', 'http:/evil.example', '///evil.example']) {
+  for (const evil of [
+    '//evil.example',
+    'https://evil.example',
+    '/\\evil.example',
+    '\\\\evil.example',
+    '/\t/evil.example',
+    'javascript:alert(1)',
+    'http:/evil.example',
+    '///evil.example',
+    // Paths that only become another host once a URL parser removes their dot segments.
+    '/././/evil.example',
+    '/a/..//evil.example',
+    '/%2e%2e//evil.example',
+    '/.%2E//evil.example',
+  ]) {
     it(`never leaves the site for next=${JSON.stringify(evil)}`, async () => {
       const res = await postSignIn(app, config, { identifier: 'nexter', password: DEFAULT_PASSWORD, next: evil });
       expect(res.status).toBe(303);
       expect(res.headers.location).toBe('/');
       const page = await request(app).get(`/signin?next=${encodeURIComponent(evil)}`);
+      expect(page.status).toBe(200);
       expect(page.text).toContain('name="next" value="/"');
     });
   }
@@ -219,8 +246,8 @@ describe('sign-out', () => {
     const user = await makeUser({ username: 'leaver' });
     const laptop = sessionCookieFrom(await postSignIn(app, config, { identifier: 'leaver', password: DEFAULT_PASSWORD }));
     const phone = sessionCookieFrom(await postSignIn(app, config, { identifier: 'leaver', password: DEFAULT_PASSWORD }));
-    const csrf = anonymousSession(config);
-    const out = await request(app).post('/signout').type('form').set('Cookie', `${laptop}; ${csrf.cookie}`).send({ _csrf: csrf.csrf });
+    const browser = withSessionCookie(laptop, config);
+    const out = await request(app).post('/signout').type('form').set('Cookie', browser.cookie).send({ _csrf: browser.csrf });
     expect(out.status).toBe(303);
     // Someone who copied the laptop's cookie before the sign-out:
     const copied = await request(app).get('/account').set('Cookie', laptop);
@@ -234,8 +261,8 @@ describe('sign-out', () => {
     const user = await makeUser({ username: 'tidy' });
     await User.updateOne({ _id: user._id }, { $set: { revokedSessions: [{ jti: 'long-gone', expiresAt: new Date(Date.now() - 1000) }] } });
     const cookie = sessionCookieFrom(await postSignIn(app, config, { identifier: 'tidy', password: DEFAULT_PASSWORD }));
-    const csrf = anonymousSession(config);
-    await request(app).post('/signout').type('form').set('Cookie', `${cookie}; ${csrf.cookie}`).send({ _csrf: csrf.csrf });
+    const browser = withSessionCookie(cookie, config);
+    await request(app).post('/signout').type('form').set('Cookie', browser.cookie).send({ _csrf: browser.csrf });
     const listed = (await User.findById(user._id).lean())!.revokedSessions;
     expect(listed.map((r) => r.jti)).not.toContain('long-gone');
     expect(listed).toHaveLength(1);

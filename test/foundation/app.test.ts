@@ -1,3 +1,4 @@
+import express from 'express';
 import mongoose from 'mongoose';
 import request from 'supertest';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -41,9 +42,22 @@ describe('the app shell', () => {
     expect(csp).not.toContain('unsafe-inline');
     expect(csp).toContain("frame-ancestors 'none'");
     expect(res.headers['x-content-type-options']).toBe('nosniff');
-    expect(res.headers['referrer-policy']).toBe('no-referrer');
-    expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+    // Other sites get no Referer; this site's own form posts keep a real Origin (see the CSRF check).
+    expect(res.headers['referrer-policy']).toBe('same-origin');
+    // The older header says what frame-ancestors 'none' says (SAMEORIGIN would contradict it).
+    expect(res.headers['x-frame-options']).toBe('DENY');
     expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+
+  it('denies powerful browser features with a Permissions-Policy, on pages, errors and static files', async () => {
+    for (const path of ['/', '/signin', '/no/such/page', '/vendor/bootstrap/css/bootstrap.min.css']) {
+      const policy = (await request(app).get(path)).headers['permissions-policy'];
+      expect(policy, path).toBeDefined();
+      const features = new Map(policy!.split(/,\s*/).map((d) => d.split('=') as [string, string]));
+      for (const feature of ['camera', 'microphone', 'geolocation', 'payment', 'usb', 'interest-cohort', 'browsing-topics']) {
+        expect(features.get(feature), `${path} ${feature}`).toBe('()');
+      }
+    }
   });
 
   it('renders pages in the shared layout with Bootstrap from node_modules, and no inline scripts', async () => {
@@ -97,6 +111,34 @@ describe('the app shell', () => {
     expect(res.text).toContain('Something went wrong');
     expect(res.text).not.toContain('secret internals');
     expect(res.text).not.toMatch(/at .*\.ts:\d+/);
+  });
+
+  it('never shows a stack in production, even to clients asking for JSON or when the error page itself fails', async () => {
+    const prod = testApp({ isProduction: true, env: 'production' });
+    const user = await makeUser();
+    vi.spyOn(User, 'findById').mockImplementation(() => {
+      throw new Error('secret internals exploded');
+    });
+    const cookie = sessionFor(user, prod.config).cookie;
+    const json = await request(prod.app).get('/').set('Cookie', cookie).set('Accept', 'application/json');
+    expect(json.status).toBe(500);
+    expect(json.text).not.toContain('secret internals');
+    expect(json.text).not.toMatch(/\.ts:\d+/);
+    // The error page's own template fails too: Express's last-resort handler answers, and it must not
+    // print the stack either (it does whenever the app's env is not production).
+    // (Express's last resort also logs the error to the console: expected here, kept out of the output.)
+    vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const render = vi.spyOn(express.response, 'render').mockImplementation(function (this: express.Response) {
+      throw new Error('the error page broke: more internals');
+    });
+    const res = await request(prod.app).get('/').set('Cookie', cookie);
+    expect(res.status).toBe(500);
+    expect(res.text).not.toMatch(/internals|\.ts:\d+|at /);
+    expect(render).toHaveBeenCalled();
+    // The same failure in development does show the stack: the check above can fail.
+    const dev = await request(app).get('/').set('Cookie', sessionFor(user, config).cookie);
+    expect(dev.status).toBe(500);
+    expect(dev.text).toMatch(/internals/);
   });
 
   it('shows the stack of a 500 in development', async () => {

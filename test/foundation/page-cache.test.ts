@@ -4,6 +4,7 @@ import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { PageCache } from '../../src/http/page-cache.js';
+import { readCookies } from '../../src/http/personal.js';
 import { saveSettings, getSettings } from '../../src/admin/settings.service.js';
 import { pino } from 'pino';
 import { testConfig } from '../support/app.js';
@@ -34,6 +35,11 @@ describe('anonymous page cache', () => {
     });
     expect(hit.headers['x-page-cache']).toBe('hit');
     expect(hit.headers['content-encoding']).toBe('br');
+    // A hit carries the same security headers as a rendered page.
+    for (const name of ['content-security-policy', 'permissions-policy', 'x-frame-options', 'referrer-policy']) {
+      expect(hit.headers[name], name).toBe(miss.headers[name]);
+    }
+    expect(hit.headers['x-frame-options']).toBe('DENY');
     expect(hit.headers.etag).toBe(miss.headers.etag);
     const gz = await request(app).get('/').set('Accept-Encoding', 'gzip').buffer(true).parse((res, cb) => {
       const chunks: Buffer[] = [];
@@ -89,6 +95,7 @@ describe('page cache mechanics', () => {
     const cache = new PageCache({ paths: /^\/p\// });
     const rendered: string[] = [];
     const app = express();
+    app.use(readCookies('secret'));
     app.use(cache.middleware());
     app.use(compression());
     app.get('/p/slow', async (req, res) => {

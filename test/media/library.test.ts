@@ -37,8 +37,13 @@ async function uploaded(session: TestSession, filename: string, width = 700): Pr
   const res = await upload(app, session, await makeImage('jpeg', width, Math.round(width / 2)), { filename, alt: `Alt of ${filename}` });
   expect(res.status).toBe(303);
   const media = await Media.findOne({ filename }).sort({ _id: -1 }).lean();
+  folders.set(String(media!._id), join(config.uploadDir, 'media', media!.storageKey!));
   return String(media!._id);
 }
+
+/** Where an uploaded image's files are: the folder named by its random storage key. */
+const folders = new Map<string, string>();
+const folderOf = (id: string) => folders.get(id)!;
 
 const del = (session: TestSession, id: string, confirm?: string) =>
   request(app)
@@ -95,7 +100,8 @@ describe('seeing images', () => {
     const res = await request(app).get('/media').set('Cookie', author.cookie);
     const img = /<img [^>]*alt="Alt of mine\.jpg"[^>]*>/.exec(res.text)?.[0];
     expect(img).toBeDefined();
-    expect(img).toContain(`srcset="/uploads/media/${mine}/320.webp 320w, /uploads/media/${mine}/640.webp 640w"`);
+    const key = (await Media.findById(mine).lean())!.storageKey!;
+    expect(img).toContain(`srcset="/uploads/media/${key}/320.webp 320w, /uploads/media/${key}/640.webp 640w"`);
     expect(img).toMatch(/ sizes="[^"]+"/);
     expect(img).toContain('width="700"');
     expect(img).toContain('height="350"');
@@ -135,7 +141,7 @@ describe('alt text', () => {
 describe('deleting', () => {
   it('removes the record and every stored file (the image’s folder is gone), and is audited', async () => {
     const id = await uploaded(author, 'to-delete.jpg', 2000);
-    const dir = join(config.uploadDir, 'media', id);
+    const dir = folderOf(id);
     expect(filesUnder(dir)).toHaveLength(5);
     const res = await del(author, id);
     expect(res.status).toBe(303);
@@ -150,14 +156,14 @@ describe('deleting', () => {
     const id = await uploaded(otherAuthor, 'not-yours.jpg');
     expect((await del(author, id, 'yes')).status).toBe(403);
     expect(await Media.exists({ _id: id })).not.toBeNull();
-    expect(filesUnder(join(config.uploadDir, 'media', id)).length).toBeGreaterThan(0);
+    expect(filesUnder(folderOf(id)).length).toBeGreaterThan(0);
   });
 
   it('an editor may delete anyone’s image', async () => {
     const id = await uploaded(otherAuthor, 'editor-deletes.jpg');
     expect((await del(editor, id)).status).toBe(303);
     expect(await Media.exists({ _id: id })).toBeNull();
-    expect(existsSync(join(config.uploadDir, 'media', id))).toBe(false);
+    expect(existsSync(folderOf(id))).toBe(false);
   });
 
   it('a reader gets 403', async () => {
@@ -199,7 +205,7 @@ describe('an image in use', () => {
     expect(res.text).toContain('Body story');
     expect(res.text).toContain('name="confirm" value="yes"');
     expect(await Media.exists({ _id: id })).not.toBeNull();
-    expect(filesUnder(join(config.uploadDir, 'media', id)).length).toBeGreaterThan(0);
+    expect(filesUnder(folderOf(id)).length).toBeGreaterThan(0);
     expect((await del(author, id, 'no')).status).toBe(409);
     expect(await Media.exists({ _id: id })).not.toBeNull();
   });
@@ -215,7 +221,7 @@ describe('an image in use', () => {
     const res = await del(author, id, 'yes');
     expect(res.status).toBe(303);
     expect(await Media.exists({ _id: id })).toBeNull();
-    expect(existsSync(join(config.uploadDir, 'media', id))).toBe(false);
+    expect(existsSync(folderOf(id))).toBe(false);
     const cover = (await Post.findById(coverPost).lean())!;
     expect(cover.coverMediaId ?? null).toBeNull();
     expect(cover.version).toBe(versionBefore + 1);

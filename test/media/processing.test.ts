@@ -41,14 +41,14 @@ describe('variants', () => {
       [1920, 960],
     ]);
     for (const v of media.variants) {
-      expect(v.key).toBe(`media/${String(media._id)}/${v.width}.webp`);
+      expect(v.key).toBe(`media/${media.storageKey}/${v.width}.webp`);
       const file = join(config.uploadDir, v.key);
       const meta = await sharp(file).metadata();
       expect([meta.format, meta.width, meta.height]).toEqual(['webp', v.width, v.height]);
       expect(v.bytes).toBe(statSync(file).size);
     }
     expect(media.bytes).toBe(statSync(join(config.uploadDir, media.originalKey)).size);
-    expect(readdirSync(join(config.uploadDir, 'media', String(media._id))).sort()).toEqual(
+    expect(readdirSync(join(config.uploadDir, 'media', media.storageKey!)).sort()).toEqual(
       ['1280.webp', '1920.webp', '320.webp', '640.webp', 'original.jpg'].sort(),
     );
   });
@@ -144,9 +144,9 @@ describe('names', () => {
     expect(await Media.countDocuments()).toBe(before + 1);
     const media = (await Media.findOne().sort({ _id: -1 }).lean())!;
     expect(media.filename).toBe('evilname.jpg');
-    expect(media.originalKey).toMatch(/^media\/[a-f0-9]{24}\/original\.jpg$/);
+    expect(media.originalKey).toMatch(/^media\/[a-f0-9]{32}\/original\.jpg$/);
     expect(readdirSync(sandbox)).toEqual(['uploads']);
-    for (const file of filesUnder(config.uploadDir)) expect(file).toMatch(/^media\/[a-f0-9]{24}\/(original\.[a-z]+|\d+\.webp)$/);
+    for (const file of filesUnder(config.uploadDir)) expect(file).toMatch(/^media\/[a-f0-9]{32}\/(original\.[a-z]+|\d+\.webp)$/);
   });
 
   it('a raw NUL in the part header is a malformed upload: 400, nothing stored', async () => {

@@ -37,7 +37,7 @@ describe('accepted formats', () => {
       expect(res.headers.location).toBe('/media');
       const media = await Media.findOne({ filename }).lean();
       expect(media).toMatchObject({ format, width: 90, height: 60, alt: `A ${format} picture` });
-      expect(media!.originalKey).toBe(`media/${String(media!._id)}/original.${format === 'jpeg' ? 'jpg' : format}`);
+      expect(media!.originalKey).toBe(`media/${media!.storageKey}/original.${format === 'jpeg' ? 'jpg' : format}`);
       const stored = await sharp(join(config.uploadDir, media!.originalKey)).metadata();
       expect(stored.format).toBe(format === 'avif' ? 'heif' : format);
       expect(existsSync(join(config.uploadDir, media!.variants[0]!.key))).toBe(true);

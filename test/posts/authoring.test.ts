@@ -5,9 +5,11 @@ import request from 'supertest';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AuditEntry } from '../../src/admin/audit.model.js';
 import { Media } from '../../src/media/media.model.js';
+import { newStorageKey } from '../../src/media/media.service.js';
 import { Post } from '../../src/posts/post.model.js';
 import { listPosts } from '../../src/posts/listing.service.js';
 import { updatePost } from '../../src/posts/posts.service.js';
+import { isDuplicateKey } from '../../src/db/duplicate-key.js';
 import { PostRevision, REVISIONS_KEPT } from '../../src/posts/revision.model.js';
 import { testApp } from '../support/app.js';
 import { makeUser } from '../support/factories.js';
@@ -40,10 +42,11 @@ async function reload(slug: string) {
 }
 
 async function makeMedia(owner: User, alt = 'A red kite over a hill') {
+  const storageKey = newStorageKey();
   const media = await Media.create({
-    owner: owner._id, filename: 'kite.jpg', alt, format: 'jpeg', width: 1600, height: 900, bytes: 1000,
-    originalKey: 'media/000000000000000000000000/original.jpg',
-    variants: [{ width: 640, height: 360, key: 'media/000000000000000000000000/640.webp', bytes: 100 }],
+    owner: owner._id, storageKey, filename: 'kite.jpg', alt, format: 'jpeg', width: 1600, height: 900, bytes: 1000,
+    originalKey: `media/${storageKey}/original.jpg`,
+    variants: [{ width: 640, height: 360, key: `media/${storageKey}/640.webp`, bytes: 100 }],
   });
   return media;
 }
@@ -96,6 +99,36 @@ describe('creating', () => {
     expect(await Post.countDocuments({ title: mongooseIn(cases.map(([f]) => f.title ?? '')) })).toBe(0);
   });
 
+  it('refuses impossible dates and times with 422 instead of shifting them', async () => {
+    const impossible = [
+      '2099-02-30T10:00', // would become March 2
+      '2099-02-29T10:00', // not a leap year
+      '2099-04-31T10:00',
+      '2099-13-01T10:00',
+      '2099-00-10T10:00',
+      '2099-06-00T10:00',
+      '2099-06-01T24:00', // would become the next midnight
+      '2099-06-01T10:60',
+      '2099-06-01T10:00:60',
+      '2099-06-01T10:00+25:00',
+      '2099-02-30T10:00:00.000Z',
+    ];
+    for (const publishAt of impossible) {
+      const res = await create({ title: `Impossible ${publishAt}`, intent: 'schedule', publishAt });
+      expect(res.status, publishAt).toBe(422);
+      expect(res.text).toContain('Enter a valid date and time.');
+    }
+    expect(await Post.countDocuments({ title: /^Impossible / })).toBe(0);
+
+    // Real dates at the edges are kept exactly as written.
+    const leap = await create({ title: 'Leap day', intent: 'schedule', publishAt: '2096-02-29T23:59' });
+    expect(leap.status).toBe(303);
+    expect((await reload('leap-day')).publishedAt?.toISOString()).toBe('2096-02-29T23:59:00.000Z');
+    const zoned = await create({ title: 'Zoned', intent: 'schedule', publishAt: '2096-03-01T00:30+01:00' });
+    expect(zoned.status).toBe(303);
+    expect((await reload('zoned')).publishedAt?.toISOString()).toBe('2096-02-29T23:30:00.000Z');
+  });
+
   it('refuses a slug another post uses', async () => {
     await makePost({ author, title: 'Taken slug', slug: 'taken' });
     const res = await create({ title: 'Wants taken', slug: 'taken' });
@@ -132,6 +165,47 @@ describe('slugs', () => {
     expect(res.status).toBe(303);
     expect((await request(app).get('/posts/old-home')).text).toContain('Newcomer');
     expect((await reload('new-home')).previousSlugs).toEqual([]);
+  });
+});
+
+describe('slugs under concurrency', () => {
+  it('eight posts with the same title saved at once all succeed, with eight different slugs', async () => {
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => create({ title: 'Breaking news', slug: '', body: `Take ${i}.` })));
+    expect(results.map((r) => r.status)).toEqual(Array(8).fill(303));
+    const slugs = results.map((r) => /^\/posts\/([^/]+)\/edit$/.exec(r.headers.location ?? '')?.[1]);
+    expect(new Set(slugs).size).toBe(8);
+    const stored = await Post.find({ title: 'Breaking news' }, 'slug').lean();
+    expect(new Set(stored.map((p) => p.slug))).toEqual(new Set(slugs));
+    for (const slug of slugs) expect(slug).toMatch(/^breaking-news(-[a-z0-9]+)?$/);
+  });
+
+  it('an explicit slug that is taken is refused with 422, also when two saves race for it', async () => {
+    await makePost({ author, title: 'Holder', slug: 'held-slug' });
+    const taken = await create({ title: 'Wants it', slug: 'held-slug' });
+    expect(taken.status).toBe(422);
+    expect(taken.text).toContain('Another post already uses this slug.');
+
+    const racing = await Promise.all([create({ title: 'Racer one', slug: 'raced-slug' }), create({ title: 'Racer two', slug: 'raced-slug' })]);
+    expect(racing.map((r) => r.status).sort()).toEqual([303, 422]);
+    expect(await Post.countDocuments({ slug: 'raced-slug' })).toBe(1);
+  });
+
+  it('a rename onto a slug taken at the same moment is a 422, not a 500, on every engine', async () => {
+    const a = await makePost({ author, title: 'Rename A' });
+    const b = await makePost({ author, title: 'Rename B' });
+    const both = await Promise.all([
+      edit(a.slug, { title: 'Rename A', slug: 'renamed-target', version: String(a.version) }),
+      edit(b.slug, { title: 'Rename B', slug: 'renamed-target', version: String(b.version) }),
+    ]);
+    expect(both.map((r) => r.status).sort()).toEqual([303, 422]);
+    // FerretDB reports a unique violation on update as code 1, not 11000: it must still count as one.
+    const c = await makePost({ author, title: 'Rename C' });
+    const err = await Post.updateOne({ _id: c._id }, { $set: { slug: 'renamed-target' } }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).not.toBeNull();
+    expect(isDuplicateKey(err)).toBe(true);
   });
 });
 
@@ -324,7 +398,7 @@ describe('covers and images', () => {
   it('a cover comes from the library, with its alt text by default; the body records the images it shows', async () => {
     const media = await makeMedia(author);
     const other = await makeMedia(editor, 'Not for you');
-    const body = `![inline](/uploads/media/${String(other._id)}/640.webp)`;
+    const body = `![inline](/uploads/media/${other.storageKey}/640.webp)`;
     const res = await create({ title: 'With cover', body, coverMediaId: String(media._id) });
     expect(res.status).toBe(303);
     const post = await reload('with-cover');
@@ -370,6 +444,29 @@ describe('preview', () => {
     expect(res.text).not.toContain('<script>alert');
     expect(res.text).toContain('<meta name="robots" content="noindex">');
     expect(await Post.countDocuments({ title: 'Preview me' })).toBe(0);
+  });
+
+  it('refuses another user’s image as cover, as saving does, and never shows its files', async () => {
+    const theirs = await makeMedia(editor, 'Editor’s private picture');
+    const mine = await makeMedia(author, 'My own picture');
+    const preview = (fields: Record<string, string>) =>
+      request(app).post('/posts/preview').set('Cookie', s.cookie).type('form').send({ _csrf: s.csrf, title: 'Peek', ...fields });
+
+    const refused = await preview({ coverMediaId: String(theirs._id) });
+    expect(refused.status).toBe(422);
+    expect(refused.text).toContain('Choose one of your own images.');
+    expect(refused.text).not.toContain(theirs.storageKey!);
+
+    const own = await preview({ coverMediaId: String(mine._id) });
+    expect(own.status).toBe(200);
+    expect(own.text).toContain(`/uploads/media/${mine.storageKey}/640.webp`);
+
+    // A post that already has the editor's image as cover may be previewed with it, as it may be saved.
+    const post = await makePost({ author, title: 'Cover given by an editor' });
+    await Post.updateOne({ _id: post._id }, { $set: { coverMediaId: theirs._id, coverAlt: 'Given' } });
+    const kept = await preview({ coverMediaId: String(theirs._id), postId: String(post._id) });
+    expect(kept.status).toBe(200);
+    expect(kept.text).toContain(`/uploads/media/${theirs.storageKey}/640.webp`);
   });
 });
 

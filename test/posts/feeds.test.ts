@@ -76,3 +76,27 @@ describe('GET /robots.txt', () => {
     expect(res.text).toContain('Sitemap: http://quire.test/sitemap.xml');
   });
 });
+
+describe('remote images in the feed', () => {
+  it('reach feed readers as links, never as <img> (no tracking pixels); the site’s own images stay images', async () => {
+    const remote = [
+      'https://tracker.example/pixel.gif?u=1',
+      'http://tracker.example/p.png',
+      'https://quire.test.evil.example/x.png', // a look-alike host
+      'https://user@quire.test.evil.example/y.png',
+    ];
+    const body = [...remote.map((src, i) => `![remote ${i}](${src})`), '<img src="https://tracker.example/raw.gif" alt="">', '![own](/uploads/media/0123456789abcdef0123456789abcdef/640.webp)', '![absolute own](http://quire.test/uploads/media/0123456789abcdef0123456789abcdef/320.webp)'].join('\n\n');
+    await makePost({ author, title: 'Newest, with pixels', body, status: 'published' });
+    const res = await request(app).get('/feed.xml');
+    assertWellFormedXml(res.text);
+    const content = elementTexts(res.text, 'content:encoded')[0]!;
+    const imgs = [...content.matchAll(/<img\b[^>]*>/g)].map((m) => m[0]);
+    expect(imgs).toHaveLength(2);
+    for (const img of imgs) expect(img).toMatch(/src="http:\/\/quire\.test\/uploads\/media\//);
+    expect(content).not.toMatch(/<img\b[^>]*tracker/);
+    for (const [i, src] of remote.entries()) {
+      expect(content).toContain(`<a href="${src.replace(/&/g, '&amp;')}" rel="nofollow noopener noreferrer">[Image: remote ${i}]</a>`);
+    }
+    expect(content).toContain('<a href="https://tracker.example/raw.gif" rel="nofollow noopener noreferrer">[Image: https://tracker.example/raw.gif]</a>');
+  });
+});

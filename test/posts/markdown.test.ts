@@ -1,7 +1,7 @@
 // Unit tests of what is derived from a body at save time, and of the small pure helpers.
 import { describe, expect, it } from 'vitest';
 import { escapeXml } from '../../src/posts/feeds.js';
-import { excerptOf, mediaIdsIn, plainText, readingMinutes, renderMarkdown } from '../../src/posts/markdown.js';
+import { excerptOf, mediaKeysIn, plainText, readingMinutes, renderMarkdown } from '../../src/posts/markdown.js';
 import { literalPattern } from '../../src/db/literal-pattern.js';
 import { firstFreeSlug, slugify } from '../../src/posts/slugs.js';
 import { parseTagList } from '../../src/posts/tags.js';
@@ -96,9 +96,11 @@ describe('what a save derives from the body', () => {
     expect(readingMinutes('word '.repeat(1150))).toBe(5);
   });
 
-  it('finds the library images a body shows', () => {
-    const html = renderMarkdown('![a](/uploads/media/0123456789abcdef01234567/640.webp) ![b](/uploads/media/0123456789ABCDEF01234567/1280.webp) ![c](/uploads/media/abcdefabcdefabcdefabcdef/320.webp)');
-    expect(mediaIdsIn(html)).toEqual(['0123456789abcdef01234567', 'abcdefabcdefabcdefabcdef']);
+  it('finds the library images a body shows, by their storage keys', () => {
+    const a = '0123456789abcdef0123456789abcdef';
+    const c = 'abcdefabcdefabcdefabcdefabcdefab';
+    const html = renderMarkdown(`![a](/uploads/media/${a}/640.webp) ![b](/uploads/media/${a.toUpperCase()}/1280.webp) ![c](/uploads/media/${c}/320.webp) ![old](/uploads/media/0123456789abcdef01234567/320.webp)`);
+    expect(mediaKeysIn(html)).toEqual([a, c]);
   });
 });
 

@@ -9,6 +9,7 @@ import { updateAlt } from '../../src/media/media.service.js';
 import { Post } from '../../src/posts/post.model.js';
 import { setPublished } from '../../src/posts/posts.service.js';
 import { warmPostsSnapshots } from '../../src/posts/posts-snapshot.js';
+import { useReadModel } from '../../src/posts/read-model-choice.js';
 import { updateProfile } from '../../src/users/users.service.js';
 import { testApp } from '../support/app.js';
 import { makeUser } from '../support/factories.js';
@@ -33,6 +34,8 @@ describe('public pages from memory', () => {
   let author: Awaited<ReturnType<typeof makeUser>>;
 
   beforeAll(async () => {
+    // What is kept in memory is the in-memory read model's, whatever the engine would choose.
+    useReadModel('memory');
     author = await makeUser({ role: 'author', username: 'mina', displayName: 'Mina Harker' });
     for (let i = 0; i < 3; i++) await makePost({ author, title: `Lantern note ${i}`, body: `The lantern burns ${i}.`, tags: ['Lamps'], status: 'published' });
   });
@@ -63,7 +66,7 @@ describe('public pages from memory', () => {
 
   it('shows a new display name and a new cover description on the next page', async () => {
     expect((await request(app).get('/')).text).toContain('Mina Harker');
-    await updateProfile(String(author._id), { displayName: 'Mina Murray', bio: '', email: 'mina@example.test' });
+    await updateProfile(String(author._id), { displayName: 'Mina Murray', bio: '', email: 'mina@example.test' }, { actor: { id: String(author._id), displayName: 'Mina' } });
     const home = (await request(app).get('/')).text;
     expect(home).toContain('Mina Murray');
     expect(home).not.toContain('Mina Harker');

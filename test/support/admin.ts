@@ -5,6 +5,7 @@ import type { Types } from 'mongoose';
 import type { Role } from '../../src/auth/permissions.js';
 import type { Config } from '../../src/config.js';
 import { Media } from '../../src/media/media.model.js';
+import { newStorageKey } from '../../src/media/media.service.js';
 import { Post } from '../../src/posts/post.model.js';
 import { makeUser } from './factories.js';
 import { sessionFor, type TestSession } from './session.js';
@@ -40,9 +41,9 @@ export async function makePost(options: MakePostOptions) {
 
 /** An image record with storage keys that need not exist (LocalDiskStorage removes missing files quietly). */
 export async function makeMedia(owner: { _id: Id }, filename = 'photo.jpg') {
-  const doc = new Media({ owner: owner._id, filename, alt: 'A photo', format: 'jpeg', width: 800, height: 600, bytes: 1234, originalKey: 'x', variants: [] });
-  doc.originalKey = `media/${String(doc._id)}/original.jpeg`;
-  doc.variants.push({ width: 320, height: 240, key: `media/${String(doc._id)}/320.webp`, bytes: 100 });
+  const storageKey = newStorageKey();
+  const doc = new Media({ owner: owner._id, storageKey, filename, alt: 'A photo', format: 'jpeg', width: 800, height: 600, bytes: 1234, originalKey: `media/${storageKey}/original.jpeg`, variants: [] });
+  doc.variants.push({ width: 320, height: 240, key: `media/${storageKey}/320.webp`, bytes: 100 });
   return doc.save();
 }
 

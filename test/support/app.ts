@@ -26,6 +26,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     logLevel: 'silent',
     ferretdbBin: undefined,
     trustProxy: false,
+    webConcurrency: 1,
+    readModel: undefined,
     ...overrides,
   };
 }

@@ -6,7 +6,7 @@ import { User } from '../../src/users/user.model.js';
 import { testApp } from '../support/app.js';
 import { postSignIn, sessionCookieFrom, setCookieFor } from '../support/auth.js';
 import { DEFAULT_PASSWORD, makeUser } from '../support/factories.js';
-import { anonymousSession, sessionFor } from '../support/session.js';
+import { sessionFor, withSessionCookie } from '../support/session.js';
 
 const { app, config } = testApp();
 const NEW_PASSWORD = 'saffron meadow under rain';
@@ -171,8 +171,7 @@ describe('sign out everywhere', () => {
     const signIn = async () => sessionCookieFrom(await postSignIn(app, config, { identifier: user.username, password: DEFAULT_PASSWORD }));
     const laptop = await signIn();
     const phone = await signIn();
-    const csrf = anonymousSession(config);
-    const s = { cookie: `${laptop}; ${csrf.cookie}`, csrf: csrf.csrf };
+    const s = withSessionCookie(laptop, config);
 
     const res = await post('/account/signout-everywhere', s, {});
     expect(res.status).toBe(303);
@@ -181,5 +180,25 @@ describe('sign out everywhere', () => {
     expect((await request(app).get('/account').set('Cookie', laptop)).status).toBe(303);
     expect((await request(app).get('/account').set('Cookie', renewed)).status).toBe(200);
     expect((await User.findById(user._id).lean())!.tokenVersion).toBe(1);
+  });
+});
+
+describe('profile edits in the audit log', () => {
+  it('records display name and email changes with old and new values, the bio as changed, with actor and address', async () => {
+    const user = await makeUser({ displayName: 'Before Name', bio: 'Old bio.' });
+    const s = sessionFor(user, config);
+    const res = await post('/account', s, { displayName: 'After Name', email: 'after-name@example.test', bio: 'New bio.' });
+    expect(res.status).toBe(303);
+    const entries = await AuditEntry.find({ action: 'user.profile', targetId: String(user._id) }).lean();
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ actorName: 'Before Name', targetLabel: user.username });
+    expect(String(entries[0]!.actor)).toBe(String(user._id));
+    expect(entries[0]!.ip).toBeTruthy();
+    expect(entries[0]!.detail).toBe(`display name: “Before Name” → “After Name”; email: ${user.email} → after-name@example.test; bio changed`);
+
+    // Saving without a change adds nothing; a refused edit adds nothing.
+    expect((await post('/account', s, { displayName: 'After Name', email: 'after-name@example.test', bio: 'New bio.' })).status).toBe(303);
+    expect((await post('/account', s, { displayName: '', email: 'after-name@example.test', bio: '' })).status).toBe(422);
+    expect(await AuditEntry.countDocuments({ action: 'user.profile', targetId: String(user._id) })).toBe(1);
   });
 });

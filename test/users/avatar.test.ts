@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { AuditEntry } from '../../src/admin/audit.model.js';
 import { User } from '../../src/users/user.model.js';
 import { testApp } from '../support/app.js';
 import { makeUser } from '../support/factories.js';
-import { sessionFor, type TestSession } from '../support/session.js';
+import { anonymousSession, sessionFor, type TestSession } from '../support/session.js';
 
 const { app, config } = testApp();
 
@@ -39,7 +40,7 @@ describe('avatar upload', () => {
     expect(res.headers.location).toBe('/account');
 
     const stored = await User.findById(user._id).lean();
-    expect(stored!.avatarKey).toMatch(new RegExp(`^avatars/${String(user._id)}/[a-f0-9]{16}\\.webp$`));
+    expect(stored!.avatarKey).toMatch(new RegExp(`^avatars/${String(user._id)}/[a-f0-9]{32}\\.webp$`));
     const served = await request(app).get(`/uploads/${stored!.avatarKey}`);
     expect(served.status).toBe(200);
     const bytes = served.body as Buffer;
@@ -96,7 +97,7 @@ describe('avatar upload', () => {
   });
 
   it('needs a signed-in user', async () => {
-    const anonymous = { cookie: s.cookie.split('; ').filter((c) => c.startsWith('quire_csrf=')).join(''), csrf: s.csrf };
+    const anonymous = anonymousSession(config);
     const res = await upload(anonymous, await sidewaysPhoto());
     expect(res.status).toBe(303);
     expect(res.headers.location).toMatch(/^\/signin\?next=/);
@@ -110,5 +111,12 @@ describe('avatar upload', () => {
     expect(existsSync(join(config.uploadDir, key))).toBe(false);
     const page = await request(app).get('/account').set('Cookie', s.cookie);
     expect(page.text).toContain('src="/public/img/avatar-default.svg"');
+  });
+
+  it('uploads and removals are in the audit log', async () => {
+    const entries = await AuditEntry.find({ action: 'user.avatar', targetId: String(user._id) }).sort({ at: 1 }).lean();
+    // Two uploads above (the first and its replacement), then the removal.
+    expect(entries.map((e) => e.detail)).toEqual(['new avatar uploaded', 'new avatar uploaded', 'avatar removed']);
+    for (const e of entries) expect(e).toMatchObject({ actorName: user.displayName, targetLabel: user.username });
   });
 });

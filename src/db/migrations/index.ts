@@ -2,5 +2,6 @@
 import type { Migration } from '../migrate.js';
 import { initialIndexes } from './0001-initial-indexes.js';
 import { siteSettings } from './0002-site-settings.js';
+import { unguessableMediaKeys } from './0003-unguessable-media-keys.js';
 
-export const migrations: Migration[] = [initialIndexes, siteSettings];
+export const migrations: Migration[] = [initialIndexes, siteSettings, unguessableMediaKeys];
