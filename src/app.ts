@@ -167,7 +167,7 @@ export function createApp({ config, logger, storage, pageCache }: AppDeps): Expr
   app.use(express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 200 }));
   app.use(express.json({ limit: '256kb' }));
   app.use(loadUser(deps.keys.session, config.secureCookies));
-  app.use(userLimits());
+  app.use(userLimits({ exempt: ['/signout', '/account/signout-everywhere'] }));
   app.use(csrfProtection({ key: deps.keys.csrf, secure: config.secureCookies, siteUrl: config.siteUrl }));
   app.use(flashMessages(config.secureCookies));
   app.use(pageLocals(config.siteUrl));

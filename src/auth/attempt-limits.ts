@@ -19,8 +19,8 @@ export interface AttemptLimit {
   name: string;
   windowMs: number;
   limit: number;
-  /** Whether an answer with this status counts against the limit. */
-  counts: (status: number) => boolean;
+  /** Whether an answer with this status (and these response locals) counts against the limit. */
+  counts: (status: number, locals: Record<string, unknown>) => boolean;
   /** Whom the counter is for; the client address (IPv6 by /56) when absent. */
   key?: (req: Request) => string | Promise<string>;
   message: string;
@@ -40,7 +40,7 @@ export function attemptLimiter(store: AttemptStore, spec: AttemptLimit): Request
     }
     res.once('finish', () => {
       // If the release fails the attempt keeps counting until its window ends: the cautious side.
-      if (!spec.counts(res.statusCode)) reservation.release().catch(() => undefined);
+      if (!spec.counts(res.statusCode, res.locals)) reservation.release().catch(() => undefined);
     });
     next();
   };
@@ -74,13 +74,17 @@ export function signInLimits(store: AttemptStore, accountKey: (req: Request) => 
   ];
 }
 
+/** Set by the sign-up route when the answer is "that username or email is taken". */
+export const SIGN_UP_TAKEN = 'signUpTaken';
+
 export const SIGN_UPS_PER_ADDRESS = { name: 'signup-address', windowMs: 60 * MINUTE, limit: 10 };
 export const FAILED_SIGN_UPS_PER_ADDRESS = { name: 'signup-fail-address', windowMs: 60 * MINUTE, limit: 10 };
 
 /**
- * Accounts created from one address: 10 an hour (each costs a password hash and a row). Refused sign-ups
- * (after the form itself was valid: the username or email is taken): 10 an hour, so that asking "does
- * this email have an account?" costs an hour per ten questions from one address.
+ * Accounts created from one address: 10 an hour (each costs a password hash and a row). Sign-ups refused
+ * because the username or email is taken: 10 an hour, so that asking "does this email have an account?"
+ * costs an hour per ten questions from one address. (Other refusals, such as a weak password or a
+ * look-alike display name, answer nothing about other accounts' emails and do not count.)
  */
 export function signUpLimits(store: AttemptStore): RequestHandler[] {
   return [
@@ -91,7 +95,7 @@ export function signUpLimits(store: AttemptStore): RequestHandler[] {
     }),
     attemptLimiter(store, {
       ...FAILED_SIGN_UPS_PER_ADDRESS,
-      counts: (status) => status === 422,
+      counts: (status, locals) => status === 422 && locals[SIGN_UP_TAKEN] === true,
       message: 'Too many refused sign-ups from your network. Please wait a while and try again.',
     }),
   ];

@@ -4,10 +4,10 @@ import { Router, type Request, type RequestHandler, type Response } from 'expres
 import { z } from 'zod';
 import { getSettings } from '../admin/settings.service.js';
 import type { RouterDeps } from '../app.js';
-import { Forbidden, NotFound } from '../http/errors.js';
+import { Forbidden, Invalid, NotFound } from '../http/errors.js';
 import { form, inputOf, validate } from '../http/validate.js';
 import { newAccountForm } from '../users/user.fields.js';
-import { clientAddressKey, signInLimits, signUpLimits } from './attempt-limits.js';
+import { SIGN_UP_TAKEN, clientAddressKey, signInLimits, signUpLimits } from './attempt-limits.js';
 import { AttemptStore } from './attempt-store.js';
 import { accountLimitKey, authenticate, createFirstAdmin, revokeSession, signUp, type SessionSubject } from './auth.service.js';
 import { safeNextPath } from './next-path.js';
@@ -85,7 +85,11 @@ export function authRouter(deps: RouterDeps): Router {
   });
 
   router.post('/signup', anonymousOnly, signUpOpen, form('auth/signup', signUpPage), validate(newAccountForm), ...signUpAttempts, async (req, res) => {
-    const user = await signUp(inputOf(newAccountForm, res), req.ip, clientAddressKey(req));
+    const user = await signUp(inputOf(newAccountForm, res), req.ip, clientAddressKey(req)).catch((err: unknown) => {
+      // "Taken" is the answer that tells about other accounts: it counts toward the refused sign-ups.
+      if (err instanceof Invalid && ('username' in err.fields || 'email' in err.fields)) res.locals[SIGN_UP_TAKEN] = true;
+      throw err;
+    });
     signIn(res, user);
     res.flash('success', `Welcome, ${user.displayName}. Your account is ready.`);
     res.redirect(303, '/');

@@ -5,7 +5,8 @@
 //
 // For each user: at most `concurrent` requests run at once, `queued` more wait their turn, and at most
 // `perMinute` start in any minute; beyond either bound the answer is 429 with Retry-After at once.
-// Anonymous requests pass untouched (the page cache and the sign-in limits deal with those).
+// Anonymous requests pass untouched (the page cache and the sign-in limits deal with those), and so do
+// the `exempt` paths: ending one's sessions is never refused, least of all to someone being flooded.
 //
 // These bounds are per process, in memory, on purpose: they protect this process's capacity, and a
 // database write per request to share them would cost more than most of the requests they bound. With N
@@ -32,7 +33,8 @@ interface UserState {
   recent: number[];
 }
 
-export function userLimits(limits: UserLimits = USER_LIMITS): RequestHandler {
+export function userLimits({ limits = USER_LIMITS, exempt = [] }: { limits?: UserLimits; exempt?: string[] } = {}): RequestHandler {
+  const exemptPaths = new Set(exempt);
   const users = new Map<string, UserState>();
   let lastSweep = Date.now();
 
@@ -47,7 +49,7 @@ export function userLimits(limits: UserLimits = USER_LIMITS): RequestHandler {
 
   return function userLimitsMiddleware(req, res, next) {
     const id = req.user?.id;
-    if (!id) return next();
+    if (!id || exemptPaths.has(req.path)) return next();
     const now = Date.now();
     sweep(now);
     let state = users.get(id);

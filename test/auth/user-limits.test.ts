@@ -10,7 +10,9 @@ import { sessionFor } from '../support/session.js';
 describe('per-user limits on signed-in pages', () => {
   it('answers one user flooding /dashboard with 429s while another user\'s /dashboard answers 200', async () => {
     const { app, config } = testApp();
-    const flooder = sessionFor(await makeUser({ role: 'author' }), config);
+    const flooding = await makeUser({ role: 'author' });
+    const flooder = sessionFor(flooding, config);
+    const flooderElsewhere = sessionFor(flooding, config);
     const other = sessionFor(await makeUser({ role: 'author' }), config);
 
     const flood = Array.from({ length: 30 }, () => request(app).get('/dashboard').set('Cookie', flooder.cookie));
@@ -30,6 +32,12 @@ describe('per-user limits on signed-in pages', () => {
       expect(Number(r.headers['retry-after'])).toBeGreaterThan(0);
       expect(r.text).toContain('too many requests in progress');
     }
+    // Signing out is never refused, even on another device of the flooding user in the middle of a flood.
+    const stuck = Array.from({ length: 20 }, () => request(app).get('/dashboard').set('Cookie', flooder.cookie).then((r) => r.status));
+    await Promise.race(stuck);
+    const signOut = await request(app).post('/signout').set('Cookie', flooderElsewhere.cookie).type('form').send({ _csrf: flooderElsewhere.csrf });
+    expect(signOut.status).toBe(303);
+    expect(await Promise.all(stuck)).toContain(429);
     // Nothing is held after the flood: the flooder is served again.
     expect((await request(app).get('/dashboard').set('Cookie', flooder.cookie)).status).toBe(200);
   });
