@@ -14,6 +14,7 @@ import { csrfProtection } from './http/csrf.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { flashMessages } from './http/flash.js';
 import { under } from './http/mount.js';
+import { userLimits } from './http/user-limits.js';
 import { PageCache } from './http/page-cache.js';
 import { readCookies } from './http/personal.js';
 import { requestLogger } from './http/request-log.js';
@@ -154,6 +155,7 @@ export function createApp({ config, logger, storage, pageCache }: AppDeps): Expr
   app.use(express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 200 }));
   app.use(express.json({ limit: '256kb' }));
   app.use(loadUser(deps.keys.session, config.secureCookies));
+  app.use(userLimits({ exempt: ['/signout', '/account/signout-everywhere'] }));
   app.use(csrfProtection({ key: deps.keys.csrf, secure: config.secureCookies, siteUrl: config.siteUrl }));
   app.use(flashMessages(config.secureCookies));
   app.use(pageLocals(config.siteUrl));

@@ -4,13 +4,14 @@ import { Router, type Request, type RequestHandler, type Response } from 'expres
 import { z } from 'zod';
 import { getSettings } from '../admin/settings.service.js';
 import type { RouterDeps } from '../app.js';
-import { Forbidden, NotFound } from '../http/errors.js';
+import { Forbidden, Invalid, NotFound } from '../http/errors.js';
 import { form, inputOf, validate } from '../http/validate.js';
 import { newAccountForm } from '../users/user.fields.js';
-import { signInLimits, signUpLimit } from './attempt-limits.js';
+import { SIGN_UP_TAKEN, clientAddressKey, signInLimits, signUpLimits } from './attempt-limits.js';
+import { AttemptStore } from './attempt-store.js';
 import { accountLimitKey, authenticate, createFirstAdmin, revokeSession, signUp, type SessionSubject } from './auth.service.js';
 import { safeNextPath } from './next-path.js';
-import { MAX_PASSWORD_BYTES, PASSWORD_HINT } from './password-policy.js';
+import { PASSWORD_HINT, isPasswordTooLong } from './password-policy.js';
 import { SESSION_COOKIE, clearSessionCookie, setSessionCookie, verifySession } from './session.js';
 import { isSetupComplete } from './setup-state.js';
 
@@ -23,7 +24,8 @@ const signInForm = z.object({
   password: z
     .string({ error: 'Enter your password.' })
     .min(1, 'Enter your password.')
-    .refine((p) => Buffer.byteLength(p, 'utf8') <= MAX_PASSWORD_BYTES, 'That is longer than any password here.'),
+    // The same measure as the password rules (the normalized form), so every accepted password signs in.
+    .refine((p) => !isPasswordTooLong(p), 'That is longer than any password here.'),
 });
 
 export const WRONG_CREDENTIALS = 'The email/username or password is incorrect.';
@@ -32,9 +34,10 @@ const SUSPENDED = 'This account is suspended. Please contact the site administra
 export function authRouter(deps: RouterDeps): Router {
   const router = Router();
   const { config, keys } = deps;
-  // Per createApp(): counters are not shared between apps (nor between test files).
-  const limits = signInLimits((req) => accountLimitKey(String((req.body as { identifier?: unknown }).identifier)));
-  const signUpPerAddress = signUpLimit();
+  // Counted in the database: every process on it (and every app in one test file) shares the counters.
+  const attempts = new AttemptStore();
+  const signInAttempts = signInLimits(attempts, (req) => accountLimitKey(String((req.body as { identifier?: unknown }).identifier)));
+  const signUpAttempts = signUpLimits(attempts);
 
   const signIn = (res: Response, user: SessionSubject) => {
     setSessionCookie(res, { sub: user.id, ver: user.tokenVersion }, keys.session, config.secureCookies);
@@ -81,8 +84,12 @@ export function authRouter(deps: RouterDeps): Router {
     res.render('auth/signup', signUpPage());
   });
 
-  router.post('/signup', anonymousOnly, signUpOpen, form('auth/signup', signUpPage), validate(newAccountForm), signUpPerAddress, async (req, res) => {
-    const user = await signUp(inputOf(newAccountForm, res), req.ip);
+  router.post('/signup', anonymousOnly, signUpOpen, form('auth/signup', signUpPage), validate(newAccountForm), ...signUpAttempts, async (req, res) => {
+    const user = await signUp(inputOf(newAccountForm, res), req.ip, clientAddressKey(req)).catch((err: unknown) => {
+      // "Taken" is the answer that tells about other accounts: it counts toward the refused sign-ups.
+      if (err instanceof Invalid && ('username' in err.fields || 'email' in err.fields)) res.locals[SIGN_UP_TAKEN] = true;
+      throw err;
+    });
     signIn(res, user);
     res.flash('success', `Welcome, ${user.displayName}. Your account is ready.`);
     res.redirect(303, '/');
@@ -102,11 +109,10 @@ export function authRouter(deps: RouterDeps): Router {
     anonymousOnly,
     form('auth/signin', signInPage),
     validate(signInForm),
-    limits.perAddress,
-    limits.perAccount,
+    ...signInAttempts,
     async (req, res) => {
       const { identifier, password } = inputOf(signInForm, res);
-      const result = await authenticate(identifier, password);
+      const result = await authenticate(identifier, password, clientAddressKey(req));
       if (result.outcome !== 'signed-in') {
         // The form again, with one message whether the account is unknown or the password wrong.
         const status = result.outcome === 'suspended' ? 403 : 401;

@@ -5,7 +5,7 @@ import { Invalid, NotFound, type FieldErrors } from '../http/errors.js';
 import { LOOK_ALIKE_MESSAGE, lookAlikeOf } from '../users/look-alike.js';
 import { User } from '../users/user.model.js';
 import type { NewAccountInput } from '../users/user.fields.js';
-import { burnEquivalentTime, hashPassword, verifyPassword } from './password.js';
+import { burnEquivalentTime, hashCost, hashPassword, verifyPassword, type HashingFor } from './password.js';
 import { passwordProblems } from './password-policy.js';
 import type { Role } from './permissions.js';
 import { isSetupComplete, markSetupComplete } from './setup-state.js';
@@ -23,12 +23,16 @@ const EMAIL_TAKEN = 'An account with that email address already exists.';
 
 /**
  * Creates an account after the password rules and the uniqueness of username and email. Uniqueness is
- * checked first for a clear message, and again by the unique indexes for two sign-ups racing each other.
+ * checked for a clear message, and again by the unique indexes for two sign-ups racing each other.
+ *
+ * The password is hashed BEFORE uniqueness is checked: asking whether an email has an account costs the
+ * same hash (and takes the same time) as creating one, so the answer cannot be had cheaply or by timing.
  */
-export async function createAccount(input: NewAccountInput & { role?: Role }): Promise<SessionSubject> {
+export async function createAccount(input: NewAccountInput & { role?: Role }, by: HashingFor = []): Promise<SessionSubject> {
   const problems = passwordProblems(input.password, input);
   if (problems.length) throw new Invalid({ password: problems });
 
+  const passwordHash = await hashPassword(input.password, hashCost(), by);
   const fields: FieldErrors = {};
   const [usernameTaken, emailTaken] = await Promise.all([User.exists({ username: input.username }), User.exists({ email: input.email })]);
   if (usernameTaken) fields.username = [USERNAME_TAKEN];
@@ -37,7 +41,6 @@ export async function createAccount(input: NewAccountInput & { role?: Role }): P
   if (await lookAlikeOf(input.displayName)) fields.displayName = [LOOK_ALIKE_MESSAGE];
   if (Object.keys(fields).length) throw new Invalid(fields);
 
-  const passwordHash = await hashPassword(input.password);
   try {
     const user = await User.create({
       username: input.username,
@@ -67,9 +70,9 @@ async function takenField(err: unknown, input: { username: string; email: string
   return clash?.username === input.username ? 'username' : 'email';
 }
 
-/** Sign-up: a new reader, recorded in the audit log. */
-export async function signUp(input: NewAccountInput, ip?: string): Promise<SessionSubject> {
-  const user = await createAccount({ ...input, role: 'reader' });
+/** Sign-up: a new reader, recorded in the audit log. `address`: the client's, for fair hashing. */
+export async function signUp(input: NewAccountInput, ip?: string, address?: string): Promise<SessionSubject> {
+  const user = await createAccount({ ...input, role: 'reader' }, address ? [`address:${address}`] : []);
   await recordAudit({
     actor: { id: user.id, displayName: user.displayName },
     action: 'user.signup',
@@ -134,20 +137,26 @@ export type SignInResult =
  * Checks an identifier and password. An unknown account and a wrong password give the same outcome
  * after the same work (one hash), so neither the answer nor its timing tells whether an account exists.
  * A suspended account is named only to someone who knows its password.
+ *
+ * `address` (the client's) and the account bound how many hashes may run or wait for each at once, and
+ * the address is the lane of the fair hashing queue (password.ts): a flood from one address or against
+ * one account gets 429s, not the queue.
  */
-export async function authenticate(identifier: string, password: string): Promise<SignInResult> {
+export async function authenticate(identifier: string, password: string, address?: string): Promise<SignInResult> {
   const user = await findByIdentifier(identifier).select('passwordHash status tokenVersion displayName role').lean();
+  const account = user ? `account:user:${String(user._id)}` : `account:name:${normalizeIdentifier(identifier)}`;
+  const by: HashingFor = address ? [`address:${address}`, account] : [account];
   if (!user) {
-    await burnEquivalentTime(password);
+    await burnEquivalentTime(password, by);
     return { outcome: 'wrong-credentials' };
   }
-  const { ok, needsRehash } = await verifyPassword(password, user.passwordHash);
+  const { ok, needsRehash } = await verifyPassword(password, user.passwordHash, by);
   if (!ok) return { outcome: 'wrong-credentials' };
   if (user.status !== 'active') return { outcome: 'suspended' };
 
   const update: Record<string, unknown> = { lastSignInAt: new Date() };
   // The cost was raised since this hash was made: the password is at hand now, so store it at the new cost.
-  if (needsRehash) update.passwordHash = await hashPassword(password);
+  if (needsRehash) update.passwordHash = await hashPassword(password, hashCost(), by);
   await User.updateOne({ _id: user._id }, { $set: update });
   return {
     outcome: 'signed-in',

@@ -5,3 +5,4 @@ import '../admin/settings.model.js';
 import '../admin/audit.model.js';
 import '../media/media.model.js';
 import '../comments/comment.model.js';
+import '../auth/attempt.model.js';

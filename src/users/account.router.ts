@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { RouterDeps } from '../app.js';
 import type { AuditContext } from '../admin/audit.service.js';
 import { passwordChangeLimit } from '../auth/attempt-limits.js';
+import { AttemptStore } from '../auth/attempt-store.js';
 import { currentUser, requireAuth } from '../auth/middleware.js';
 import { PASSWORD_HINT } from '../auth/password-policy.js';
 import { setSessionCookie } from '../auth/session.js';
@@ -27,8 +28,8 @@ function auditContext(req: Request): AuditContext {
 export function accountRouter(deps: RouterDeps): Router {
   const router = Router();
   const { config, keys, storage } = deps;
-  // Per createApp(), so test files do not share counters.
-  const passwordAttempts = passwordChangeLimit((req) => `user:${currentUser(req).id}`);
+  // Counted in the database, shared by every process on it.
+  const passwordAttempts = passwordChangeLimit(new AttemptStore(), (req) => `user:${currentUser(req).id}`);
 
   router.use('/account', requireAuth, (_req, res, next) => {
     res.set('Cache-Control', 'no-store');

@@ -2,7 +2,7 @@
 // username or an email is normalized (trimmed, lower-cased) the same way everywhere it is read.
 // Each one accepts only a string: an operator object from `email[$ne]=x` or a JSON body fails here.
 import { z } from 'zod';
-import { MAX_PASSWORD_BYTES, passwordProblems } from '../auth/password-policy.js';
+import { MAX_PASSWORD_BYTES, isPasswordTooLong, passwordProblems } from '../auth/password-policy.js';
 import { cleanLine, cleanLines } from '../http/validate.js';
 
 // Names pass through cleanLine first (NFKC, no invisible or direction-changing characters), so that what
@@ -47,7 +47,7 @@ export const bioField = z
 export const passwordField = z
   .string({ error: 'Enter a password.' })
   .min(1, 'Enter a password.')
-  .refine((p) => Buffer.byteLength(p, 'utf8') <= MAX_PASSWORD_BYTES, `Passwords have at most ${MAX_PASSWORD_BYTES} bytes.`);
+  .refine((p) => !isPasswordTooLong(p), `Passwords have at most ${MAX_PASSWORD_BYTES} bytes.`);
 
 export const newAccountForm = z
   .object({
@@ -61,7 +61,7 @@ export const newAccountForm = z
   // even when a field failed, so each value is checked for being a string first.
   .superRefine((value, ctx) => {
     const v = value as Record<string, unknown>;
-    if (typeof v.password !== 'string' || v.password === '' || Buffer.byteLength(v.password, 'utf8') > MAX_PASSWORD_BYTES) return;
+    if (typeof v.password !== 'string' || v.password === '' || isPasswordTooLong(v.password)) return;
     const text = (key: string) => (typeof v[key] === 'string' ? (v[key] as string) : undefined);
     const problems = passwordProblems(v.password, { username: text('username'), email: text('email'), displayName: text('displayName') });
     for (const message of problems) ctx.addIssue({ code: 'custom', path: ['password'], message });

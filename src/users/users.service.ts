@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
 import { recordAudit, type AuditContext } from '../admin/audit.service.js';
 import { isDuplicateKey } from '../db/duplicate-key.js';
-import { hashPassword, verifyPassword } from '../auth/password.js';
+import { hashPassword, normalizePassword, verifyPassword } from '../auth/password.js';
 import { passwordProblems } from '../auth/password-policy.js';
 import { contentChanged } from '../http/content-version.js';
 import { Invalid, NotFound, invalidField } from '../http/errors.js';
@@ -89,7 +89,8 @@ export async function changePassword(userId: string, current: string, next: stri
   if (!ok) throw invalidField('currentPassword', 'Your current password is incorrect.');
   const problems = passwordProblems(next, user);
   if (problems.length) throw new Invalid({ newPassword: problems });
-  if (next === current) throw invalidField('newPassword', 'The new password must differ from the current one.');
+  // Compared as hashed (NFKC): a fullwidth copy of the current password is the same password.
+  if (normalizePassword(next) === normalizePassword(current)) throw invalidField('newPassword', 'The new password must differ from the current one.');
 
   const passwordHash = await hashPassword(next);
   const updated = await User.findByIdAndUpdate(userId, { $set: { passwordHash, revokedSessions: [] }, $inc: { tokenVersion: 1 } }, { returnDocument: 'after' }).lean();

@@ -8,7 +8,7 @@ import { WRONG_CREDENTIALS } from '../../src/auth/auth.router.js';
 import { loadConfig } from '../../src/config.js';
 import { User } from '../../src/users/user.model.js';
 import { TEST_SECRET, testApp } from '../support/app.js';
-import { postSignIn, sessionCookieFrom, setCookieFor, withoutTokens } from '../support/auth.js';
+import { postAnonymous, postSignIn, sessionCookieFrom, setCookieFor, withoutTokens } from '../support/auth.js';
 import { DEFAULT_PASSWORD, makeUser } from '../support/factories.js';
 import { anonymousSession, sessionFor, withSessionCookie } from '../support/session.js';
 
@@ -121,6 +121,21 @@ describe('sign-in', () => {
     expect(right.status).toBe(403);
     expect(right.text).toMatch(/suspended/i);
     expect(setCookieFor(right, 'quire_session')).toBeUndefined();
+  });
+
+  it('checks the password in the form it was hashed in (NFKC): any Unicode spelling of it signs in, as typed at sign-up', async () => {
+    const signedUp = await postAnonymous(app, config, '/signup', {
+      username: 'unicoder',
+      email: 'unicoder@example.test',
+      displayName: 'Uni Coder',
+      // Fullwidth letters and a decomposed "é" (e + combining acute).
+      password: 'ｌａｎｔｅｒｎ cafe\u0301 ｇｒａｖｅｌ',
+    });
+    expect(signedUp.status).toBe(303);
+    for (const spelling of ['lantern café gravel', 'lantern cafe\u0301 gravel', 'ｌａｎｔｅｒｎ ｃａｆé ｇｒａｖｅｌ']) {
+      expect((await postSignIn(app, config, { identifier: 'unicoder', password: spelling })).status, spelling).toBe(303);
+    }
+    expect((await postSignIn(app, config, { identifier: 'unicoder', password: 'lantern cafe gravel' })).status).toBe(401);
   });
 
   it('answers 422 with the form again for empty fields', async () => {

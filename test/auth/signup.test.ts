@@ -59,6 +59,11 @@ describe('sign-up', () => {
     ['too similar to the username', (u) => `${u.username}!`, /too similar to your username/],
     ['too similar to the email', () => 'Margaret.Hamilton', /too similar to your email address/],
     ['over 256 bytes', () => 'é'.repeat(129), /at most 256 bytes/],
+    ['only invisible characters', () => '\u200B\u2060\u200D'.repeat(4), /only spaces or invisible characters/],
+    ['common once normalized (fullwidth)', () => 'ｐａｓｓｗｏｒｄ１２３', /too common/],
+    ['a repeated pattern', () => 'abcabcabcabc', /too predictable/],
+    ['a sequence', () => 'abcdefghijk', /too predictable/],
+    ['a keyboard run', () => 'asdfghjkl;', /too predictable/],
   ];
   for (const [label, password, message] of weak) {
     it(`refuses a password that is ${label}: 422, the form again, input kept, password not echoed`, async () => {
@@ -128,9 +133,10 @@ describe('sign-up', () => {
   });
 
   it('limits the accounts made from one address (429 with Retry-After)', async () => {
-    const limited = testApp();
+    // An address of its own: the counters are in the database, shared with every other test in this file.
+    const limited = testApp({ trustProxy: 1 });
     const answers = [];
-    for (let i = 0; i < 11; i++) answers.push(await postAnonymous(limited.app, limited.config, '/signup', newAccount()));
+    for (let i = 0; i < 11; i++) answers.push(await postAnonymous(limited.app, limited.config, '/signup', newAccount(), { ip: '198.51.100.30' }));
     expect(answers.slice(0, 10).every((r) => r.status === 303)).toBe(true);
     expect(answers[10]!.status).toBe(429);
     expect(Number(answers[10]!.headers['retry-after'])).toBeGreaterThan(0);

@@ -12,9 +12,13 @@ import { sessionFor, type TestSession } from '../support/session.js';
 const { app, config } = testApp();
 const server = app.listen(0, '127.0.0.1');
 let author: TestSession;
+// The stalled uploads come from several authors: one user alone may have only a few requests at once
+// (src/http/user-limits.ts), and the bound under test is the one over everyone's uploads.
+let stallers: TestSession[];
 
 beforeAll(async () => {
   author = sessionFor(await makeUser({ role: 'author' }), config);
+  stallers = await Promise.all(Array.from({ length: 4 }, async () => sessionFor(await makeUser({ role: 'author' }), config)));
 });
 
 afterAll(async () => {
@@ -23,15 +27,15 @@ afterAll(async () => {
 });
 
 /** Starts an upload that declares 100 KB and sends only its first bytes, then stalls. */
-function stalledUpload(): ClientRequest {
+function stalledUpload(by: TestSession): ClientRequest {
   const { port } = server.address() as AddressInfo;
   const req = httpRequest({
     host: '127.0.0.1',
     port,
     method: 'POST',
-    path: `/media?_csrf=${encodeURIComponent(author.csrf)}`,
+    path: `/media?_csrf=${encodeURIComponent(by.csrf)}`,
     headers: {
-      cookie: author.cookie,
+      cookie: by.cookie,
       'content-type': 'multipart/form-data; boundary=slow',
       'content-length': String(100 * 1024),
     },
@@ -42,7 +46,7 @@ function stalledUpload(): ClientRequest {
 }
 
 it('refuses the upload beyond the limit with 503, and frees the slots when the stalled ones end', async () => {
-  const stalled = Array.from({ length: MAX_UPLOADS_IN_FLIGHT }, stalledUpload);
+  const stalled = Array.from({ length: MAX_UPLOADS_IN_FLIGHT }, (_, i) => stalledUpload(stallers[i % stallers.length]!));
   await vi.waitFor(() => expect(uploadsInProgress()).toBe(MAX_UPLOADS_IN_FLIGHT), { timeout: 10_000 });
 
   const refused = await upload(app, author, await makeImage('jpeg'), { filename: 'one-too-many.jpg' });

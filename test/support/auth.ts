@@ -22,10 +22,12 @@ export function postSignIn(app: Express, config: Config, attempt: SignInAttempt)
   return req.send(body);
 }
 
-/** A form POST from a fresh anonymous browser with a valid CSRF pair. */
-export function postAnonymous(app: Express, config: Config, path: string, body: Record<string, string>) {
+/** A form POST from a fresh anonymous browser with a valid CSRF pair (`ip`: as for postSignIn). */
+export function postAnonymous(app: Express, config: Config, path: string, body: Record<string, string>, options: { ip?: string } = {}) {
   const s = anonymousSession(config);
-  return request(app).post(path).type('form').set('Cookie', s.cookie).send({ _csrf: s.csrf, ...body });
+  const req = request(app).post(path).type('form').set('Cookie', s.cookie);
+  if (options.ip) req.set('X-Forwarded-For', options.ip);
+  return req.send({ _csrf: s.csrf, ...body });
 }
 
 /** The Set-Cookie line for one cookie, or undefined. */
