@@ -3,6 +3,13 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+/** Import paths from a layer below the domains (and its subfolders) to everything above it. */
+function aboveTheDomains() {
+  const upper = ['auth', 'users', 'posts', 'media', 'comments', 'admin', 'cli'];
+  const files = ['app.js', 'server.js', 'shared-signals.js', 'router-deps.js'];
+  return [...upper.flatMap((d) => [`../${d}/*`, `../../${d}/*`]), ...files.flatMap((f) => [`../${f}`, `../../${f}`])];
+}
+
 export default tseslint.config(
   { ignores: ['dist/**', 'dist.*/**', 'node_modules/**', 'data/**', 'uploads/**', 'test-results/**', 'bench-results/**'] },
   js.configs.recommended,
@@ -13,6 +20,21 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'off',
     },
+  },
+  // Layers (arrows point down only): server/cli -> app -> domain routers -> services -> models -> db, with
+  // http/ (errors, validation, CSRF, views, caches) and site/ (settings, audit log, health, change feed)
+  // below the domains. These rules fail the lint when an import points up.
+  {
+    files: ['src/http/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: [...aboveTheDomains(), '../site/*'], message: 'src/http sits below the domains and the site services: pass what it needs in from createApp.' }] }] },
+  },
+  {
+    files: ['src/site/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: aboveTheDomains(), message: 'src/site sits below the domains: a domain uses the site services, never the other way round.' }] }] },
+  },
+  {
+    files: ['src/{auth,users,posts,media,comments,db}/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../admin/*', '../../admin/*', '../app.js', '../server.js', '../cli/*', '../../cli/*'], message: 'Only the admin pages, the app and the command-line tools sit above the domains.' }] }] },
   },
   {
     files: ['public/js/**/*.js'],

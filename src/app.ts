@@ -5,20 +5,23 @@ import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import { adminRouter } from './admin/admin.router.js';
 import { authRouter } from './auth/auth.router.js';
-import { deriveKeys, type Keys } from './auth/keys.js';
+import { deriveKeys } from './auth/keys.js';
 import { loadUser, requireSetupComplete } from './auth/middleware.js';
 import { commentsRouter } from './comments/comments.router.js';
 import type { Config } from './config.js';
+import type { RouterDeps } from './router-deps.js';
 import { mountStaticAssets } from './http/assets.js';
 import { csrfProtection } from './http/csrf.js';
+import { can } from './auth/permissions.js';
 import { errorHandler, notFound } from './http/error-handler.js';
+import { DEFAULT_SETTINGS, getSettings, loadedSettings } from './site/settings.service.js';
 import { flashMessages } from './http/flash.js';
 import { under } from './http/mount.js';
 import { userLimits } from './http/user-limits.js';
 import { PageCache } from './http/page-cache.js';
 import { readCookies } from './http/personal.js';
 import { requestLogger } from './http/request-log.js';
-import { configureViews, pageLocals } from './http/views.js';
+import { configureViews, pageLocals, type PageContext } from './http/views.js';
 import type { Logger } from './logger.js';
 import { mediaRouter } from './media/media.router.js';
 import { LocalDiskStorage, type Storage } from './media/storage.js';
@@ -67,13 +70,6 @@ const permissionsPolicy: RequestHandler = (_req, res, next) => {
   next();
 };
 
-/** What every router may use, built once per app. */
-export interface RouterDeps {
-  config: Config;
-  logger: Logger;
-  keys: Keys;
-  storage: Storage;
-}
 
 export function createApp({ config, logger, storage, pageCache }: AppDeps): Express {
   const app = express();
@@ -87,6 +83,8 @@ export function createApp({ config, logger, storage, pageCache }: AppDeps): Expr
   // Express's own fallbacks (finalhandler, when the error page itself fails) print stacks unless its env is
   // production: take it from the config, not from whatever NODE_ENV the process happens to have.
   app.set('env', config.env);
+  // What every page's layout needs from the site settings and the permission table (http/views.ts).
+  const page: PageContext = { siteUrl: config.siteUrl, loadedSettings, getSettings, defaultSettings: DEFAULT_SETTINGS, can };
   app.set('trust proxy', config.trustProxy);
   app.set('etag', 'strong');
   configureViews(app);
@@ -158,7 +156,7 @@ export function createApp({ config, logger, storage, pageCache }: AppDeps): Expr
   app.use(userLimits({ exempt: ['/signout', '/account/signout-everywhere'] }));
   app.use(csrfProtection({ key: deps.keys.csrf, secure: config.secureCookies, siteUrl: config.siteUrl }));
   app.use(flashMessages(config.secureCookies));
-  app.use(pageLocals(config.siteUrl));
+  app.use(pageLocals(page));
   app.use(requireSetupComplete);
 
   // Each router is entered only for the paths it serves (src/http/mount.ts); order still decides between
@@ -173,6 +171,6 @@ export function createApp({ config, logger, storage, pageCache }: AppDeps): Expr
   app.use(publicRouter(deps));
 
   app.use(notFound);
-  app.use(errorHandler(logger, !config.isProduction));
+  app.use(errorHandler(logger, !config.isProduction, page));
   return app;
 }

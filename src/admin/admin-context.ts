@@ -3,7 +3,7 @@
 import type { Request } from 'express';
 import { currentUser } from '../auth/middleware.js';
 import type { Role } from '../auth/permissions.js';
-import type { AuditActor, AuditContext } from './audit.service.js';
+import type { AuditActor, AuditContext } from '../site/audit.service.js';
 
 export interface AdminContext extends AuditContext {
   actor: AuditActor & { role: Role };

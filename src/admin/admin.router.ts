@@ -2,16 +2,17 @@
 // their own routers. Pages are noindex and never cached; every action is a CSRF-checked POST answered 303.
 import { Router } from 'express';
 import { z } from 'zod';
-import type { RouterDeps } from '../app.js';
+import type { RouterDeps } from '../router-deps.js';
 import { currentUser, requireCan } from '../auth/middleware.js';
 import { can } from '../auth/permissions.js';
 import { countPendingComments } from '../comments/moderation.service.js';
 import { form, inputOf, objectId, validate } from '../http/validate.js';
 import { adminContext } from './admin-context.js';
-import { AUDIT_CURSOR, auditFilterOptions, listAudit } from './audit.service.js';
+import { auditFilterOptions } from './audit-filters.js';
+import { AUDIT_CURSOR, listAudit } from '../site/audit.service.js';
 import { contentAdminRouter } from './content.admin.router.js';
 import { contentOverview, userOverview } from './dashboard.service.js';
-import { getSettings, settingsForm, updateSettings } from './settings.service.js';
+import { getSettings, settingsForm, updateSettings } from '../site/settings.service.js';
 import { usersAdminRouter } from './users.admin.router.js';
 
 const auditQuery = z.object({

@@ -3,7 +3,7 @@
 // through the posts and media services, which check permissions, audit and signal content changes.
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { RouterDeps } from '../app.js';
+import type { RouterDeps } from '../router-deps.js';
 import { currentUser, requireCan } from '../auth/middleware.js';
 import { checkedIds, inputOf, listQueryString, objectId, pageNumber, validate } from '../http/validate.js';
 import { listMedia } from '../media/media-library.js';

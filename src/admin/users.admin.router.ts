@@ -3,7 +3,7 @@
 // danger flash with nothing changed.
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { RouterDeps } from '../app.js';
+import type { RouterDeps } from '../router-deps.js';
 import { currentUser, requireCan } from '../auth/middleware.js';
 import { ROLES } from '../auth/permissions.js';
 import { Conflict } from '../http/errors.js';

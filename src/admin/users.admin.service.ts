@@ -10,7 +10,7 @@ import { contentChanged } from '../http/content-version.js';
 import type { Storage } from '../media/storage.js';
 import { avatarUrl } from '../users/avatar.js';
 import { User, type UserStatus } from '../users/user.model.js';
-import { recordAudit, type AuditContext } from './audit.service.js';
+import { recordAudit, type AuditContext } from '../site/audit.service.js';
 import type { AdminContext } from './admin-context.js';
 import { contentCountsOf, deleteContentOf, reassignContent } from './content.service.js';
 import { literalPattern } from '../db/literal-pattern.js';

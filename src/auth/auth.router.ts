@@ -2,8 +2,8 @@
 // (http/csrf.ts) before any of these handlers, anonymous forms included.
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
-import { getSettings } from '../admin/settings.service.js';
-import type { RouterDeps } from '../app.js';
+import { getSettings } from '../site/settings.service.js';
+import type { RouterDeps } from '../router-deps.js';
 import { Forbidden, Invalid, NotFound } from '../http/errors.js';
 import { form, inputOf, validate } from '../http/validate.js';
 import { newAccountForm } from '../users/user.fields.js';

@@ -1,6 +1,6 @@
 // Accounts and sign-in: creating accounts (sign-up, first-run setup, create-admin) and checking
 // credentials. Plain values in and out; HTTP lives in auth.router.ts.
-import { recordAudit } from '../admin/audit.service.js';
+import { recordAudit } from '../site/audit.service.js';
 import { Invalid, NotFound, type FieldErrors } from '../http/errors.js';
 import { LOOK_ALIKE_MESSAGE, lookAlikeOf } from '../users/look-alike.js';
 import { User } from '../users/user.model.js';

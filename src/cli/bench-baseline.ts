@@ -3,7 +3,7 @@
 // same functions GET / uses and passes the same locals, so the difference between it and the real GET /
 // is everything except rendering: middleware, session, database and caching.
 import type { Express } from 'express';
-import { getSettings } from '../admin/settings.service.js';
+import { getSettings } from '../site/settings.service.js';
 import { can } from '../auth/permissions.js';
 import { loadConfig } from '../config.js';
 import { connectDatabase } from '../db/connect.js';

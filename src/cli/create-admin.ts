@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline/promises';
 import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { recordAudit } from '../admin/audit.service.js';
+import { recordAudit } from '../site/audit.service.js';
 import { createAccount } from '../auth/auth.service.js';
 import { Invalid } from '../http/errors.js';
 import { parse } from '../http/validate.js';

@@ -1,7 +1,7 @@
 // What the comments domain needs to know about a post: whether it is public, whether comments are open on
 // it (site-wide setting and the post's own switch), and who moderates it (its author, editors, admins).
 import mongoose, { type Types } from 'mongoose';
-import { getSettings } from '../admin/settings.service.js';
+import { getSettings } from '../site/settings.service.js';
 import { displayStatus, Post } from '../posts/post.model.js';
 import { readModel } from '../posts/read-model-choice.js';
 

@@ -3,7 +3,7 @@
 // Mounted before the public router; every POST is CSRF-checked globally and answered 303 with a message.
 // The /admin/comments paths are written out in full here because the admin router belongs to another domain.
 import { Router, type Request, type RequestHandler, type Response } from 'express';
-import type { RouterDeps } from '../app.js';
+import type { RouterDeps } from '../router-deps.js';
 import { currentUser, requireAuth, requireCan } from '../auth/middleware.js';
 import { NotFound } from '../http/errors.js';
 import { form, inputOf, validate } from '../http/validate.js';

@@ -3,7 +3,7 @@
 // author). Every decision is audited, and anything that changes what anonymous visitors see (a comment
 // appearing or disappearing) signals contentChanged() so cached pages are rebuilt.
 import mongoose, { type Types } from 'mongoose';
-import { recordAudit } from '../admin/audit.service.js';
+import { recordAudit } from '../site/audit.service.js';
 import { can, type Role } from '../auth/permissions.js';
 import { contentChanged } from '../http/content-version.js';
 import { Forbidden, NotFound } from '../http/errors.js';

@@ -5,7 +5,7 @@ import { isDatabaseUnavailable } from '../db/outage.js';
 import type { Logger } from '../logger.js';
 import { AppError, Invalid, NotFound, PayloadTooLarge, ServiceUnavailable } from './errors.js';
 import type { FormView } from './validate.js';
-import { ensureLayoutLocals } from './views.js';
+import { ensureLayoutLocals, type PageContext } from './views.js';
 
 const TITLES: Record<number, string> = {
   400: 'Bad request',
@@ -21,7 +21,7 @@ const TITLES: Record<number, string> = {
   503: 'Temporarily unavailable',
 };
 
-export function errorHandler(logger: Logger, showStack: boolean): ErrorRequestHandler {
+export function errorHandler(logger: Logger, showStack: boolean, page: PageContext): ErrorRequestHandler {
   return async (rawError: unknown, req, res, next) => {
     if (res.headersSent) return next(rawError);
     const err = toAppError(rawError);
@@ -36,7 +36,7 @@ export function errorHandler(logger: Logger, showStack: boolean): ErrorRequestHa
       return;
     }
 
-    await ensureLayoutLocals(req, res);
+    await ensureLayoutLocals(req, res, page);
     const formView = res.locals.formView as FormView | undefined;
     if (err instanceof Invalid && formView) {
       try {

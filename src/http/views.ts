@@ -5,11 +5,9 @@
 // instead of EJS's `with` scope (a list page renders about five times faster).
 import { join } from 'node:path';
 import type { Express, NextFunction, Request, Response } from 'express';
-import { can } from '../auth/permissions.js';
 import { viewsDir } from '../paths.js';
 import { asset } from './assets.js';
 import { Templates, type Locals } from './templates.js';
-import { DEFAULT_SETTINGS, getSettings, loadedSettings, type SiteSettings } from '../admin/settings.service.js';
 
 type Callback = (err: Error | null, html?: string) => void;
 type EngineOptions = Locals & { layout?: string | false; cache?: boolean };
@@ -37,25 +35,39 @@ export function configureViews(app: Express): void {
   });
 }
 
+/**
+ * What every page's layout needs from above this layer, handed in by createApp (http/ sits below the
+ * domains and the site services, and imports neither): the site settings and the permission check.
+ */
+export interface PageContext<Site extends object = object> {
+  siteUrl: string;
+  /** The settings when they are in memory already (every request after the first), without waiting. */
+  loadedSettings(): Site | undefined;
+  getSettings(): Promise<Site>;
+  /** What the layout shows when the settings cannot be read (the database is down). */
+  defaultSettings: Site;
+  can: (...args: never[]) => boolean;
+}
+
 /** Locals every page may use: the signed-in user, the permission check, the site settings, the path. */
-export function pageLocals(siteUrl: string) {
-  const fill = (req: Request, res: Response, site: SiteSettings) => {
+export function pageLocals(ctx: PageContext) {
+  const fill = (req: Request, res: Response, site: object) => {
     res.locals.site = site;
-    res.locals.siteUrl = siteUrl;
+    res.locals.siteUrl = ctx.siteUrl;
     res.locals.path = req.path;
-    res.locals.can = can;
+    res.locals.can = ctx.can;
     res.locals.asset = asset;
     res.locals.errors ??= {};
     res.locals.values ??= {};
   };
   // Synchronous once the settings are in memory: a promise per request is measurable on a cache miss.
   return (req: Request, res: Response, next: NextFunction): void => {
-    const site = loadedSettings();
+    const site = ctx.loadedSettings();
     if (site) {
       fill(req, res, site);
       return next();
     }
-    getSettings().then((loaded) => {
+    ctx.getSettings().then((loaded) => {
       fill(req, res, loaded);
       next();
     }, next);
@@ -66,10 +78,10 @@ export function pageLocals(siteUrl: string) {
  * For the error page: an error may come before pageLocals ran (or from it, when the database is down),
  * so fill in what the layout needs without failing again.
  */
-export async function ensureLayoutLocals(req: Request, res: Response): Promise<void> {
-  if (!res.locals.site) res.locals.site = await getSettings().catch(() => DEFAULT_SETTINGS);
+export async function ensureLayoutLocals(req: Request, res: Response, ctx: PageContext): Promise<void> {
+  if (!res.locals.site) res.locals.site = await ctx.getSettings().catch(() => ctx.defaultSettings);
   res.locals.path ??= req.path;
-  res.locals.can ??= can;
+  res.locals.can ??= ctx.can;
   res.locals.asset ??= asset;
   res.locals.currentUser ??= null;
   res.locals.flash ??= [];

@@ -3,7 +3,7 @@
 // image is in use). Authors see and manage their own images; editors and admins everyone's.
 import { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { RouterDeps } from '../app.js';
+import type { RouterDeps } from '../router-deps.js';
 import { currentUser, requireCan } from '../auth/middleware.js';
 import { AppError } from '../http/errors.js';
 import { form, inputOf, objectId, requiredText, validate } from '../http/validate.js';

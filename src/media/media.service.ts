@@ -12,7 +12,7 @@
 // bytes under one prefix, never a record pointing at missing files.
 import { randomBytes } from 'node:crypto';
 import mongoose, { Types } from 'mongoose';
-import { recordAudit } from '../admin/audit.service.js';
+import { recordAudit } from '../site/audit.service.js';
 import { can, type Actor } from '../auth/permissions.js';
 import { memoByKey } from '../http/content-memo.js';
 import { contentChanged } from '../http/content-version.js';

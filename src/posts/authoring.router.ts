@@ -3,7 +3,7 @@
 // anonymous visitors to sign in); which post a user may touch is decided by the service.
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { RouterDeps } from '../app.js';
+import type { RouterDeps } from '../router-deps.js';
 import { can } from '../auth/permissions.js';
 import { currentUser, requireCan } from '../auth/middleware.js';
 import { countPendingComments } from '../comments/moderation.service.js';

@@ -1,7 +1,7 @@
 // /feed.xml, /sitemap.xml and /robots.txt: mounted first, as they need neither a session nor a form.
 import { Router } from 'express';
-import type { RouterDeps } from '../app.js';
-import { getSettings } from '../admin/settings.service.js';
+import type { RouterDeps } from '../router-deps.js';
+import { getSettings } from '../site/settings.service.js';
 import { renderFeed, renderRobots, renderSitemap } from './feeds.js';
 
 export function feedsRouter({ config, storage }: RouterDeps): Router {

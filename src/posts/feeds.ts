@@ -2,7 +2,7 @@
 // absolute (from SITE_URL), and every text is XML-escaped, so a title like `Q&A <draft>` stays well-formed.
 import mongoose from 'mongoose';
 import sanitizeHtml from 'sanitize-html';
-import type { SiteSettings } from '../admin/settings.service.js';
+import type { SiteSettings } from '../site/settings.service.js';
 import { User } from '../users/user.model.js';
 import type { PostDoc } from './post.model.js';
 import { publicPostsByIds, readModel } from './read-model-choice.js';

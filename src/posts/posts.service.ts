@@ -2,7 +2,7 @@
 // Every function checks `can()` itself, so the authoring pages, the admin pages and scripts share the
 // same rules. Every write signals contentChanged() so cached pages and page-key lists are rebuilt.
 import mongoose, { type Types } from 'mongoose';
-import { recordAudit } from '../admin/audit.service.js';
+import { recordAudit } from '../site/audit.service.js';
 import { can, type Role } from '../auth/permissions.js';
 import { deleteCommentsOfPost } from '../comments/comment-lifecycle.js';
 import { contentChanged } from '../http/content-version.js';

@@ -2,8 +2,8 @@
 // a description and an absolute canonical URL; posts also get Open Graph and Twitter card tags.
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { RouterDeps } from '../app.js';
-import type { SiteSettings } from '../admin/settings.service.js';
+import type { RouterDeps } from '../router-deps.js';
+import type { SiteSettings } from '../site/settings.service.js';
 import { commentsForPost } from '../comments/comments.service.js';
 import { NotFound } from '../http/errors.js';
 import { form, pageNumber, parse, validate, inputOf } from '../http/validate.js';

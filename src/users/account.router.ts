@@ -2,8 +2,8 @@
 // POST is CSRF-checked globally (the avatar form sends its token in the query, being multipart).
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { RouterDeps } from '../app.js';
-import type { AuditContext } from '../admin/audit.service.js';
+import type { RouterDeps } from '../router-deps.js';
+import type { AuditContext } from '../site/audit.service.js';
 import { passwordChangeLimit } from '../auth/attempt-limits.js';
 import { AttemptStore } from '../auth/attempt-store.js';
 import { currentUser, requireAuth } from '../auth/middleware.js';

@@ -2,7 +2,7 @@
 // other session, each change audited. Plain values in and out; account.router.ts handles HTTP.
 import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
-import { recordAudit, type AuditContext } from '../admin/audit.service.js';
+import { recordAudit, type AuditContext } from '../site/audit.service.js';
 import { isDuplicateKey } from '../db/duplicate-key.js';
 import { hashPassword, normalizePassword, verifyPassword } from '../auth/password.js';
 import { passwordProblems } from '../auth/password-policy.js';

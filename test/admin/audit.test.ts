@@ -3,8 +3,8 @@
 import mongoose from 'mongoose';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AuditEntry } from '../../src/admin/audit.model.js';
-import { AUDIT_PAGE_SIZE, recordAudit } from '../../src/admin/audit.service.js';
+import { AuditEntry } from '../../src/site/audit.model.js';
+import { AUDIT_PAGE_SIZE, recordAudit } from '../../src/site/audit.service.js';
 import { testApp } from '../support/app.js';
 import { makeUser } from '../support/factories.js';
 import { sessionFor, type TestSession } from '../support/session.js';

@@ -2,7 +2,7 @@
 // delete (delete asks first), every image with its uses, the counts; each action audited.
 import request from 'supertest';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AuditEntry } from '../../src/admin/audit.model.js';
+import { AuditEntry } from '../../src/site/audit.model.js';
 import { Media } from '../../src/media/media.model.js';
 import { Post } from '../../src/posts/post.model.js';
 import { PostRevision } from '../../src/posts/revision.model.js';

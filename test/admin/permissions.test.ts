@@ -3,7 +3,7 @@
 // changes nothing.
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { getSettings } from '../../src/admin/settings.service.js';
+import { getSettings } from '../../src/site/settings.service.js';
 import type { Role } from '../../src/auth/permissions.js';
 import { Media } from '../../src/media/media.model.js';
 import { Post } from '../../src/posts/post.model.js';

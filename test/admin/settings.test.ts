@@ -2,9 +2,9 @@
 // next request (title, posts per page, sign-up), and audited.
 import request from 'supertest';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AuditEntry } from '../../src/admin/audit.model.js';
-import { DEFAULT_SETTINGS, forgetSettings, getSettings, saveSettings } from '../../src/admin/settings.service.js';
-import { Settings } from '../../src/admin/settings.model.js';
+import { AuditEntry } from '../../src/site/audit.model.js';
+import { DEFAULT_SETTINGS, forgetSettings, getSettings, saveSettings } from '../../src/site/settings.service.js';
+import { Settings } from '../../src/site/settings.model.js';
 import { makePost } from '../support/admin.js';
 import { testApp } from '../support/app.js';
 import { makeUser } from '../support/factories.js';

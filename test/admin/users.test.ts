@@ -2,7 +2,7 @@
 // everywhere, the last-admin and self rules, and deleting a user with their content reassigned or deleted.
 import request from 'supertest';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { AuditEntry } from '../../src/admin/audit.model.js';
+import { AuditEntry } from '../../src/site/audit.model.js';
 import { changeRole, setStatus } from '../../src/admin/users.admin.service.js';
 import { Media } from '../../src/media/media.model.js';
 import { Post } from '../../src/posts/post.model.js';

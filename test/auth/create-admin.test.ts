@@ -1,6 +1,6 @@
 // npm run create-admin: the CLI's createAdmin(), driven directly (the CLI only gathers the options).
 import { describe, expect, it } from 'vitest';
-import { AuditEntry } from '../../src/admin/audit.model.js';
+import { AuditEntry } from '../../src/site/audit.model.js';
 import { verifyPassword } from '../../src/auth/password.js';
 import { createAdmin, describeRefusal } from '../../src/cli/create-admin.js';
 import { Invalid } from '../../src/http/errors.js';

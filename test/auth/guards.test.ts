@@ -7,8 +7,10 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { deriveKeys } from '../../src/auth/keys.js';
 import { loadUser, requireAuth, requireCan, requireRole } from '../../src/auth/middleware.js';
+import { can } from '../../src/auth/permissions.js';
 import { errorHandler } from '../../src/http/error-handler.js';
 import { configureViews } from '../../src/http/views.js';
+import { DEFAULT_SETTINGS, getSettings, loadedSettings } from '../../src/site/settings.service.js';
 import { User } from '../../src/users/user.model.js';
 import { TEST_SECRET, testConfig } from '../support/app.js';
 import { makeUser } from '../support/factories.js';
@@ -23,7 +25,7 @@ guarded.get('/any', requireAuth, (req, res) => void res.send(`hello ${req.user!.
 guarded.get('/editors', requireRole('editor'), (_req, res) => void res.send('editors only'));
 guarded.get('/upload', requireCan('media:upload'), (_req, res) => void res.send('uploads'));
 guarded.get('/settings', requireCan('settings:manage'), (_req, res) => void res.send('settings'));
-guarded.use(errorHandler(pino({ level: 'silent' }), false));
+guarded.use(errorHandler(pino({ level: 'silent' }), false, { siteUrl: config.siteUrl, loadedSettings, getSettings, defaultSettings: DEFAULT_SETTINGS, can }));
 
 const as = async (role: 'reader' | 'author' | 'editor' | 'admin') => sessionFor(await makeUser({ role }), config).cookie;
 

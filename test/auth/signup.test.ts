@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_SETTINGS, saveSettings } from '../../src/admin/settings.service.js';
+import { DEFAULT_SETTINGS, saveSettings } from '../../src/site/settings.service.js';
 import { User } from '../../src/users/user.model.js';
 import { testApp } from '../support/app.js';
 import { postAnonymous, sessionCookieFrom, setCookieFor } from '../support/auth.js';

@@ -3,7 +3,7 @@
 // pending counts on the dashboards.
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AuditEntry } from '../../src/admin/audit.model.js';
+import { AuditEntry } from '../../src/site/audit.model.js';
 import { Comment } from '../../src/comments/comment.model.js';
 import { testApp } from '../support/app.js';
 import { followRedirect, makeComment, postForm, postPage } from '../support/comments.js';

@@ -2,7 +2,7 @@
 // An approved comment by someone not yet trusted goes back to review when edited.
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AuditEntry } from '../../src/admin/audit.model.js';
+import { AuditEntry } from '../../src/site/audit.model.js';
 import { Comment } from '../../src/comments/comment.model.js';
 import { Post } from '../../src/posts/post.model.js';
 import { testApp } from '../support/app.js';

@@ -3,7 +3,7 @@
 // still shown.
 import request from 'supertest';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { getSettings, saveSettings } from '../../src/admin/settings.service.js';
+import { getSettings, saveSettings } from '../../src/site/settings.service.js';
 import { Comment } from '../../src/comments/comment.model.js';
 import { Post } from '../../src/posts/post.model.js';
 import { testApp } from '../support/app.js';

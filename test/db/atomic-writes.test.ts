@@ -4,7 +4,7 @@
 import mongoose from 'mongoose';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { AuditEntry } from '../../src/admin/audit.model.js';
+import { AuditEntry } from '../../src/site/audit.model.js';
 import { Comment } from '../../src/comments/comment.model.js';
 import { decide } from '../../src/comments/moderation.service.js';
 import { detectEngine } from '../../src/db/engine.js';

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { PageCache } from '../../src/http/page-cache.js';
 import { readCookies } from '../../src/http/personal.js';
-import { saveSettings, getSettings } from '../../src/admin/settings.service.js';
+import { saveSettings, getSettings } from '../../src/site/settings.service.js';
 import { pino } from 'pino';
 import { testConfig } from '../support/app.js';
 import { makeUser } from '../support/factories.js';

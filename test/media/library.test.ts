@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import mongoose from 'mongoose';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AuditEntry } from '../../src/admin/audit.model.js';
+import { AuditEntry } from '../../src/site/audit.model.js';
 import { LIBRARY_PAGE_SIZE } from '../../src/media/media-library.js';
 import { Media } from '../../src/media/media.model.js';
 import { Post } from '../../src/posts/post.model.js';

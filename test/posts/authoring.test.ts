@@ -3,7 +3,7 @@
 import mongoose from 'mongoose';
 import request from 'supertest';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AuditEntry } from '../../src/admin/audit.model.js';
+import { AuditEntry } from '../../src/site/audit.model.js';
 import { Media } from '../../src/media/media.model.js';
 import { newStorageKey } from '../../src/media/media.service.js';
 import { Post } from '../../src/posts/post.model.js';

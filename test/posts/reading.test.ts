@@ -3,7 +3,7 @@
 import mongoose from 'mongoose';
 import request from 'supertest';
 import { afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { DEFAULT_SETTINGS, saveSettings } from '../../src/admin/settings.service.js';
+import { DEFAULT_SETTINGS, saveSettings } from '../../src/site/settings.service.js';
 import { contentChanged } from '../../src/http/content-version.js';
 import { Media } from '../../src/media/media.model.js';
 import { Post } from '../../src/posts/post.model.js';

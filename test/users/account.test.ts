@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AuditEntry } from '../../src/admin/audit.model.js';
+import { AuditEntry } from '../../src/site/audit.model.js';
 import { verifyPassword } from '../../src/auth/password.js';
 import { User } from '../../src/users/user.model.js';
 import { testApp } from '../support/app.js';

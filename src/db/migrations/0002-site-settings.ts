@@ -1,4 +1,4 @@
-import { DEFAULT_SETTINGS } from '../../admin/settings.service.js';
+import { DEFAULT_SETTINGS } from '../../site/settings.service.js';
 import type { Migration } from '../migrate.js';
 
 // Stores the default site settings, so the settings page edits a real document from the start.

@@ -1,7 +1,6 @@
 // The audit log: services call recordAudit after an action succeeds (the router supplies the client
 // address; services never see the request), and /admin/audit reads it newest first with listAudit.
 import mongoose from 'mongoose';
-import { User } from '../users/user.model.js';
 import { AuditEntry } from './audit.model.js';
 
 export interface AuditActor {
@@ -105,27 +104,14 @@ export async function listAudit(filter: AuditFilter): Promise<AuditPage> {
   };
 }
 
-export interface AuditFilterOptions {
-  actors: { id: string; name: string }[];
-  actions: string[];
+/** Everyone who appears in the log (ids) and every action recorded, for the filter form. */
+export async function auditFacets(): Promise<{ actorIds: string[]; actions: string[] }> {
+  const [actorIds, actions] = await Promise.all([AuditEntry.distinct('actor'), AuditEntry.distinct('action')]);
+  return { actorIds: actorIds.filter(Boolean).map(String), actions: actions.map(String).sort() };
 }
 
-/** The choices for the filter form: everyone who appears in the log, and every action recorded. */
-export async function auditFilterOptions(): Promise<AuditFilterOptions> {
-  const [actorIds, actions] = await Promise.all([AuditEntry.distinct('actor'), AuditEntry.distinct('action')]);
-  const ids = actorIds.filter(Boolean).map(String);
-  const users = ids.length
-    ? await User.find({ _id: mongoose.trusted({ $in: ids }) }, 'displayName username').lean()
-    : [];
-  const names = new Map(users.map((u) => [String(u._id), `${u.displayName} (@${u.username})`]));
-  // Deleted actors keep their entries; their name comes from the log itself.
-  const missing = ids.filter((id) => !names.has(id));
-  for (const id of missing) {
-    const entry = await AuditEntry.findOne({ actor: id }, 'actorName').sort({ at: -1 }).lean();
-    names.set(id, `${entry?.actorName ?? 'unknown'} (deleted)`);
-  }
-  return {
-    actors: [...names].map(([id, name]) => ({ id, name })).sort((a, b) => a.name.localeCompare(b.name)),
-    actions: actions.map(String).sort(),
-  };
+/** The name an actor had in their latest entry (for actors whose account is gone). */
+export async function lastActorName(actorId: string): Promise<string | undefined> {
+  const entry = await AuditEntry.findOne({ actor: actorId }, 'actorName').sort({ at: -1 }).lean();
+  return entry?.actorName ?? undefined;
 }
