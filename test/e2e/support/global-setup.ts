@@ -5,12 +5,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import type { TestProject } from 'vitest/node';
-import { startEmbedded, type EmbeddedDatabase } from '../../../src/db/embedded.js';
+import { freePort, startEmbedded, type EmbeddedDatabase } from '../../../src/db/embedded.js';
 import type { DemoCredentials } from './credentials.js';
 import { RESULTS_DIR } from './results.js';
 
@@ -23,17 +22,6 @@ declare module 'vitest' {
 
 const root = resolve(import.meta.dirname, '../../..');
 const SERVER_START_MS = 60_000;
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const probe = createServer();
-    probe.on('error', rej);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => res(port));
-    });
-  });
-}
 
 function runNode(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((res, rej) => {
