@@ -11,7 +11,7 @@ import { asset } from '../http/assets.js';
 import { configureViews } from '../http/views.js';
 import { createLogger } from '../logger.js';
 import { LocalDiskStorage } from '../media/storage.js';
-import { formatDate } from '../posts/post-views.js';
+import { formatDate } from '../http/format.js';
 import { publicPage } from '../posts/reading.service.js';
 
 export async function renderHomeBaseline(app: Express): Promise<void> {

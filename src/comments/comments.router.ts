@@ -7,7 +7,7 @@ import type { RouterDeps } from '../app.js';
 import { currentUser, requireAuth, requireCan } from '../auth/middleware.js';
 import { NotFound } from '../http/errors.js';
 import { form, inputOf, validate } from '../http/validate.js';
-import { formatDate } from '../posts/post-views.js';
+import { formatDate, plural } from '../http/format.js';
 import { postForReader } from '../posts/reading.service.js';
 import type { Storage } from '../media/storage.js';
 import { bulkForm, commentForm, moderationForm, queueQuery } from './comment-forms.js';
@@ -21,7 +21,6 @@ function actorOf(req: Request): CommentActor {
 }
 
 const idOf = (req: Request) => String(req.params.id);
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const DONE: Record<BulkAction, string> = { approve: 'approved', reject: 'rejected', delete: 'deleted' };
 
 /** Anonymous visitors are sent to sign in, and then back to the post's comments (not to this POST URL). */

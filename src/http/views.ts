@@ -8,6 +8,7 @@ import type { Express, NextFunction, Request, Response } from 'express';
 import { can } from '../auth/permissions.js';
 import { viewsDir } from '../paths.js';
 import { asset } from './assets.js';
+import { formatDate, formatDateTime } from './format.js';
 import { Templates, type Locals } from './templates.js';
 import { DEFAULT_SETTINGS, getSettings, loadedSettings, type SiteSettings } from '../admin/settings.service.js';
 
@@ -37,7 +38,7 @@ export function configureViews(app: Express): void {
   });
 }
 
-/** Locals every page may use: the signed-in user, the permission check, the site settings, the path. */
+/** Locals every page may use: the signed-in user, the permission check, the site settings, the path, the date formats. */
 export function pageLocals(siteUrl: string) {
   const fill = (req: Request, res: Response, site: SiteSettings) => {
     res.locals.site = site;
@@ -45,6 +46,8 @@ export function pageLocals(siteUrl: string) {
     res.locals.path = req.path;
     res.locals.can = can;
     res.locals.asset = asset;
+    res.locals.formatDate = formatDate;
+    res.locals.formatDateTime = formatDateTime;
     res.locals.errors ??= {};
     res.locals.values ??= {};
   };
@@ -71,6 +74,8 @@ export async function ensureLayoutLocals(req: Request, res: Response): Promise<v
   res.locals.path ??= req.path;
   res.locals.can ??= can;
   res.locals.asset ??= asset;
+  res.locals.formatDate ??= formatDate;
+  res.locals.formatDateTime ??= formatDateTime;
   res.locals.currentUser ??= null;
   res.locals.flash ??= [];
   res.locals.errors ??= {};

@@ -14,7 +14,7 @@ import { editorLocals, editorValues } from './editor-view.js';
 import { listPosts } from './listing.service.js';
 import { deriveBody } from './post-content.js';
 import { editPostForm, newPostForm, previewForm, restoreForm, toPostInput } from './post-forms.js';
-import { formatDate, formatDateTime } from './post-views.js';
+import { formatDate, formatDateTime } from '../http/format.js';
 import { createPost, deletePost, editablePost, editablePostById, restoreRevision, setPublished, updatePost, usableCover, type PostActor } from './posts.service.js';
 import { previewView } from './reading.service.js';
 
