@@ -4,6 +4,11 @@ import mongoose from 'mongoose';
 import { User } from '../users/user.model.js';
 import { AuditEntry } from './audit.model.js';
 
+/** Where a request came from, for the audit log (routers pass it to services, which pass it here). */
+export interface RequestMeta {
+  ip?: string | undefined;
+}
+
 export interface AuditActor {
   id: string;
   displayName: string;
