@@ -1,5 +1,7 @@
 // The one place that reads process.env: a zod schema over every variable of DESIGN.md, parsed once at
-// start-up. A bad value stops start-up with one message that names the variable.
+// start-up into a frozen Config. A bad value stops start-up with one message that names the variable.
+// Parsing writes nothing: the development signing secret is created beforehand by an explicit step,
+// ensureDevelopmentSecret(), which the server and the command-line tools call before loadConfig().
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -31,24 +33,25 @@ const envSchema = z.object({
   ),
 });
 
+/** Frozen by loadConfig: nothing changes it after start-up. */
 export interface Config {
-  port: number;
-  siteUrl: string;
-  secureCookies: boolean;
-  mongodbUri: string | undefined;
-  dataDir: string;
-  jwtSecret: string;
-  uploadDir: string;
-  maxUploadBytes: number;
-  env: 'development' | 'production' | 'test';
-  isProduction: boolean;
-  logLevel: string;
-  ferretdbBin: string | undefined;
-  trustProxy: boolean | number;
+  readonly port: number;
+  readonly siteUrl: string;
+  readonly secureCookies: boolean;
+  readonly mongodbUri: string | undefined;
+  readonly dataDir: string;
+  readonly jwtSecret: string;
+  readonly uploadDir: string;
+  readonly maxUploadBytes: number;
+  readonly env: 'development' | 'production' | 'test';
+  readonly isProduction: boolean;
+  readonly logLevel: string;
+  readonly ferretdbBin: string | undefined;
+  readonly trustProxy: boolean | number;
   /** Worker processes `npm start` runs on one database. */
-  webConcurrency: number;
+  readonly webConcurrency: number;
   /** The posts read model; unset: chosen from what the database can do (src/posts/read-model.ts). */
-  readModel: 'memory' | 'query' | undefined;
+  readonly readModel: 'memory' | 'query' | undefined;
 }
 
 export class ConfigError extends Error {
@@ -57,20 +60,14 @@ export class ConfigError extends Error {
 
 const MIN_SECRET_BYTES = 32;
 
-/** Parses an environment (process.env by default) into a Config, or throws ConfigError naming the variable. */
+/** Parses an environment (process.env by default) into a frozen Config, or throws ConfigError naming the variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const name = String(issue.path[0] ?? 'environment');
-    throw new ConfigError(`Invalid ${name}: ${issue.message} (got ${JSON.stringify(env[name])})`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(env);
   const nodeEnv = e.NODE_ENV ?? 'development';
   const isProduction = nodeEnv === 'production';
   const port = e.PORT ?? 3000;
   const siteUrl = e.SITE_URL ?? `http://localhost:${port}`;
-  const dataDir = resolve(e.DATA_DIR ?? './data');
+  const dataDir = dataDirOf(e);
 
   let jwtSecret = e.JWT_SECRET;
   if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret) < MIN_SECRET_BYTES) {
@@ -80,10 +77,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (isProduction) {
       throw new ConfigError('Invalid JWT_SECRET: required when NODE_ENV=production (try: openssl rand -base64 48)');
     }
-    jwtSecret = developmentSecret(dataDir);
+    jwtSecret = readDevelopmentSecret(dataDir);
+    if (jwtSecret === undefined) {
+      // A programming error rather than a user's: the entry point forgot ensureDevelopmentSecret().
+      throw new ConfigError(`Invalid JWT_SECRET: unset, and no development secret in ${join(dataDir, SECRET_FILE)} (ensureDevelopmentSecret() creates it)`);
+    }
   }
 
-  return {
+  return Object.freeze({
     port,
     siteUrl,
     secureCookies: isProduction || siteUrl.startsWith('https://'),
@@ -99,21 +100,54 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: e.TRUST_PROXY ?? false,
     webConcurrency: e.WEB_CONCURRENCY ?? 1,
     readModel: e.READ_MODEL,
-  };
+  });
 }
+
+function parseEnv(env: Record<string, string | undefined>): z.infer<typeof envSchema> {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(`Invalid ${name}: ${issue.message} (got ${JSON.stringify(env[name])})`);
+  }
+  return parsed.data;
+}
+
+const dataDirOf = (e: z.infer<typeof envSchema>) => resolve(e.DATA_DIR ?? './data');
 
 // In development the signing secret is generated once and kept beside the embedded database, so sessions
 // survive restarts without anyone having to invent a secret. Production refuses to start without one.
-function developmentSecret(dataDir: string): string {
-  const file = join(dataDir, 'jwt-secret');
-  if (existsSync(file)) {
-    const kept = readFileSync(file, 'utf8').trim();
-    if (Buffer.byteLength(kept) >= MIN_SECRET_BYTES) return kept;
-  }
+const SECRET_FILE = 'jwt-secret';
+
+function readDevelopmentSecret(dataDir: string): string | undefined {
+  const file = join(dataDir, SECRET_FILE);
+  if (!existsSync(file)) return undefined;
+  const kept = readFileSync(file, 'utf8').trim();
+  return Buffer.byteLength(kept) >= MIN_SECRET_BYTES ? kept : undefined;
+}
+
+/**
+ * Call before loadConfig(): where the environment needs a development secret (no JWT_SECRET, not
+ * production) and DATA_DIR holds none yet, generates one and writes it there. Does nothing otherwise,
+ * including on an invalid environment (loadConfig then says what is wrong).
+ */
+export function ensureDevelopmentSecret(env: Record<string, string | undefined> = process.env): void {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) return;
+  const e = parsed.data;
+  if (e.JWT_SECRET !== undefined || e.NODE_ENV === 'production') return;
+  const dataDir = dataDirOf(e);
+  if (readDevelopmentSecret(dataDir) !== undefined) return;
   mkdirSync(dataDir, { recursive: true });
-  const secret = randomBytes(48).toString('base64url');
-  writeFileSync(file, secret + '\n', { mode: 0o600 });
-  return secret;
+  const file = join(dataDir, SECRET_FILE);
+  // 'wx': when two processes start at once (the server and a tool), the first secret written stays; a
+  // file too short to use is replaced.
+  const flag = existsSync(file) ? 'w' : 'wx';
+  try {
+    writeFileSync(file, randomBytes(48).toString('base64url') + '\n', { mode: 0o600, flag });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
 }
 
 /** Loads ./.env into process.env when it exists (variables already set win). */

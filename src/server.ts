@@ -9,7 +9,7 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Server } from 'node:http';
 import mongoose from 'mongoose';
 import { createApp } from './app.js';
-import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.js';
+import { ConfigError, ensureDevelopmentSecret, loadConfig, loadDotEnv, type Config } from './config.js';
 import { connectDatabase, type Database } from './db/connect.js';
 import { migrate } from './db/migrate.js';
 import { migrations } from './db/migrations/index.js';
@@ -27,6 +27,7 @@ async function main(): Promise<void> {
   loadDotEnv();
   let config: Config;
   try {
+    ensureDevelopmentSecret();
     config = loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {

@@ -26,16 +26,11 @@ const auditQuery = z.object({
   before: z.string().regex(AUDIT_CURSOR).optional().catch(undefined),
 });
 
-const dateTime = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
-const dateOnly = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'UTC' });
-
 export function adminRouter(deps: RouterDeps): Router {
   const router = Router();
 
   router.use((_req, res, next) => {
     res.locals.noindex = true;
-    res.locals.formatDateTime = (d: Date | null | undefined) => (d ? `${dateTime.format(d)} UTC` : '');
-    res.locals.formatDate = (d: Date | null | undefined) => (d ? dateOnly.format(d) : '');
     res.set('Cache-Control', 'no-store');
     res.set('X-Robots-Tag', 'noindex, nofollow');
     next();

@@ -5,6 +5,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { RouterDeps } from '../router-deps.js';
 import { currentUser, requireCan } from '../auth/middleware.js';
+import { plural } from '../http/format.js';
 import { checkedIds, inputOf, listQueryString, objectId, pageNumber, validate } from '../http/validate.js';
 import { listMedia } from '../media/media-library.js';
 import { deleteMedia, findManageable } from '../media/media.service.js';
@@ -51,7 +52,6 @@ function listUrl(query: z.infer<typeof postListQuery>, page: number): string {
   return params.size ? `?${params}` : '';
 }
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const PAST: Record<(typeof BULK_ACTIONS)[number], string> = { publish: 'published', unpublish: 'moved to drafts', delete: 'deleted' };
 
 export function contentAdminRouter({ storage }: RouterDeps): Router {

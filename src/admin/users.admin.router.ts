@@ -7,6 +7,7 @@ import type { RouterDeps } from '../router-deps.js';
 import { currentUser, requireCan } from '../auth/middleware.js';
 import { ROLES } from '../auth/permissions.js';
 import { Conflict } from '../http/errors.js';
+import { plural } from '../http/format.js';
 import { form, inputOf, listQueryString, objectId, pageNumber, validate } from '../http/validate.js';
 import { USER_STATUSES } from '../users/user.model.js';
 import { adminContext } from './admin-context.js';
@@ -131,7 +132,7 @@ export function usersAdminRouter({ storage }: RouterDeps): Router {
     const plan = input.plan === 'reassign' ? { mode: 'reassign' as const, to: input.to ?? '' } : { mode: 'delete' as const };
     await thenBackToList(res, undefined, async () => {
       const result = await deleteUser(adminContext(req), userId(res), plan, storage);
-      const what = `${result.posts} post${result.posts === 1 ? '' : 's'} and ${result.media} image${result.media === 1 ? '' : 's'}`;
+      const what = `${plural(result.posts, 'post')} and ${plural(result.media, 'image')}`;
       return result.heir ? `${result.user} was deleted; ${what} now belong to ${result.heir}.` : `${result.user} was deleted with ${what}.`;
     });
   });

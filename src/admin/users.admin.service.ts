@@ -6,6 +6,7 @@ import mongoose from 'mongoose';
 import { ROLES, atLeast, type Role } from '../auth/permissions.js';
 import { detachCommentsOf } from '../comments/comment-lifecycle.js';
 import { Conflict, NotFound, invalidField } from '../http/errors.js';
+import { plural } from '../http/format.js';
 import { contentChanged } from '../http/content-version.js';
 import type { Storage } from '../media/storage.js';
 import { avatarUrl } from '../users/avatar.js';
@@ -267,7 +268,7 @@ export async function deleteUser(ctx: AdminContext, userId: string, plan: Conten
   await User.deleteOne({ _id: target._id });
   contentChanged();
 
-  const what = `${counts.posts} post${counts.posts === 1 ? '' : 's'} and ${counts.media} image${counts.media === 1 ? '' : 's'}`;
+  const what = `${plural(counts.posts, 'post')} and ${plural(counts.media, 'image')}`;
   await recordAudit({
     actor: ctx.actor,
     action: 'user.delete',

@@ -1,6 +1,7 @@
 // Accounts and sign-in: creating accounts (sign-up, first-run setup, create-admin) and checking
 // credentials. Plain values in and out; HTTP lives in auth.router.ts.
 import { recordAudit } from '../site/audit.service.js';
+import { isDuplicateKey } from '../db/duplicate-key.js';
 import { Invalid, NotFound, type FieldErrors } from '../http/errors.js';
 import { LOOK_ALIKE_MESSAGE, lookAlikeOf } from '../users/look-alike.js';
 import { User } from '../users/user.model.js';
@@ -55,11 +56,6 @@ export async function createAccount(input: NewAccountInput & { role?: Role }, by
     const field = await takenField(err, input);
     throw new Invalid({ [field]: [field === 'email' ? EMAIL_TAKEN : USERNAME_TAKEN] });
   }
-}
-
-/** Whether this is MongoDB's duplicate-key error (E11000) from a unique index. */
-export function isDuplicateKey(err: unknown): boolean {
-  return (err as { code?: unknown })?.code === 11000;
 }
 
 // MongoDB names the index in keyPattern; FerretDB's E11000 names only the collection, so ask the data.

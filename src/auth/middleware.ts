@@ -5,7 +5,7 @@ import { Forbidden, NotFound } from '../http/errors.js';
 import { isPersonalRequest, markPersonal } from '../http/personal.js';
 import { User, type CurrentUser } from '../users/user.model.js';
 import { avatarUrl } from '../users/avatar.js';
-import { atLeast, can, type Action, type Role } from './permissions.js';
+import { can, type Action, type Role } from './permissions.js';
 import { SESSION_COOKIE, clearSessionCookie, verifySession } from './session.js';
 import { isSetupComplete, knownSetupComplete } from './setup-state.js';
 
@@ -79,15 +79,6 @@ export const requireAuth: RequestHandler = (req, res, next) => {
   next();
 };
 
-/** Signed in with at least this role, else 303 to sign in or 403. */
-export function requireRole(minimum: Role): RequestHandler {
-  return (req, res, next) => {
-    if (!req.user) return signInRedirect(req, res);
-    if (!atLeast(req.user.role, minimum)) return next(new Forbidden());
-    next();
-  };
-}
-
 /** Signed in and allowed the action on at least their own things, else 303 to sign in or 403. */
 export function requireCan(action: Action): RequestHandler {
   return (req, res, next) => {
@@ -97,7 +88,7 @@ export function requireCan(action: Action): RequestHandler {
   };
 }
 
-/** The signed-in user in a handler behind requireAuth/requireRole (throws if a route forgot the guard). */
+/** The signed-in user in a handler behind requireAuth/requireCan (throws if a route forgot the guard). */
 export function currentUser(req: Request): CurrentUser {
   if (!req.user) throw new NotFound();
   return req.user;

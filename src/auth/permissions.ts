@@ -2,9 +2,15 @@
 export const ROLES = ['reader', 'author', 'editor', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
+/** Who asks, as far as can() cares. */
 export interface Actor {
   id: string;
   role: Role;
+}
+
+/** The signed-in user as services take them: can() needs id and role, the audit log and messages the name. */
+export interface NamedActor extends Actor {
+  displayName: string;
 }
 
 const rank: Record<Role, number> = { reader: 0, author: 1, editor: 2, admin: 3 };

@@ -5,16 +5,17 @@
 import type { Express } from 'express';
 import { getSettings } from '../site/settings.service.js';
 import { can } from '../auth/permissions.js';
-import { loadConfig } from '../config.js';
+import { ensureDevelopmentSecret, loadConfig } from '../config.js';
 import { connectDatabase } from '../db/connect.js';
 import { asset } from '../http/assets.js';
 import { configureViews } from '../http/views.js';
 import { createLogger } from '../logger.js';
 import { LocalDiskStorage } from '../media/storage.js';
-import { formatDate } from '../posts/post-views.js';
+import { formatDate } from '../http/format.js';
 import { publicPage } from '../posts/reading.service.js';
 
 export async function renderHomeBaseline(app: Express): Promise<void> {
+  ensureDevelopmentSecret();
   const config = loadConfig();
   const logger = createLogger({ ...config, logLevel: 'warn' });
   await connectDatabase(config, logger);

@@ -2,7 +2,7 @@
 // around the tool's work, with errors printed as one line and a non-zero exit. Its changes are published
 // on the change feed, so servers running on the same database show them within a second.
 import '../db/models.js';
-import { loadConfig, loadDotEnv, type Config } from '../config.js';
+import { ensureDevelopmentSecret, loadConfig, loadDotEnv, type Config } from '../config.js';
 import { connectDatabase } from '../db/connect.js';
 import { createLogger, type Logger } from '../logger.js';
 import { startChangeFeed } from '../shared-signals.js';
@@ -11,6 +11,7 @@ export async function runCli(work: (ctx: { config: Config; logger: Logger }) => 
   loadDotEnv();
   let closeDb: (() => Promise<void>) | undefined;
   try {
+    ensureDevelopmentSecret();
     const config = loadConfig();
     const logger = createLogger({ ...config, logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel });
     const db = await connectDatabase(config, logger);

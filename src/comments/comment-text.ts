@@ -3,12 +3,7 @@
 // absolute http(s) URL that the URL parser accepts. Nothing the commenter typed becomes a tag or an
 // attribute of its own: `<script>`, `<a href="javascript:...">`, `javascript:` and `data:` all stay text.
 import { createHash } from 'node:crypto';
-
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
-}
+import { escapeHtml } from '../http/templates.js';
 
 // A candidate link: http:// or https:// at a word boundary, up to whitespace or a character that cannot
 // be part of a URL written in text (quotes and angle brackets end it, so `"onmouseover=` stays outside).

@@ -2,7 +2,7 @@
 // in (one User query for a whole list, never one per comment), or "deleted user" once the account is gone.
 import mongoose, { type Types } from 'mongoose';
 import type { Role } from '../auth/permissions.js';
-import { formatDateTime } from '../posts/post-views.js';
+import { formatDateTime } from '../http/format.js';
 import { avatarUrl } from '../users/avatar.js';
 import { User } from '../users/user.model.js';
 import type { CommentDoc, CommentStatus } from './comment.model.js';

@@ -5,23 +5,23 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { RouterDeps } from '../router-deps.js';
 import { currentUser, requireAuth, requireCan } from '../auth/middleware.js';
+import type { NamedActor } from '../auth/permissions.js';
 import { NotFound } from '../http/errors.js';
 import { form, inputOf, validate } from '../http/validate.js';
-import { formatDate } from '../posts/post-views.js';
+import { formatDate, plural } from '../http/format.js';
 import { postForReader } from '../posts/reading.service.js';
 import type { Storage } from '../media/storage.js';
 import { bulkForm, commentForm, moderationForm, queueQuery } from './comment-forms.js';
 import { commentsForPost, deleteComment, editOwnComment, postComment } from './comments.service.js';
 import { bulkConfirmation, moderationQueue, QUEUE_PAGE_SIZE } from './moderation-queue.js';
-import { applyBulk, decide, findComment, type BulkAction, type CommentActor } from './moderation.service.js';
+import { applyBulk, decide, findComment, type BulkAction } from './moderation.service.js';
 
-function actorOf(req: Request): CommentActor {
+function actorOf(req: Request): NamedActor {
   const user = currentUser(req);
   return { id: user.id, role: user.role, displayName: user.displayName };
 }
 
 const idOf = (req: Request) => String(req.params.id);
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const DONE: Record<BulkAction, string> = { approve: 'approved', reject: 'rejected', delete: 'deleted' };
 
 /** Anonymous visitors are sent to sign in, and then back to the post's comments (not to this POST URL). */

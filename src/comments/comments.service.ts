@@ -3,7 +3,8 @@
 // Services decide (open or closed, trusted or not, in time or not) and throw AppErrors; the router only
 // translates.
 import mongoose, { type Types } from 'mongoose';
-import { atLeast, can } from '../auth/permissions.js';
+import type { RequestMeta } from '../site/audit.service.js';
+import { atLeast, can, type NamedActor } from '../auth/permissions.js';
 import { memoByKey } from '../http/content-memo.js';
 import { contentChanged } from '../http/content-version.js';
 import { Forbidden, invalidField, NotFound } from '../http/errors.js';
@@ -12,7 +13,7 @@ import { checkAfterWrite, checkBeforeWrite, oneAtATime } from './comment-limits.
 import { closedReason, postById, postBySlug, type ClosedReason, type CommentablePost } from './comment-posts.js';
 import { fingerprintOf, normalizeBody, renderCommentBody } from './comment-text.js';
 import { toCommentViews, type CommentView } from './comment-views.js';
-import { deleteAsModerator, findComment, moderates, type CommentActor, type RequestMeta } from './moderation.service.js';
+import { deleteAsModerator, findComment, moderates } from './moderation.service.js';
 
 /** Approved comments that make a commenter trusted: their next comments appear without review. */
 export const TRUSTED_AFTER = 3;
@@ -66,7 +67,7 @@ async function publicThread(postId: Types.ObjectId): Promise<{ docs: CommentDoc[
   return (await publicThreads([String(postId)])).get(String(postId))!;
 }
 
-export async function commentsForPost(postId: string, viewer: CommentActor | null, now = new Date()): Promise<Thread | null> {
+export async function commentsForPost(postId: string, viewer: NamedActor | null, now = new Date()): Promise<Thread | null> {
   const post = await postById(postId, now);
   if (!post?.live) return null;
   const canModerate = moderates(viewer, post.author);
@@ -133,7 +134,7 @@ async function assertOpen(post: CommentablePost): Promise<void> {
 }
 
 /** Authors, editors and admins, and readers with TRUSTED_AFTER approved comments (not counting `except`). */
-async function isTrusted(actor: CommentActor, except?: Types.ObjectId): Promise<boolean> {
+async function isTrusted(actor: NamedActor, except?: Types.ObjectId): Promise<boolean> {
   if (atLeast(actor.role, 'author')) return true;
   const approved = await Comment.find(
     { author: new mongoose.Types.ObjectId(actor.id), status: 'approved', ...(except ? { _id: mongoose.trusted({ $ne: except }) } : {}) },
@@ -150,7 +151,7 @@ export interface Written {
   status: CommentStatus;
 }
 
-export async function postComment(actor: CommentActor, slug: string, text: string, now = new Date()): Promise<Written> {
+export async function postComment(actor: NamedActor, slug: string, text: string, now = new Date()): Promise<Written> {
   if (!can(actor, 'comment:create')) throw new Forbidden();
   const post = await openPost(slug, now);
   const body = checkedBody(text);
@@ -167,7 +168,7 @@ export async function postComment(actor: CommentActor, slug: string, text: strin
 }
 
 /** The actor's own comment, still within its edit window. */
-async function ownRecentComment(actor: CommentActor, id: string, now: Date): Promise<CommentDoc> {
+async function ownRecentComment(actor: NamedActor, id: string, now: Date): Promise<CommentDoc> {
   const { comment } = await findComment(id);
   if (!comment.author || String(comment.author) !== actor.id) throw new Forbidden('You can only change your own comments.');
   if (now.getTime() - comment.createdAt.getTime() > EDIT_WINDOW_MS) {
@@ -181,7 +182,7 @@ export interface Edited extends Written {
   heldForReview: boolean;
 }
 
-export async function editOwnComment(actor: CommentActor, id: string, text: string, now = new Date()): Promise<Edited> {
+export async function editOwnComment(actor: NamedActor, id: string, text: string, now = new Date()): Promise<Edited> {
   const comment = await ownRecentComment(actor, id, now);
   if (comment.status === 'rejected') throw new Forbidden('This comment was not approved and cannot be edited.');
   const post = await postById(comment.post, now);
@@ -210,7 +211,7 @@ export interface Deleted {
  * Moderators of the post delete any comment on it at any time (audited); authors delete their own within
  * the edit window (not audited: it is their own words, gone before anyone had to act on them).
  */
-export async function deleteComment(actor: CommentActor, id: string, meta: RequestMeta = {}, now = new Date()): Promise<Deleted> {
+export async function deleteComment(actor: NamedActor, id: string, meta: RequestMeta = {}, now = new Date()): Promise<Deleted> {
   const target = await findComment(id);
   const slug = target.post?.slug ?? null;
   if (moderates(actor, target.post?.author ?? target.comment.postAuthor)) {

@@ -3,10 +3,11 @@
 // first (first come, first reviewed); approved and rejected ones newest first. One indexed page query, one
 // count per status, one query for the commenters and one for the posts.
 import type { Types } from 'mongoose';
+import type { NamedActor } from '../auth/permissions.js';
 import { Comment, COMMENT_STATUSES, type CommentDoc, type CommentStatus } from './comment.model.js';
 import { postsByIds } from './comment-posts.js';
 import { toCommentViews, type CommentView } from './comment-views.js';
-import { bulkTargets, moderationScope, type CommentActor } from './moderation.service.js';
+import { bulkTargets, moderationScope } from './moderation.service.js';
 
 export const QUEUE_PAGE_SIZE = 25;
 
@@ -24,7 +25,7 @@ export interface Queue {
   pages: number;
 }
 
-export async function moderationQueue(actor: CommentActor, status: CommentStatus, requestedPage: number): Promise<Queue> {
+export async function moderationQueue(actor: NamedActor, status: CommentStatus, requestedPage: number): Promise<Queue> {
   const scope = moderationScope(actor);
   if (!scope) throw new Error('moderationQueue needs a moderator (the route guards it)');
   const countList = await Promise.all(COMMENT_STATUSES.map((s) => Comment.countDocuments({ ...scope, status: s })));
@@ -50,7 +51,7 @@ export interface ConfirmRow extends CommentView {
 }
 
 /** What the bulk-delete confirmation lists: the selected comments the actor may moderate. */
-export async function bulkConfirmation(actor: CommentActor, ids: string[]): Promise<ConfirmRow[]> {
+export async function bulkConfirmation(actor: NamedActor, ids: string[]): Promise<ConfirmRow[]> {
   const targets = await bulkTargets(actor, ids);
   const views = await toCommentViews(targets.map((t) => t.comment));
   return views.map((view, i) => ({ ...view, postTitle: targets[i]!.post?.title ?? 'a deleted post' }));

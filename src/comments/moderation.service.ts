@@ -3,25 +3,14 @@
 // author). Every decision is audited, and anything that changes what anonymous visitors see (a comment
 // appearing or disappearing) signals contentChanged() so cached pages are rebuilt.
 import mongoose, { type Types } from 'mongoose';
-import { recordAudit } from '../site/audit.service.js';
-import { can, type Role } from '../auth/permissions.js';
+import { recordAudit, type RequestMeta } from '../site/audit.service.js';
+import { can, type NamedActor } from '../auth/permissions.js';
 import { contentChanged } from '../http/content-version.js';
 import { Forbidden, NotFound } from '../http/errors.js';
 import { Comment, type CommentDoc, type CommentStatus } from './comment.model.js';
 import { postById, postsByIds, type CommentablePost } from './comment-posts.js';
 import { excerptOf } from './comment-text.js';
 import { commentersByIds, commenterOf } from './comment-views.js';
-
-export interface CommentActor {
-  id: string;
-  role: Role;
-  displayName: string;
-}
-
-/** Where a request came from, for the audit log. */
-export interface RequestMeta {
-  ip?: string | undefined;
-}
 
 export type Decision = 'approve' | 'reject';
 const STATUS_FOR: Record<Decision, CommentStatus> = { approve: 'approved', reject: 'rejected' };
@@ -33,7 +22,7 @@ export interface ModerationTarget {
 }
 
 /** Whether the actor moderates comments on a post by this author. */
-export function moderates(actor: CommentActor | null | undefined, postAuthor: unknown): boolean {
+export function moderates(actor: NamedActor | null | undefined, postAuthor: unknown): boolean {
   return can(actor, 'comment:moderate', { ownerId: postAuthor });
 }
 
@@ -44,17 +33,17 @@ export async function findComment(id: string): Promise<ModerationTarget> {
 }
 
 /** The comment, if the actor may moderate it (404 when there is none, 403 when it is not on their post). */
-export async function moderationTarget(actor: CommentActor, id: string): Promise<ModerationTarget> {
+export async function moderationTarget(actor: NamedActor, id: string): Promise<ModerationTarget> {
   const target = await findComment(id);
   assertModerates(actor, target);
   return target;
 }
 
-function assertModerates(actor: CommentActor, { comment, post }: ModerationTarget): void {
+function assertModerates(actor: NamedActor, { comment, post }: ModerationTarget): void {
   if (!moderates(actor, post?.author ?? comment.postAuthor)) throw new Forbidden('Only the post’s author, editors and admins can moderate its comments.');
 }
 
-async function audit(actor: CommentActor, action: string, { comment, post }: ModerationTarget, detail: string, meta: RequestMeta): Promise<void> {
+async function audit(actor: NamedActor, action: string, { comment, post }: ModerationTarget, detail: string, meta: RequestMeta): Promise<void> {
   const commenter = commenterOf(comment.author, await commentersByIds([comment.author]));
   await recordAudit({
     actor: { id: actor.id, displayName: actor.displayName },
@@ -72,11 +61,11 @@ export interface ModerationOutcome {
 }
 
 /** Approves or rejects a comment the actor may moderate. */
-export async function decide(actor: CommentActor, id: string, decision: Decision, meta: RequestMeta = {}): Promise<ModerationOutcome> {
+export async function decide(actor: NamedActor, id: string, decision: Decision, meta: RequestMeta = {}): Promise<ModerationOutcome> {
   return applyDecision(actor, await moderationTarget(actor, id), decision, meta);
 }
 
-async function applyDecision(actor: CommentActor, target: ModerationTarget, decision: Decision, meta: RequestMeta): Promise<ModerationOutcome> {
+async function applyDecision(actor: NamedActor, target: ModerationTarget, decision: Decision, meta: RequestMeta): Promise<ModerationOutcome> {
   const status = STATUS_FOR[decision];
   const before = target.comment.status;
   if (before === status) return { target, changed: false };
@@ -89,7 +78,7 @@ async function applyDecision(actor: CommentActor, target: ModerationTarget, deci
 }
 
 /** Deletes a comment the actor may moderate, at any time (authors deleting their own go through comments.service). */
-export async function deleteAsModerator(actor: CommentActor, target: ModerationTarget, meta: RequestMeta = {}): Promise<boolean> {
+export async function deleteAsModerator(actor: NamedActor, target: ModerationTarget, meta: RequestMeta = {}): Promise<boolean> {
   assertModerates(actor, target);
   const result = await Comment.deleteOne({ _id: target.comment._id });
   if (result.deletedCount === 0) return false;
@@ -99,13 +88,13 @@ export async function deleteAsModerator(actor: CommentActor, target: ModerationT
 }
 
 /** Pending comments the actor moderates: on their own posts for authors, everywhere for editors and admins. */
-export async function countPendingComments(actor: CommentActor | null): Promise<number> {
+export async function countPendingComments(actor: NamedActor | null): Promise<number> {
   const scope = moderationScope(actor);
   return scope ? Comment.countDocuments({ ...scope, status: 'pending' }) : 0;
 }
 
 /** The filter for the comments an actor moderates, or null when they moderate none. */
-export function moderationScope(actor: CommentActor | null): Record<string, unknown> | null {
+export function moderationScope(actor: NamedActor | null): Record<string, unknown> | null {
   if (!actor || !can(actor, 'comment:moderate')) return null;
   return can(actor, 'comment:moderate', { ownerId: null }) ? {} : { postAuthor: new mongoose.Types.ObjectId(actor.id) };
 }
@@ -115,7 +104,7 @@ export type BulkAction = (typeof BULK_ACTIONS)[number];
 export const BULK_MAX = 100;
 
 /** The selected comments the actor may moderate (others and unknown ids are left out), oldest first. */
-export async function bulkTargets(actor: CommentActor, ids: string[]): Promise<ModerationTarget[]> {
+export async function bulkTargets(actor: NamedActor, ids: string[]): Promise<ModerationTarget[]> {
   const valid = ids.filter((id) => mongoose.isValidObjectId(id));
   if (valid.length === 0) return [];
   const comments = await Comment.find({ _id: mongoose.trusted({ $in: valid }) }).sort({ createdAt: 1, _id: 1 }).limit(BULK_MAX).lean<CommentDoc[]>();
@@ -131,7 +120,7 @@ export interface BulkOutcome {
   skipped: number;
 }
 
-export async function applyBulk(actor: CommentActor, action: BulkAction, ids: string[], meta: RequestMeta = {}): Promise<BulkOutcome> {
+export async function applyBulk(actor: NamedActor, action: BulkAction, ids: string[], meta: RequestMeta = {}): Promise<BulkOutcome> {
   const targets = await bulkTargets(actor, ids);
   let done = 0;
   for (const target of targets) {

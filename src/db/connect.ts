@@ -75,8 +75,10 @@ async function describeEngine(logger: Logger): Promise<EngineFacts> {
 export const SERVER_SELECTION_TIMEOUT_MS = 2_500;
 mongoose.set('bufferTimeoutMS', SERVER_SELECTION_TIMEOUT_MS);
 
+// autoIndex is left to Mongoose's global setting (on by default): the index migration builds every index
+// anyway, and a test turns it off to prove that (test/db/model-indexes.test.ts).
 export function connectOptions(): mongoose.ConnectOptions {
-  return { serverSelectionTimeoutMS: SERVER_SELECTION_TIMEOUT_MS, autoIndex: true };
+  return { serverSelectionTimeoutMS: SERVER_SELECTION_TIMEOUT_MS };
 }
 
 /** Pings the database; false when it does not answer within the timeout. */

@@ -4,6 +4,7 @@ import type { ErrorRequestHandler, Request, Response } from 'express';
 import { isDatabaseUnavailable } from '../db/outage.js';
 import type { Logger } from '../logger.js';
 import { AppError, Invalid, NotFound, PayloadTooLarge, ServiceUnavailable } from './errors.js';
+import { wantsJson } from './negotiation.js';
 import type { FormView } from './validate.js';
 import { ensureLayoutLocals, type PageContext } from './views.js';
 
@@ -78,10 +79,6 @@ function toAppError(err: unknown): AppError {
   // to come back shortly, not a 500.
   if (isDatabaseUnavailable(err)) return new ServiceUnavailable('The database is not answering right now. Please try again in a moment.', 5);
   return new AppError(500, 'Internal error');
-}
-
-function wantsJson(req: Request): boolean {
-  return req.accepts(['html', 'json']) === 'json' && !req.accepts('html');
 }
 
 // The input kept on a form shown again: never passwords or the CSRF token.

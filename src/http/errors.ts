@@ -29,13 +29,6 @@ export class Invalid extends AppError {
   }
 }
 
-export class Unauthorized extends AppError {
-  override name = 'Unauthorized';
-  constructor(message = 'Please sign in.') {
-    super(401, message);
-  }
-}
-
 export class Forbidden extends AppError {
   override name = 'Forbidden';
   constructor(message = 'You do not have permission to do that.') {

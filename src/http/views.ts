@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Express, NextFunction, Request, Response } from 'express';
 import { viewsDir } from '../paths.js';
 import { asset } from './assets.js';
+import { formatDate, formatDateTime } from './format.js';
 import { Templates, type Locals } from './templates.js';
 
 type Callback = (err: Error | null, html?: string) => void;
@@ -49,7 +50,7 @@ export interface PageContext<Site extends object = object> {
   can: (...args: never[]) => boolean;
 }
 
-/** Locals every page may use: the signed-in user, the permission check, the site settings, the path. */
+/** Locals every page may use: the signed-in user, the permission check, the site settings, the path, the date formats. */
 export function pageLocals(ctx: PageContext) {
   const fill = (req: Request, res: Response, site: object) => {
     res.locals.site = site;
@@ -57,6 +58,8 @@ export function pageLocals(ctx: PageContext) {
     res.locals.path = req.path;
     res.locals.can = ctx.can;
     res.locals.asset = asset;
+    res.locals.formatDate = formatDate;
+    res.locals.formatDateTime = formatDateTime;
     res.locals.errors ??= {};
     res.locals.values ??= {};
   };
@@ -83,6 +86,8 @@ export async function ensureLayoutLocals(req: Request, res: Response, ctx: PageC
   res.locals.path ??= req.path;
   res.locals.can ??= ctx.can;
   res.locals.asset ??= asset;
+  res.locals.formatDate ??= formatDate;
+  res.locals.formatDateTime ??= formatDateTime;
   res.locals.currentUser ??= null;
   res.locals.flash ??= [];
   res.locals.errors ??= {};

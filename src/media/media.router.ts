@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { RouterDeps } from '../router-deps.js';
 import { currentUser, requireCan } from '../auth/middleware.js';
 import { AppError } from '../http/errors.js';
+import { wantsJson } from '../http/negotiation.js';
 import { form, inputOf, objectId, requiredText, validate } from '../http/validate.js';
 import { getMediaDetail, listMedia } from './media-library.js';
 import { deleteMedia, findManageable, updateAlt, uploadMedia } from './media.service.js';
@@ -19,11 +20,6 @@ const uploadForm = z.object({ alt: altText });
 const altForm = z.object({ alt: altText });
 const deleteForm = z.object({ confirm: z.string().optional() });
 const libraryQuery = z.object({ before: objectId.optional().catch(undefined) });
-
-/** Scripts and the XHR upload ask for JSON; forms get pages. */
-function wantsJson(req: Request): boolean {
-  return req.accepts(['html', 'json']) === 'json';
-}
 
 export function mediaRouter({ config, storage }: RouterDeps): Router {
   const router = Router();

@@ -4,7 +4,7 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { RouterDeps } from '../router-deps.js';
-import { can } from '../auth/permissions.js';
+import { can, type NamedActor } from '../auth/permissions.js';
 import { currentUser, requireCan } from '../auth/middleware.js';
 import { countPendingComments } from '../comments/moderation.service.js';
 import { Conflict } from '../http/errors.js';
@@ -14,8 +14,8 @@ import { editorLocals, editorValues } from './editor-view.js';
 import { listPosts } from './listing.service.js';
 import { deriveBody } from './post-content.js';
 import { editPostForm, newPostForm, previewForm, restoreForm, toPostInput } from './post-forms.js';
-import { formatDate, formatDateTime } from './post-views.js';
-import { createPost, deletePost, editablePost, editablePostById, restoreRevision, setPublished, updatePost, usableCover, type PostActor } from './posts.service.js';
+import { formatDate, formatDateTime } from '../http/format.js';
+import { createPost, deletePost, editablePost, editablePostById, restoreRevision, setPublished, updatePost, usableCover } from './posts.service.js';
 import { previewView } from './reading.service.js';
 
 const dashboardQuery = z.object({
@@ -33,7 +33,7 @@ const SECTIONS: { status: DisplayStatus; heading: string; empty: string }[] = [
   { status: 'published', heading: 'Published', empty: 'Nothing published yet.' },
 ];
 
-function actorOf(req: Request): PostActor {
+function actorOf(req: Request): NamedActor {
   const user = currentUser(req);
   return { id: user.id, role: user.role, displayName: user.displayName };
 }

@@ -3,7 +3,7 @@ import type { Actor } from '../auth/permissions.js';
 import { listPickerMedia } from '../media/media.service.js';
 import type { Storage } from '../media/storage.js';
 import { displayStatus, type DisplayStatus } from './post.model.js';
-import { formatDateTime } from './post-views.js';
+import { formatDateTime } from '../http/format.js';
 import type { PostRecord } from './posts.service.js';
 import { listRevisions } from './revisions.service.js';
 import { tagRefs } from './tags.js';

@@ -105,5 +105,3 @@ const RANDOM_AFTER = 8;
 export async function releasePreviousSlug(slug: string, ownerId: mongoose.Types.ObjectId): Promise<void> {
   await Post.updateMany({ previousSlugs: slug, _id: mongoose.trusted({ $ne: ownerId }) }, { $pull: { previousSlugs: slug } });
 }
-
-export { isDuplicateKey } from '../db/duplicate-key.js';

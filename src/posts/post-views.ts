@@ -94,18 +94,3 @@ export async function toCards(posts: CardSource[], storage?: Storage, now = new 
     };
   });
 }
-
-const DATE_FORMAT = new Intl.DateTimeFormat('en-US', { year: 'numeric', month: 'long', day: 'numeric', timeZone: 'UTC' });
-const DATE_TIME_FORMAT = new Intl.DateTimeFormat('en-US', {
-  year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false, timeZone: 'UTC', timeZoneName: 'short',
-});
-
-/** "November 24, 2026" (UTC), for bylines. */
-export function formatDate(date: Date | null | undefined): string {
-  return date ? DATE_FORMAT.format(date) : '';
-}
-
-/** "Nov 24, 2026, 09:30 UTC", for the dashboard and revisions. */
-export function formatDateTime(date: Date | null | undefined): string {
-  return date ? DATE_TIME_FORMAT.format(date) : '';
-}

@@ -2,28 +2,18 @@
 // Every function checks `can()` itself, so the authoring pages, the admin pages and scripts share the
 // same rules. Every write signals contentChanged() so cached pages and page-key lists are rebuilt.
 import mongoose, { type Types } from 'mongoose';
-import { recordAudit } from '../site/audit.service.js';
-import { can, type Role } from '../auth/permissions.js';
+import { recordAudit, type RequestMeta } from '../site/audit.service.js';
+import { can, type NamedActor } from '../auth/permissions.js';
 import { deleteCommentsOfPost } from '../comments/comment-lifecycle.js';
+import { isDuplicateKey } from '../db/duplicate-key.js';
 import { contentChanged } from '../http/content-version.js';
 import { Conflict, Forbidden, invalidField, NotFound } from '../http/errors.js';
 import { Media } from '../media/media.model.js';
 import { displayStatus, Post, type PostDoc } from './post.model.js';
-import { deriveBody, freeSlug, isDuplicateKey, mediaIdsOf, releasePreviousSlug, resolvePublication, slugProblem, type Intent } from './post-content.js';
+import { deriveBody, freeSlug, mediaIdsOf, releasePreviousSlug, resolvePublication, slugProblem, type Intent } from './post-content.js';
 import { withPostLock } from './post-lock.js';
 import { deleteRevisions, findRevision, recordRevision } from './revisions.service.js';
 import { rememberTags, tagRefs, type TagRef } from './tags.js';
-
-export interface PostActor {
-  id: string;
-  role: Role;
-  displayName: string;
-}
-
-/** Where a request came from, for the audit log. */
-export interface RequestMeta {
-  ip?: string | undefined;
-}
 
 export interface PostInput {
   title: string;
@@ -46,7 +36,7 @@ export type PostRecord = PostDoc;
 const SLUG_ATTEMPTS = 20;
 
 /** The post with this slug, if the actor may edit it (404 when there is none, 403 when it is not theirs). */
-export async function editablePost(actor: PostActor, slug: string): Promise<PostRecord> {
+export async function editablePost(actor: NamedActor, slug: string): Promise<PostRecord> {
   const post = await Post.findOne({ slug }).lean<PostRecord>();
   if (!post) throw new NotFound();
   assertMayEdit(actor, post);
@@ -54,7 +44,7 @@ export async function editablePost(actor: PostActor, slug: string): Promise<Post
 }
 
 /** The same, by id (for pages that address posts by id, like /admin/posts). */
-export async function editablePostById(actor: PostActor, postId: string | Types.ObjectId): Promise<PostRecord> {
+export async function editablePostById(actor: NamedActor, postId: string | Types.ObjectId): Promise<PostRecord> {
   if (!mongoose.isValidObjectId(postId)) throw new NotFound();
   const post = await Post.findById(postId).lean<PostRecord>();
   if (!post) throw new NotFound();
@@ -62,11 +52,11 @@ export async function editablePostById(actor: PostActor, postId: string | Types.
   return post;
 }
 
-function assertMayEdit(actor: PostActor, post: Pick<PostRecord, 'author'>): void {
+function assertMayEdit(actor: NamedActor, post: Pick<PostRecord, 'author'>): void {
   if (!can(actor, 'post:edit', { ownerId: post.author })) throw new Forbidden('You can only change your own posts.');
 }
 
-export async function createPost(actor: PostActor, input: PostInput, meta: RequestMeta = {}): Promise<PostRecord> {
+export async function createPost(actor: NamedActor, input: PostInput, meta: RequestMeta = {}): Promise<PostRecord> {
   if (!can(actor, 'post:create')) throw new Forbidden();
   const cover = await checkCover(actor, input, null);
   const publication = resolvePublication(null, input.intent, input.publishAt);
@@ -114,12 +104,12 @@ export async function createPost(actor: PostActor, input: PostInput, meta: Reque
  * Saves an edit made on the version `loadedVersion`. If the post changed since (someone else saved),
  * nothing is written and Conflict (409) carries both versions.
  */
-export async function updatePost(actor: PostActor, slug: string, loadedVersion: number, input: PostInput, meta: RequestMeta = {}): Promise<PostRecord> {
+export async function updatePost(actor: NamedActor, slug: string, loadedVersion: number, input: PostInput, meta: RequestMeta = {}): Promise<PostRecord> {
   const found = await editablePost(actor, slug);
   return withPostLock(found._id, () => saveEdit(actor, found._id, loadedVersion, input, meta));
 }
 
-async function saveEdit(actor: PostActor, postId: Types.ObjectId, loadedVersion: number, input: PostInput, meta: RequestMeta): Promise<PostRecord> {
+async function saveEdit(actor: NamedActor, postId: Types.ObjectId, loadedVersion: number, input: PostInput, meta: RequestMeta): Promise<PostRecord> {
   const current = await Post.findById(postId).lean<PostRecord>();
   if (!current) throw new NotFound();
   if (current.version !== loadedVersion) throw conflict(current, input);
@@ -189,7 +179,7 @@ function conflict(latest: PostRecord, input: PostInput): Conflict {
 }
 
 /** Saves an earlier version's title and body as a new edit (which itself keeps a revision of what it replaces). */
-export async function restoreRevision(actor: PostActor, slug: string, revisionId: string, loadedVersion: number, meta: RequestMeta = {}): Promise<PostRecord> {
+export async function restoreRevision(actor: NamedActor, slug: string, revisionId: string, loadedVersion: number, meta: RequestMeta = {}): Promise<PostRecord> {
   const current = await editablePost(actor, slug);
   const revision = await findRevision(current._id, revisionId);
   if (!revision) throw new NotFound('That revision no longer exists.');
@@ -214,7 +204,7 @@ export async function restoreRevision(actor: PostActor, slug: string, revisionId
 }
 
 /** Publishes now (draft or scheduled) or takes back to draft; the same rules as the editor's buttons. */
-export async function setPublished(actor: PostActor, postId: string | Types.ObjectId, publish: boolean, meta: RequestMeta = {}): Promise<PostRecord> {
+export async function setPublished(actor: NamedActor, postId: string | Types.ObjectId, publish: boolean, meta: RequestMeta = {}): Promise<PostRecord> {
   return withPostLock(postId, async () => {
     const current = await editablePostById(actor, postId);
     const publication = resolvePublication(current, publish ? 'publish' : 'draft', null);
@@ -226,7 +216,7 @@ export async function setPublished(actor: PostActor, postId: string | Types.Obje
   });
 }
 
-export async function deletePost(actor: PostActor, postId: string | Types.ObjectId, meta: RequestMeta = {}): Promise<void> {
+export async function deletePost(actor: NamedActor, postId: string | Types.ObjectId, meta: RequestMeta = {}): Promise<void> {
   await withPostLock(postId, async () => {
     const post = await editablePostById(actor, postId);
     await Post.deleteOne({ _id: post._id });
@@ -242,7 +232,7 @@ export async function deletePost(actor: PostActor, postId: string | Types.Object
  * text (the image's own alt when the field is left empty). Keeping the cover a post already has is always
  * allowed, so an author can edit a post an editor gave a cover from the shared library.
  */
-async function checkCover(actor: PostActor, input: PostInput, current: PostRecord | null): Promise<{ coverMediaId?: Types.ObjectId; coverAlt: string }> {
+async function checkCover(actor: NamedActor, input: PostInput, current: PostRecord | null): Promise<{ coverMediaId?: Types.ObjectId; coverAlt: string }> {
   if (!input.coverMediaId) return { coverAlt: '' };
   const media = await usableCover(actor, input.coverMediaId, current);
   const coverAlt = input.coverAlt || media.alt;
@@ -256,7 +246,7 @@ async function checkCover(actor: PostActor, input: PostInput, current: PostRecor
  * cover `current` already has. Throws 422 on the cover field otherwise.
  */
 export async function usableCover(
-  actor: PostActor,
+  actor: NamedActor,
   coverMediaId: string,
   current: Pick<PostRecord, 'coverMediaId'> | null,
 ): Promise<{ _id: Types.ObjectId; alt: string }> {
@@ -267,7 +257,7 @@ export async function usableCover(
   return { _id: media._id, alt: media.alt };
 }
 
-function auditActor(actor: PostActor) {
+function auditActor(actor: NamedActor) {
   return { id: actor.id, displayName: actor.displayName };
 }
 
@@ -275,14 +265,14 @@ function postTarget(post: Pick<PostRecord, '_id' | 'title'>) {
   return { type: 'post', id: String(post._id), label: post.title };
 }
 
-async function auditPublication(actor: PostActor, post: PostRecord, action: 'post.publish' | 'post.unpublish', meta: RequestMeta): Promise<void> {
+async function auditPublication(actor: NamedActor, post: PostRecord, action: 'post.publish' | 'post.unpublish', meta: RequestMeta): Promise<void> {
   const scheduled = displayStatus(post) === 'scheduled';
   const detail = action === 'post.publish' && scheduled && post.publishedAt ? `scheduled for ${post.publishedAt.toISOString()}` : undefined;
   await recordAudit({ actor: auditActor(actor), action, target: postTarget(post), detail, ip: meta.ip });
 }
 
 /** Publishing (or scheduling, or moving a schedule) and unpublishing are audited; content edits are not. */
-async function auditTransition(actor: PostActor, before: PostRecord, after: PostRecord, meta: RequestMeta): Promise<void> {
+async function auditTransition(actor: NamedActor, before: PostRecord, after: PostRecord, meta: RequestMeta): Promise<void> {
   if (after.status === 'published' && (before.status !== 'published' || before.publishedAt?.getTime() !== after.publishedAt?.getTime())) {
     await auditPublication(actor, after, 'post.publish', meta);
   } else if (after.status === 'draft' && before.status === 'published') {

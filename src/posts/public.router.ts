@@ -7,7 +7,7 @@ import type { SiteSettings } from '../site/settings.service.js';
 import { commentsForPost } from '../comments/comments.service.js';
 import { NotFound } from '../http/errors.js';
 import { form, pageNumber, parse, validate, inputOf } from '../http/validate.js';
-import { formatDate } from './post-views.js';
+import { formatDate } from '../http/format.js';
 import { authorPage, postForReader, publicPage, searchPosts, SEARCH_MAX_LENGTH, tagPage } from './reading.service.js';
 
 const pageQuery = z.object({ page: pageNumber });

@@ -3,6 +3,11 @@
 import mongoose from 'mongoose';
 import { AuditEntry } from './audit.model.js';
 
+/** Where a request came from, for the audit log (routers pass it to services, which pass it here). */
+export interface RequestMeta {
+  ip?: string | undefined;
+}
+
 export interface AuditActor {
   id: string;
   displayName: string;

@@ -101,6 +101,8 @@ describe('the users list', () => {
     const first = await request(app).get('/admin/users?q=bulk').set('Cookie', adminSession.cookie);
     expect(first.text.match(/action="\/admin\/users\/[a-f0-9]{24}\/role"/g)).toHaveLength(25);
     expect(first.text).toContain('Page 1 of 2');
+    // The site's one date style (src/http/format.ts), as on public pages, not a second admin style.
+    expect(first.text).toContain('<time datetime="2020-01-30T00:00:00.000Z">January 30, 2020</time>');
     expect(first.text).toContain('href="/admin/users?q=bulk&amp;page=2"');
     const second = await request(app).get('/admin/users?q=bulk&page=2').set('Cookie', adminSession.cookie);
     expect(second.text.match(/action="\/admin\/users\/[a-f0-9]{24}\/role"/g)).toHaveLength(5);

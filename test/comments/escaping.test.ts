@@ -14,7 +14,7 @@ const tagsIn = (html: string) => [...html.matchAll(/<([a-z][a-z0-9]*)\b([^>]*)>/
 describe('renderCommentBody', () => {
   it('escapes markup and scripts as text', () => {
     expect(renderCommentBody('<script>alert(1)</script>')).toBe('<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>');
-    expect(renderCommentBody('<b>x</b> & "quotes" \'single\'')).toBe('<p>&lt;b&gt;x&lt;/b&gt; &amp; &quot;quotes&quot; &#39;single&#39;</p>');
+    expect(renderCommentBody('<b>x</b> & "quotes" \'single\'')).toBe('<p>&lt;b&gt;x&lt;/b&gt; &amp; &#34;quotes&#34; &#39;single&#39;</p>');
     expect(renderCommentBody('<img src=x onerror=alert(1)>')).toBe('<p>&lt;img src=x onerror=alert(1)&gt;</p>');
   });
 
@@ -47,7 +47,7 @@ describe('renderCommentBody', () => {
       'a href="http://example.com/" rel="nofollow ugc noopener"',
       'a href="http://example.com/" rel="nofollow ugc noopener"',
     ]);
-    expect(html).toContain('&quot;onmouseover=&quot;alert(1)&quot;');
+    expect(html).toContain('&#34;onmouseover=&#34;alert(1)&#34;');
     expect(html).not.toMatch(/<[^>]*\son\w+=/i);
   });
 
@@ -89,11 +89,11 @@ describe('on the post page', () => {
     expect(section).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(section).toContain('&lt;b&gt;x&lt;/b&gt;');
     expect(section).toContain('javascript:alert(1)');
-    expect(section).toContain('&lt;a href=&quot;javascript:alert(2)&quot;&gt;click me&lt;/a&gt;');
+    expect(section).toContain('&lt;a href=&#34;javascript:alert(2)&#34;&gt;click me&lt;/a&gt;');
     expect(section).not.toMatch(/<script/i);
     expect(section).not.toMatch(/<b>/);
     expect(section).not.toMatch(/href="javascript:/i);
     expect(section).not.toMatch(/<[^>]*\sonmouseover=/i);
-    expect(section).toContain('<a href="http://example.com/" rel="nofollow ugc noopener">http://example.com/</a>&quot;onmouseover=&quot;alert(3)');
+    expect(section).toContain('<a href="http://example.com/" rel="nofollow ugc noopener">http://example.com/</a>&#34;onmouseover=&#34;alert(3)');
   });
 });

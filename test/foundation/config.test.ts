@@ -1,11 +1,17 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, ensureDevelopmentSecret, loadConfig } from '../../src/config.js';
 
 const secret = 'x'.repeat(40);
-const dataDir = () => mkdtempSync(join(tmpdir(), 'quire-config-'));
+const emptyDir = () => mkdtempSync(join(tmpdir(), 'quire-config-'));
+/** A DATA_DIR holding a development secret, as the entry points prepare it before loadConfig. */
+const dataDir = () => {
+  const dir = emptyDir();
+  ensureDevelopmentSecret({ DATA_DIR: dir });
+  return dir;
+};
 
 describe('config', () => {
   it('applies the defaults of DESIGN.md', () => {
@@ -51,12 +57,40 @@ describe('config', () => {
     expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: secret }).jwtSecret).toBe(secret);
   });
 
-  it('generates a development secret once and keeps it in DATA_DIR', () => {
-    const dir = dataDir();
+  it('generates a development secret once (ensureDevelopmentSecret) and keeps it in DATA_DIR', () => {
+    const dir = emptyDir();
+    ensureDevelopmentSecret({ DATA_DIR: dir });
     const first = loadConfig({ DATA_DIR: dir }).jwtSecret;
     expect(Buffer.byteLength(first)).toBeGreaterThanOrEqual(32);
     expect(readFileSync(join(dir, 'jwt-secret'), 'utf8').trim()).toBe(first);
+    ensureDevelopmentSecret({ DATA_DIR: dir });
     expect(loadConfig({ DATA_DIR: dir }).jwtSecret).toBe(first);
+  });
+
+  it('creates no secret file where JWT_SECRET is set or in production', () => {
+    const dir = emptyDir();
+    ensureDevelopmentSecret({ DATA_DIR: dir, JWT_SECRET: secret });
+    ensureDevelopmentSecret({ DATA_DIR: dir, NODE_ENV: 'production' });
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('writes nothing while parsing', () => {
+    const dir = emptyDir();
+    const absent = join(dir, 'not-yet');
+    expect(loadConfig({ DATA_DIR: absent, JWT_SECRET: secret }).dataDir).toBe(absent);
+    // Without the explicit step there is no secret to read: loadConfig says so rather than making one.
+    expect(() => loadConfig({ DATA_DIR: absent })).toThrow(/Invalid JWT_SECRET: unset/);
+    expect(() => loadConfig({ DATA_DIR: dir })).toThrow(ConfigError);
+    expect(existsSync(absent)).toBe(false);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('returns a frozen config', () => {
+    const config = loadConfig({ DATA_DIR: emptyDir(), JWT_SECRET: secret });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(() => {
+      (config as { port: number }).port = 1;
+    }).toThrow(TypeError);
   });
 
   it('treats empty values as unset', () => {

@@ -1,10 +1,10 @@
 // Posts for tests, made through the same service the editor uses (so bodies are rendered and sanitized),
 // with publish times set directly where a test needs a past or future date.
 import type { Types } from 'mongoose';
-import type { Role } from '../../src/auth/permissions.js';
+import type { NamedActor, Role } from '../../src/auth/permissions.js';
 import { contentChanged } from '../../src/http/content-version.js';
 import { Post, type PostDoc } from '../../src/posts/post.model.js';
-import { createPost, type PostActor } from '../../src/posts/posts.service.js';
+import { createPost } from '../../src/posts/posts.service.js';
 import { parseTagList } from '../../src/posts/tags.js';
 
 export interface MakePostOptions {
@@ -23,7 +23,7 @@ export interface MakePostOptions {
 
 let counter = 0;
 
-export function actorFor(user: MakePostOptions['author']): PostActor {
+export function actorFor(user: MakePostOptions['author']): NamedActor {
   return { id: String(user._id), role: user.role as Role, displayName: user.displayName };
 }
 

@@ -9,7 +9,8 @@
 import mongoose, { Types } from 'mongoose';
 import { deriveBody, type DerivedBody } from '../../posts/post-content.js';
 import { Post, publicFilter } from '../../posts/post.model.js';
-import { createPost, type PostActor } from '../../posts/posts.service.js';
+import type { NamedActor } from '../../auth/permissions.js';
+import { createPost } from '../../posts/posts.service.js';
 import { slugify } from '../../posts/slugs.js';
 import { rememberTags, type TagRef } from '../../posts/tags.js';
 import { articleBody, shortBody } from './bodies.js';
@@ -23,7 +24,7 @@ export const BULK_BATCH = 1000;
 
 export interface SeedWriters {
   /** Who writes each topic, and owns its cover. */
-  writerOf(topicIndex: number): PostActor;
+  writerOf(topicIndex: number): NamedActor;
   coverOf(topicIndex: number): string;
 }
 
@@ -64,7 +65,7 @@ function tagsFor(topicIndex: number, variant: number): string[] {
   return tags;
 }
 
-function fields(writer: PostActor, coverId: string, body: DerivedBody & { bodyMarkdown: string }, at: Date) {
+function fields(writer: NamedActor, coverId: string, body: DerivedBody & { bodyMarkdown: string }, at: Date) {
   return {
     ...body,
     previousSlugs: [],

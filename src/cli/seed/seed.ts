@@ -6,7 +6,7 @@ import { migrate } from '../../db/migrate.js';
 import { contentChanged } from '../../http/content-version.js';
 import type { Logger } from '../../logger.js';
 import type { Storage } from '../../media/storage.js';
-import type { PostActor } from '../../posts/posts.service.js';
+import type { NamedActor } from '../../auth/permissions.js';
 import { ensureCovers } from './covers.js';
 import { articleOrder, ensureArticles, ensureBulk, ensureTags, ensureUnpublished } from './posts.js';
 import { TOPICS } from './topics.js';
@@ -51,7 +51,7 @@ export async function seed(options: SeedOptions): Promise<SeedReport> {
 
   await migrate(options.logger);
   const users = await ensureDemoUsers();
-  const actor = (user: DemoUser): PostActor => ({ id: user.id, role: user.role, displayName: user.displayName });
+  const actor = (user: DemoUser): NamedActor => ({ id: user.id, role: user.role, displayName: user.displayName });
   const writerOf = (topicIndex: number) => actor(AUTHOR_TOPICS.has(TOPICS[topicIndex]!.tag) ? users.author : users.editor);
   progress('Accounts ready.');
 
