@@ -12,6 +12,18 @@
 //   rescanned all the time.
 // Only one scan per value runs at a time. warmPostsSnapshots() builds every value from ONE scan (at
 // start-up: on FerretDB a scan of 100,000 posts takes about 20 s, whatever the fields asked for).
+//
+// The index file (keepIndexFile): that shared scan also writes the posts it read, with every value's
+// fields, to a file in DATA_DIR, stamped with where the change feed stood when the scan began. The next
+// start reads the file instead of the database. When the stamp still matches (no process has written a
+// post since) the values are fresh; otherwise they serve at once marked not fresh (a slug they do not
+// know is looked up in the database) while a scan of the database runs in the background and replaces
+// them (and the file). Writes outside Quire (no change feed) are not seen in the stamp: they show after
+// the background rescan of old values, as before.
+import { once } from 'node:events';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import type { Types } from 'mongoose';
 import { onPostWrite, Post, type PostDoc } from './post.model.js';
 
@@ -64,6 +76,8 @@ export class Pool {
 
 interface Scan {
   values: unknown[];
+  /** Read from an index file whose stamp no longer matches: to be replaced by a scan of the database. */
+  stale?: boolean;
   posts: number;
   /** Writes seen when the scan started: later writes may be missing from it. */
   writes: number;
@@ -73,6 +87,7 @@ interface Scan {
 
 interface Built<T> {
   value: T;
+  stale?: boolean;
   writes: number;
   at: number;
   ms: number;
@@ -134,19 +149,102 @@ function forgetTakenIn(): void {
   while (named.length > 0 && named[0]!.seq <= oldest) loggedFrom = named.shift()!.seq;
 }
 
+/** Where the shared scan's posts are saved, and how the database's state of the posts is read. */
+export interface IndexFile {
+  path: string;
+  /** Where the posts' change counters stand (ChangeFeed.stamp): equal stamps, no post written between. */
+  stamp: () => Promise<string>;
+}
+
+let indexFile: IndexFile | null = null;
+
+/** The index file of a database in DATA_DIR (one per database name: the bench seeds two on one engine). */
+export function indexFilePath(dataDir: string, dbName: string): string {
+  return join(dataDir, 'read-index', `${dbName.replace(/[^\w.-]/g, '_')}.ndjson`);
+}
+
+/** Saves the shared scan to `file` and starts from it (null: neither). */
+export function keepIndexFile(file: IndexFile | null): void {
+  indexFile = file;
+}
+
+interface FileHeader {
+  version: 1;
+  fields: string;
+  stamp: string;
+  posts: number;
+  ms: number;
+}
+
 /** Streams every post's `fields` through the builders; resolves with what each one made. */
-async function scan(fields: string, builders: Array<PostsBuilder<unknown>>): Promise<Scan> {
+async function scan(fields: string, builders: Array<PostsBuilder<unknown>>, save: IndexFile | null = null): Promise<Scan> {
   const seen = writes;
   const at = Date.now();
   let posts = 0;
   const pool = new Pool();
-  for await (const post of Post.find({}, fields).lean<PostDoc>().cursor({ batchSize: 1000 })) {
-    for (const builder of builders) builder.add(post as PostDoc, pool);
+  const stamp = save ? await save.stamp() : '';
+  // One line per post, as read; the header goes last (a file cut short by a crash has none: never used).
+  const tmp = save ? `${save.path}.${process.pid}.tmp` : '';
+  if (save) mkdirSync(dirname(save.path), { recursive: true });
+  const out = save ? createWriteStream(tmp) : null;
+  try {
+    for await (const post of Post.find({}, fields).lean<PostDoc>().cursor({ batchSize: 1000 })) {
+      for (const builder of builders) builder.add(post as PostDoc, pool);
+      posts++;
+      if (out && !out.write(`${JSON.stringify(post)}\n`)) await once(out, 'drain');
+    }
+    const ms = Date.now() - at;
+    if (out && save) {
+      const header: FileHeader = { version: 1, fields, stamp, posts, ms };
+      out.end(`${JSON.stringify(header)}\n`);
+      await once(out, 'finish');
+      renameSync(tmp, save.path);
+    }
+    lastScanMs = ms;
+    return { values: builders.map((b) => b.finish()), posts, writes: seen, at, ms };
+  } catch (err) {
+    out?.destroy();
+    if (tmp) rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** The header of an index file (its last line), or null when there is no usable file. */
+async function readHeader(path: string): Promise<FileHeader | null> {
+  if (!existsSync(path)) return null;
+  const { open } = await import('node:fs/promises');
+  const file = await open(path, 'r');
+  try {
+    const { size } = await file.stat();
+    const tail = Buffer.alloc(Math.min(size, 64 * 1024));
+    await file.read(tail, 0, tail.length, size - tail.length);
+    const lines = tail.toString('utf8').trimEnd().split('\n');
+    const header = JSON.parse(lines[lines.length - 1]!) as Partial<FileHeader>;
+    return header.version === 1 && typeof header.stamp === 'string' ? (header as FileHeader) : null;
+  } catch {
+    return null;
+  } finally {
+    await file.close();
+  }
+}
+
+/** The posts of an index file through the builders, as a scan of the database would give them. */
+async function scanFile(path: string, header: FileHeader, stale: boolean, builders: Array<PostsBuilder<unknown>>): Promise<Scan> {
+  const seen = writes;
+  const at = Date.now();
+  const pool = new Pool();
+  let posts = 0;
+  for await (const line of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
+    if (posts === header.posts) break; // the header line
+    const post = JSON.parse(line) as Record<string, unknown>;
+    // JSON has no dates: the two the indexes read are turned back into Dates (ids stay hex strings).
+    if (post.publishedAt) post.publishedAt = new Date(post.publishedAt as string);
+    post.updatedAt = new Date(post.updatedAt as string);
+    for (const builder of builders) builder.add(post as unknown as PostDoc, pool);
     posts++;
   }
-  const ms = Date.now() - at;
-  lastScanMs = ms;
-  return { values: builders.map((b) => b.finish()), posts, writes: seen, at, ms };
+  // The age of the values is that of the scan the file was made from, so old values still get rescanned.
+  return { values: builders.map((b) => b.finish()), posts, writes: seen, at, ms: header.ms, stale };
 }
 
 interface Registered {
@@ -200,7 +298,7 @@ export function postsSnapshot<T>(
 
   function adopt(run: Promise<Scan>, slot: number): Promise<Built<T>> {
     const next = run.then((s) => {
-      const built = { value: s.values[slot] as T, writes: s.writes, at: s.at, ms: s.ms };
+      const built: Built<T> = { value: s.values[slot] as T, writes: s.writes, at: s.at, ms: s.ms, stale: s.stale };
       if (!current || current.writes <= built.writes) current = built;
       forgetTakenIn();
       return built;
@@ -227,14 +325,14 @@ export function postsSnapshot<T>(
   return async () => {
     if (!current) {
       const built = await rebuild();
-      return { value: built.value, fresh: built.writes === writes };
+      return { value: built.value, fresh: built.writes === writes && !built.stale };
     }
     const dirty = current.writes < writes;
     const old = Date.now() - current.at >= Math.max(MIN_AGE_MS, AGE_PER_SCAN_MS * current.ms);
     if (!dirty) {
       // A scan, not a patch: what it is for is writes made where no change feed reports them.
       if (old) void (rebuilding ?? adopt(scan(fields, [start()]), 0)).catch(() => undefined);
-      return { value: current.value, fresh: true };
+      return { value: current.value, fresh: !current.stale };
     }
     const previous = current;
     let timer: NodeJS.Timeout | undefined;
@@ -244,25 +342,39 @@ export function postsSnapshot<T>(
     });
     const built = await Promise.race([rebuild().catch(() => null), timeout]);
     clearTimeout(timer);
-    return built ? { value: built.value, fresh: built.writes === writes } : { value: previous.value, fresh: false };
+    return built ? { value: built.value, fresh: built.writes === writes && !built.stale } : { value: previous.value, fresh: false };
   };
 }
 
-/** Builds every snapshot that is not being built already, from one scan; resolves with its size and time. */
-export async function warmPostsSnapshots(): Promise<{ posts: number; ms: number }> {
+/**
+ * Builds every snapshot that is not being built already, from one scan (of the index file when there is
+ * one, see above; `fromFile: false` to read the database); resolves with its size, time and whether it
+ * came from the file, stale or not.
+ */
+export async function warmPostsSnapshots({ fromFile = true } = {}): Promise<{ posts: number; ms: number; file?: 'fresh' | 'stale' }> {
   const fields = [...new Set(registered.flatMap((s) => s.fields))].join(' ');
-  // The _id is in every projection anyway; patches re-read posts with each value's own fields.
+  const save = indexFile;
+  const header = save && fromFile ? await readHeader(save.path) : null;
+  const usable = header && header.fields === fields ? header : null;
+  const stale = usable ? usable.stamp !== (await save!.stamp()) : false;
   const builders: Array<PostsBuilder<unknown>> = [];
   let release!: (builders: Array<PostsBuilder<unknown>>) => void;
   // Each snapshot waits on the shared scan and takes its own slot of the result.
-  const run = new Promise<Array<PostsBuilder<unknown>>>((resolve) => (release = resolve)).then((all) =>
-    all.length > 0 ? scan(fields, all) : { values: [], posts: 0, writes, at: Date.now(), ms: 0 },
-  );
+  const run = new Promise<Array<PostsBuilder<unknown>>>((resolve) => (release = resolve)).then((all) => {
+    if (all.length === 0) return { values: [], posts: 0, writes, at: Date.now(), ms: 0 };
+    return usable && save ? scanFile(save.path, usable, stale, all) : scan(fields, all, save);
+  });
   for (const snapshot of registered) {
     const builder = snapshot.join(run, builders.length);
     if (builder) builders.push(builder);
   }
   release(builders);
-  const { posts, ms } = await run;
-  return { posts, ms };
+  const started = Date.now();
+  const { posts } = await run;
+  const ms = Date.now() - started;
+  if (!usable) return { posts, ms };
+  // A stale file serves now; the database's posts replace it when read (and are saved for the next start).
+  // (On the next turn: the snapshots let go of the file's read only after this one's callbacks.)
+  if (stale) setImmediate(() => void warmPostsSnapshots({ fromFile: false }).catch(() => undefined));
+  return { posts, ms, file: stale ? 'stale' : 'fresh' };
 }

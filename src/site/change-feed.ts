@@ -102,6 +102,18 @@ export class ChangeFeed {
     while (this.publishing) await this.publishing;
   }
 
+  /**
+   * Where every process's count of `name` stands (this process's own changes published first), as one
+   * string: two equal stamps mean no process changed anything of that kind in between (used to tell
+   * whether a reading index saved to disk is still that of the database).
+   */
+  async stamp(name: string): Promise<string> {
+    while (this.publishing) await this.publishing;
+    const docs = await this.collection().find({}).toArray();
+    const counts = docs.map((d) => [d._id, d.counters?.[name] ?? 0] as const).filter(([, n]) => n !== 0);
+    return JSON.stringify(counts.sort(([a], [b]) => (a < b ? -1 : 1)));
+  }
+
   /** Reads the other processes' documents once and delivers what moved (exposed for tests). */
   poll(): Promise<void> {
     this.polling ??= this.readOthers().finally(() => (this.polling = null));
