@@ -180,6 +180,14 @@ describe('the in-memory read model after a write', () => {
     expectLookupsByIdOnly(afterDelete);
   });
 
+  it('matches text beyond ASCII case-insensitively (the text is kept as UTF-8 bytes)', async () => {
+    await makePost({ author, title: 'Crème brûlée in Zürich', body: 'Ελληνικά and 日本語 notes.', status: 'published' });
+    for (const q of ['BRÛLÉE', 'zürich', 'ελληνικά', '日本語', 'rème']) {
+      expect((await request(app).get(`/search?q=${encodeURIComponent(q)}`)).text, q).toContain('Crème brûlée in Zürich');
+    }
+    expect((await request(app).get(`/search?q=${encodeURIComponent('brulee')}`)).text).not.toContain('Crème brûlée in Zürich');
+  });
+
   it('rescans after a write that names no posts (a bulk update), and shows its effect', async () => {
     const post = await makePost({ author, title: 'Notes on the asylum', body: 'Renfield eats flies.', tags: ['Travel'], status: 'published' });
     expect((await request(app).get('/search?q=flies')).text).toContain('Notes on the asylum');
