@@ -24,7 +24,7 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Types } from 'mongoose';
+import mongoose, { type Types } from 'mongoose';
 import { onPostWrite, Post, type PostDoc } from './post.model.js';
 
 export interface PostsSnapshot<T> {
@@ -274,7 +274,9 @@ export function postsSnapshot<T>(
   async function catchUp(built: Built<T>, ids: Set<string>): Promise<Built<T>> {
     const seen = writes;
     // One lookup by _id per post: the one query FerretDB 1.24 answers from an index (with Quire's patch).
-    const posts = await Promise.all([...ids].map((id) => Post.findById(id, fields).lean<PostDoc>()));
+    // An id that is no ObjectId names no post (a write by a malformed id matched nothing): were it
+    // queried, its cast error would fail every catch-up after it.
+    const posts = await Promise.all([...ids].map((id) => (mongoose.isValidObjectId(id) ? Post.findById(id, fields).lean<PostDoc>() : null)));
     const pool = new Pool();
     [...ids].forEach((id, i) => patch(built.value, id, posts[i] ?? null, pool));
     built.writes = Math.max(built.writes, seen);
