@@ -58,12 +58,8 @@ function freePort() {
   });
 }
 
-// Quire's server runs with the V8 flags `npm start` gives it (package.json); the baselines with none.
-const SERVER_FLAGS = ['--max-semi-space-size=8'];
-
 function start(script, scriptArgs, env) {
-  const flags = script === 'dist/server.js' ? SERVER_FLAGS : [];
-  const child = spawn(process.execPath, [...flags, script, ...scriptArgs], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [script, ...scriptArgs], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let output = '';
   child.stdout.on('data', (c) => (output = (output + c).slice(-20000)));
