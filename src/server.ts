@@ -17,6 +17,7 @@ import { closeGracefully } from './http/shutdown.js';
 import { createLogger, type Logger } from './logger.js';
 import { LocalDiskStorage } from './media/storage.js';
 import { readModelFor, useReadModel } from './posts/read-model-choice.js';
+import { indexFilePath, keepIndexFile } from './posts/posts-snapshot.js';
 import { startChangeFeed } from './shared-signals.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -69,9 +70,12 @@ async function runServer(config: Config, logger: Logger): Promise<void> {
     logger.info(`${who} (port ${config.port}, ${config.env}, database: ${db.engine}, Node ${process.version})`);
   });
   // The reading and search indexes, built now from one scan of the posts rather than on the first
-  // visitors' requests (which wait for this build instead of starting their own).
+  // visitors' requests (which wait for this build instead of starting their own), or read from the file
+  // the last scan saved in DATA_DIR (posts-snapshot.ts).
+  if (model.kind === 'memory') keepIndexFile({ path: indexFilePath(config.dataDir, mongoose.connection.name), stamp: () => feed.stamp('posts') });
   model.warm().then(
-    ({ posts, ms }) => model.kind === 'memory' && logger.info(`Reading indexes ready: ${posts} posts in ${ms} ms`),
+    ({ posts, ms, file }) =>
+      model.kind === 'memory' && logger.info(`Reading indexes ready: ${posts} posts in ${ms} ms${file ? ` from the index file (${file === 'fresh' ? 'current' : 'behind the database: rescanning in the background'})` : ''}`),
     (err: unknown) => logger.warn({ err }, 'Reading indexes not built at start-up; the first reader builds them'),
   );
   server.on('error', async (err) => {

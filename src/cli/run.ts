@@ -5,9 +5,11 @@ import '../db/models.js';
 import { ensureDevelopmentSecret, loadConfig, loadDotEnv, type Config } from '../config.js';
 import { connectDatabase } from '../db/connect.js';
 import { createLogger, type Logger } from '../logger.js';
+import type { EngineFacts } from '../db/engine.js';
+import type { ChangeFeed } from '../site/change-feed.js';
 import { startChangeFeed } from '../shared-signals.js';
 
-export async function runCli(work: (ctx: { config: Config; logger: Logger }) => Promise<void>): Promise<void> {
+export async function runCli(work: (ctx: { config: Config; logger: Logger; feed: ChangeFeed; facts: EngineFacts }) => Promise<void>): Promise<void> {
   loadDotEnv();
   let closeDb: (() => Promise<void>) | undefined;
   try {
@@ -21,7 +23,7 @@ export async function runCli(work: (ctx: { config: Config; logger: Logger }) => 
       await feed.stop();
       await db.close();
     };
-    await work({ config, logger });
+    await work({ config, logger, feed, facts: db.facts });
   } catch (err) {
     console.error(`Error: ${err instanceof Error ? err.message : String(err)}`);
     process.exitCode = 1;

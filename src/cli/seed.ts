@@ -6,7 +6,10 @@
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import mongoose from 'mongoose';
 import { LocalDiskStorage } from '../media/storage.js';
+import { indexFilePath, keepIndexFile, warmPostsSnapshots } from '../posts/posts-snapshot.js';
+import { readModelFor } from '../posts/read-model-choice.js';
 import { runCli } from './run.js';
 import { seed, type SeedReport } from './seed/seed.js';
 
@@ -69,7 +72,7 @@ export function writeCredentials(file: string, report: SeedReport): void {
 }
 
 async function main(): Promise<void> {
-  await runCli(async ({ config, logger }) => {
+  await runCli(async ({ config, logger, feed, facts }) => {
     const options = parseOptions(process.argv.slice(2));
     const say = (message: string) => {
       if (!options.quiet) console.log(message);
@@ -83,6 +86,13 @@ async function main(): Promise<void> {
       progress: say,
     });
     if (options.credentials) writeCredentials(options.credentials, report);
+    // On an engine without indexed queries, servers start from the index file of the last scan
+    // (posts-snapshot.ts): the seed leaves one that matches what it wrote, so the next start need not
+    // scan the posts (about 20 s at 100,000 posts on FerretDB).
+    if (readModelFor(facts.indexedQueries) === 'memory') {
+      keepIndexFile({ path: indexFilePath(config.dataDir, mongoose.connection.name), stamp: () => feed.stamp('posts') });
+      await warmPostsSnapshots({ fromFile: false });
+    }
     const table = credentialsTable(report);
     // The passwords are printed even with --quiet unless they went to a file: otherwise they would be lost.
     if (table && (!options.quiet || !options.credentials)) console.log(`\n${table}\n`);

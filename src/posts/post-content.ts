@@ -101,7 +101,12 @@ export async function freeSlug(title: string, attempt = 1): Promise<string> {
 
 const RANDOM_AFTER = 8;
 
-/** A slug now in use stops redirecting from the post that had it before. */
+/**
+ * A slug now in use stops redirecting from the post that had it before. Found first, then changed by _id,
+ * so that the write names its posts and the reading indexes patch them instead of rescanning every post
+ * (post.model.ts); the same single read of the collection as an updateMany by that filter would do.
+ */
 export async function releasePreviousSlug(slug: string, ownerId: mongoose.Types.ObjectId): Promise<void> {
-  await Post.updateMany({ previousSlugs: slug, _id: mongoose.trusted({ $ne: ownerId }) }, { $pull: { previousSlugs: slug } });
+  const holders = await Post.find({ previousSlugs: slug, _id: mongoose.trusted({ $ne: ownerId }) }, '_id').lean();
+  for (const holder of holders) await Post.updateOne({ _id: holder._id, previousSlugs: slug }, { $pull: { previousSlugs: slug } });
 }

@@ -7,15 +7,18 @@
 // FerretDB (measured at 3,000 posts: ~1 s for a sorted first page or a slug lookup, ~25 ms for a lookup
 // by _id). On MongoDB the same plan is index point lookups.
 //
-// One scan, projecting the few fields below, builds the whole index. Any write to the posts collection
-// through the Post model marks it stale (schema hooks, so admin and seed writes count too); the next
-// reader starts a rebuild and waits for it up to REBUILD_WAIT_MS. With a large collection on a slow
-// engine the previous index keeps serving meanwhile: a change then shows a few seconds late, and a page
-// never stalls for the length of a scan. Lookups re-check each fetched post, so a stale entry can hide a
-// post for those seconds but never show one that is not public. An old index is rebuilt in the background
-// (posts-snapshot.ts), so posts written by another process (a second instance, a script) show up too.
+// One scan, projecting the few fields below, builds the whole index. A write that names its posts (an
+// edit, a publication, a new or deleted post, here or in another process) is patched in: the next reader
+// re-reads those posts by _id, and each one's entry is taken out of every list (found by binary search
+// on its place: publish time, then id) and put back where it now belongs. Any other write through the
+// Post model (bulk writes, the seed) marks it stale; the next reader starts a rebuild and waits for it up
+// to REBUILD_WAIT_MS. With a large collection on a slow engine the previous index keeps serving
+// meanwhile: a change then shows a few seconds late, and a page never stalls for the length of a scan.
+// Lookups re-check each fetched post, so a stale entry can hide a post for those seconds but never show
+// one that is not public (posts-snapshot.ts).
 import type { Types } from 'mongoose';
-import { hexOf, postsSnapshot, type PostsBuilder } from './posts-snapshot.js';
+import type { PostDoc } from './post.model.js';
+import { hexOf, postsSnapshot, type Pool, type PostsBuilder } from './posts-snapshot.js';
 import type { ListScope, PageOfIds, SlugMatch } from './read-model.js';
 
 // Entries hold plain values (hex ids, times in ms, shared tag lists): few objects per post, for the sake of
@@ -31,6 +34,8 @@ export interface IndexEntry {
   /** The author's _id as hex. */
   author: string;
   tags: readonly string[];
+  /** The post's earlier slugs (the same empty list for most posts). */
+  previousSlugs: readonly string[];
 }
 
 interface Snapshot {
@@ -38,8 +43,8 @@ interface Snapshot {
   published: IndexEntry[];
   byTag: Map<string, IndexEntry[]>;
   byAuthor: Map<string, IndexEntry[]>;
-  /** Position of each published post in `published`. */
-  position: Map<string, number>;
+  /** Every post (drafts too) by hex id. */
+  byId: Map<string, IndexEntry>;
   bySlug: Map<string, IndexEntry>;
   byOldSlug: Map<string, IndexEntry>;
 }
@@ -48,34 +53,103 @@ const REBUILD_WAIT_MS = 1500;
 
 /** Builds the index one post at a time, as the scan streams them. */
 function indexBuilder(): PostsBuilder<Snapshot> {
-  const snapshot: Snapshot = { published: [], byTag: new Map(), byAuthor: new Map(), position: new Map(), bySlug: new Map(), byOldSlug: new Map() };
+  const snapshot: Snapshot = { published: [], byTag: new Map(), byAuthor: new Map(), byId: new Map(), bySlug: new Map(), byOldSlug: new Map() };
   const published: IndexEntry[] = [];
   return {
     add(d, pool) {
-      const isPublished = d.status === 'published' && d.publishedAt;
-      const entry: IndexEntry = {
-        id: pool.id(d._id),
-        slug: d.slug,
-        at: isPublished ? d.publishedAt!.getTime() : null,
-        updatedAt: d.updatedAt.getTime(),
-        author: pool.id(d.author),
-        tags: pool.list(d.tags),
-      };
-      snapshot.bySlug.set(d.slug, entry);
-      for (const old of d.previousSlugs) snapshot.byOldSlug.set(old, entry);
-      if (isPublished) published.push(entry);
+      const entry = entryOf(d, pool);
+      addAddresses(snapshot, entry);
+      if (entry.at !== null) published.push(entry);
     },
     finish() {
-      published.sort((a, b) => b.at! - a.at! || (b.id > a.id ? 1 : -1));
-      published.forEach((entry, i) => {
+      published.sort(newestFirst);
+      for (const entry of published) {
         snapshot.published.push(entry);
-        snapshot.position.set(entry.id, i);
         push(snapshot.byAuthor, entry.author, entry);
         for (const tag of entry.tags) push(snapshot.byTag, tag, entry);
-      });
+      }
       return snapshot;
     },
   };
+}
+
+function entryOf(d: PostDoc, pool: Pool): IndexEntry {
+  const isPublished = d.status === 'published' && d.publishedAt;
+  return {
+    id: pool.id(d._id),
+    slug: d.slug,
+    at: isPublished ? d.publishedAt!.getTime() : null,
+    updatedAt: d.updatedAt.getTime(),
+    author: pool.id(d.author),
+    tags: pool.list(d.tags),
+    previousSlugs: pool.list(d.previousSlugs),
+  };
+}
+
+/** The lists' order: newest first, ties by larger id first. */
+function newestFirst(a: IndexEntry, b: IndexEntry): number {
+  return b.at! - a.at! || (b.id > a.id ? 1 : b.id < a.id ? -1 : 0);
+}
+
+function addAddresses(snapshot: Snapshot, entry: IndexEntry): void {
+  snapshot.byId.set(entry.id, entry);
+  snapshot.bySlug.set(entry.slug, entry);
+  for (const old of entry.previousSlugs) snapshot.byOldSlug.set(old, entry);
+}
+
+/** Where `entry` is, or would go, in a list in the lists' order. */
+function placeOf(list: readonly IndexEntry[], entry: IndexEntry): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (newestFirst(list[mid]!, entry) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function insertSorted(list: IndexEntry[], entry: IndexEntry): void {
+  list.splice(placeOf(list, entry), 0, entry);
+}
+
+function removeSorted(list: IndexEntry[], entry: IndexEntry): void {
+  const i = placeOf(list, entry);
+  if (list[i] === entry) list.splice(i, 1);
+}
+
+function inList(map: Map<string, IndexEntry[]>, key: string, entry: IndexEntry, add: boolean): void {
+  const list = map.get(key);
+  if (add) {
+    if (list) insertSorted(list, entry);
+    else map.set(key, [entry]);
+  } else if (list) {
+    removeSorted(list, entry);
+    if (list.length === 0) map.delete(key);
+  }
+}
+
+/** Takes the post `id` out of the index and puts `post` (its current state; null: deleted) back in. */
+function patchIndex(snapshot: Snapshot, id: string, post: PostDoc | null, pool: Pool): void {
+  const old = snapshot.byId.get(id);
+  if (old) {
+    snapshot.byId.delete(id);
+    if (snapshot.bySlug.get(old.slug) === old) snapshot.bySlug.delete(old.slug);
+    for (const slug of old.previousSlugs) if (snapshot.byOldSlug.get(slug) === old) snapshot.byOldSlug.delete(slug);
+    if (old.at !== null) {
+      removeSorted(snapshot.published, old);
+      inList(snapshot.byAuthor, old.author, old, false);
+      for (const tag of old.tags) inList(snapshot.byTag, tag, old, false);
+    }
+  }
+  if (!post) return;
+  const entry = entryOf(post, pool);
+  addAddresses(snapshot, entry);
+  if (entry.at !== null) {
+    insertSorted(snapshot.published, entry);
+    inList(snapshot.byAuthor, entry.author, entry, true);
+    for (const tag of entry.tags) inList(snapshot.byTag, tag, entry, true);
+  }
 }
 
 function push(map: Map<string, IndexEntry[]>, key: string, entry: IndexEntry): void {
@@ -85,7 +159,7 @@ function push(map: Map<string, IndexEntry[]>, key: string, entry: IndexEntry): v
 }
 
 /** The index, rebuilt first if posts changed (waiting a bounded time when an older one can serve). */
-const currentIndex = postsSnapshot('slug previousSlugs status publishedAt updatedAt author tags', indexBuilder, { waitMs: REBUILD_WAIT_MS });
+const currentIndex = postsSnapshot('slug previousSlugs status publishedAt updatedAt author tags', indexBuilder, patchIndex, { waitMs: REBUILD_WAIT_MS });
 
 function listOf(index: Snapshot, scope: ListScope): IndexEntry[] {
   if (scope.kind === 'all') return index.published;
@@ -137,8 +211,10 @@ export async function findSlug(slug: string): Promise<SlugMatch> {
 /** The next newer and next older public posts around a published post. */
 export async function neighbourIds(postId: Types.ObjectId | string, now = new Date()): Promise<{ newer: string | null; older: string | null }> {
   const { value: index } = await currentIndex();
-  const i = index.position.get(hexOf(postId));
-  if (i === undefined) return { newer: null, older: null };
+  const entry = index.byId.get(hexOf(postId));
+  if (!entry || entry.at === null) return { newer: null, older: null };
+  const i = placeOf(index.published, entry);
+  if (index.published[i] !== entry) return { newer: null, older: null };
   const newer = index.published[i - 1];
   const older = index.published[i + 1];
   return { newer: newer && newer.at! <= now.getTime() ? newer.id : null, older: older ? older.id : null };
@@ -146,5 +222,5 @@ export async function neighbourIds(postId: Types.ObjectId | string, now = new Da
 
 /** Every post's entry (drafts too), for the managed lists. */
 export async function everyEntry(): Promise<Iterable<IndexEntry>> {
-  return (await currentIndex()).value.bySlug.values();
+  return (await currentIndex()).value.byId.values();
 }

@@ -59,36 +59,73 @@ postSchema.index({ author: 1, status: 1, updatedAt: -1, _id: -1 });
 postSchema.index({ coverMediaId: 1 });
 postSchema.index({ mediaIds: 1 });
 
-// Every write to posts through this model tells the listeners (the reading index, post-index.ts), so that
-// writes made elsewhere (admin bulk actions, reassigning a deleted user's posts, the seed) count too.
-// Writes made by another Quire process arrive through the change feed as `remote` ones (postsSignal).
-const writeListeners = new Set<(origin: ChangeOrigin) => void>();
+// Every write to posts through this model tells the listeners (the reading and search indexes, posts kept
+// by id), so that writes made elsewhere (admin bulk actions, reassigning a deleted user's posts, the seed)
+// count too. A write says which posts it changed when its filter or documents name them (a lone `_id` or
+// `_id: {$in}`, a saved or deleted document, an insert of a few), so that the indexes re-read those posts
+// alone; any other write (updateMany on another field, a large insertMany, bulkWrite) says `null`:
+// "possibly every post", and the indexes are rebuilt from a scan. Writes made by another Quire process
+// arrive through the change feed as `remote` ones, with the ids that process learnt (postsSignal).
+export type PostWriteListener = (origin: ChangeOrigin, ids: readonly string[] | null) => void;
+
+const writeListeners = new Set<PostWriteListener>();
+
+/** Ids a write names, up to this many; more count as "possibly every post" (a rescan is cheaper). */
+export const MAX_NAMED_POSTS = 500;
 
 /** Calls `listener` after every write to the posts collection made through the Post model, here or elsewhere. */
-export function onPostWrite(listener: (origin: ChangeOrigin) => void): () => void {
+export function onPostWrite(listener: PostWriteListener): () => void {
   writeListeners.add(listener);
   return () => writeListeners.delete(listener);
 }
 
-function postsWritten(origin: ChangeOrigin = 'local'): void {
-  for (const listener of writeListeners) listener(origin);
+function postsWritten(origin: ChangeOrigin, ids: readonly string[] | null): void {
+  const named = ids && ids.length <= MAX_NAMED_POSTS ? ids : null;
+  for (const listener of writeListeners) listener(origin, named);
 }
 
 /** Post writes as a signal the change feed shares between processes (src/site/change-feed.ts). */
 export const postsSignal = {
   name: 'posts',
-  onLocal: (listener: () => void) => onPostWrite((origin) => origin === 'local' && listener()),
-  deliverRemote: () => postsWritten('remote'),
+  onLocal: (listener: (ids: readonly string[] | null) => void) => onPostWrite((origin, ids) => origin === 'local' && listener(ids)),
+  deliverRemote: (ids: readonly string[] | null) => postsWritten('remote', ids),
 };
+
+/** The ids an `_id` condition names: a value, `{$eq}` or `{$in}`; null for anything else. */
+function idsOfCondition(condition: unknown): string[] | null {
+  if (condition === undefined || condition === null) return null;
+  if (typeof condition === 'string' || condition instanceof mongoose.Types.ObjectId) return [String(condition)];
+  if (typeof condition !== 'object') return null;
+  const ops = Object.keys(condition);
+  if (ops.length !== 1) return null;
+  const value = (condition as Record<string, unknown>)[ops[0]!];
+  if (ops[0] === '$eq') return idsOfCondition(value);
+  if (ops[0] === '$in' && Array.isArray(value)) {
+    const ids = value.map((v) => idsOfCondition(v));
+    return ids.every((i) => i !== null) ? ids.flat() : null;
+  }
+  return null;
+}
 
 postSchema.post(
   ['updateOne', 'updateMany', 'replaceOne', 'findOneAndUpdate', 'findOneAndReplace', 'findOneAndDelete', 'deleteOne', 'deleteMany'],
   { document: false, query: true },
-  () => postsWritten(),
+  function (this: mongoose.Query<unknown, unknown>, res: unknown) {
+    // The filter's `_id` names every post the write can have touched (other conditions only narrow it);
+    // a findOneAnd* without one returns the document it changed.
+    let ids = idsOfCondition(this.getFilter()._id);
+    if (!ids && res && typeof res === 'object' && '_id' in res) ids = idsOfCondition((res as { _id: unknown })._id);
+    postsWritten('local', ids);
+  },
 );
-postSchema.post(['save', 'deleteOne', 'updateOne'], { document: true, query: false }, () => postsWritten());
-postSchema.post('insertMany', () => postsWritten());
-postSchema.post('bulkWrite', () => postsWritten());
+postSchema.post(['save', 'deleteOne', 'updateOne'], { document: true, query: false }, function (this: { _id: unknown }) {
+  postsWritten('local', idsOfCondition(this._id));
+});
+postSchema.post('insertMany', (docs: unknown) => {
+  const ids = Array.isArray(docs) ? docs.map((d: { _id?: unknown } | null) => idsOfCondition(d?._id)) : [null];
+  postsWritten('local', ids.every((i) => i !== null) ? ids.flat() : null);
+});
+postSchema.post('bulkWrite', () => postsWritten('local', null));
 
 export type PostDoc = InferSchemaType<typeof postSchema> & { _id: Types.ObjectId; createdAt: Date; updatedAt: Date };
 export const Post = mongoose.model('Post', postSchema, undefined, { overwriteModels: true });

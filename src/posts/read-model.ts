@@ -81,7 +81,7 @@ export interface PostReadModel {
   /** A page of a managed list. */
   managed(query: ManagedQuery, now: Date): Promise<ManagedPage>;
   /** Builds what the model keeps ahead of the first reader; resolves with its size and time. */
-  warm(): Promise<{ posts: number; ms: number }>;
+  warm(): Promise<{ posts: number; ms: number; file?: 'fresh' | 'stale' }>;
 }
 
 /** The fields of a post readers may be shown (and the read model hands out). */

@@ -4,12 +4,21 @@
 //
 // Why not the database: a case-insensitive substring cannot use an index on any engine, and FerretDB 1.24
 // on SQLite decodes every document of the collection for it (about 20 s at 100,000 posts). Here it is a
-// scan of memory instead (the plain text of the posts: about 100 MB at 100,000 generated posts), built by
-// one read of the collection and rebuilt after writes like the reading index (posts-snapshot.ts).
+// scan of memory instead (the plain text of the posts: about 57 MB at 100,000 generated posts), built by
+// one read of the collection and patched after writes like the reading index (posts-snapshot.ts): a
+// changed post's entry is taken out (found by binary search on its time and id) and put back in place.
+//
+// The text is kept as UTF-8 in a few large Buffers (TextArena), outside the JavaScript heap: 100,000
+// strings on the heap made it larger, and V8 lets a heap grow in proportion to what it holds before it
+// collects, so the resident size under load grew twice over. Lower-casing first and matching bytes
+// gives the same answers as matching strings (UTF-8 is self-synchronising: a character's bytes never
+// match in the middle of another's). A patched post's old text stays in its Buffer, unused, until the
+// next full scan.
 // Scheduled posts are in it and are skipped until their time; results are re-checked by whoever fetches
 // them, so a post unpublished a moment ago is never shown.
 import type { Cursor } from './cursor.js';
-import { postsSnapshot, type PostsBuilder } from './posts-snapshot.js';
+import type { PostDoc } from './post.model.js';
+import { postsSnapshot, type Pool, type PostsBuilder } from './posts-snapshot.js';
 import { slugify } from './slugs.js';
 
 interface SearchEntry {
@@ -17,23 +26,88 @@ interface SearchEntry {
   idHex: string;
   at: number;
   tags: readonly string[];
-  /** Title and plain text in one lower-cased string (one string per post, not two: see Pool). */
-  text: string;
+  /** Title and plain text, lower-cased, as UTF-8: bytes `start` to `end` of `text`. */
+  text: Buffer;
+  start: number;
+  end: number;
+}
+
+const ARENA_CHUNK = 4 * 1024 * 1024;
+
+/** Texts appended to shared Buffers allocated outside the JavaScript heap, a chunk at a time. */
+class TextArena {
+  private chunk = Buffer.allocUnsafeSlow(0);
+  private used = 0;
+
+  put(text: string): Pick<SearchEntry, 'text' | 'start' | 'end'> {
+    const bytes = Buffer.byteLength(text);
+    if (bytes > this.chunk.length - this.used) {
+      this.chunk = Buffer.allocUnsafeSlow(Math.max(ARENA_CHUNK, bytes));
+      this.used = 0;
+    }
+    const start = this.used;
+    this.used += this.chunk.write(text, start);
+    return { text: this.chunk, start, end: this.used };
+  }
+}
+
+interface SearchIndex {
+  /** Newest first, ties by larger id first. */
+  entries: SearchEntry[];
+  byId: Map<string, SearchEntry>;
+  /** Where patched posts' texts go. */
+  arena: TextArena;
+}
+
+function entryOf(d: PostDoc, pool: Pool, arena: TextArena): SearchEntry | null {
+  if (d.status !== 'published' || !d.publishedAt) return null;
+  return { idHex: pool.id(d._id), at: d.publishedAt.getTime(), tags: pool.list(d.tags), ...arena.put(`${d.title}\n${d.bodyText}`.toLowerCase()) };
+}
+
+function newestFirst(a: SearchEntry, b: SearchEntry): number {
+  return b.at - a.at || (b.idHex > a.idHex ? 1 : b.idHex < a.idHex ? -1 : 0);
 }
 
 /** Builds the search index one post at a time, as the scan streams them. */
-function searchBuilder(): PostsBuilder<SearchEntry[]> {
+function searchBuilder(): PostsBuilder<SearchIndex> {
   const entries: SearchEntry[] = [];
+  const arena = new TextArena();
   return {
     add(d, pool) {
-      if (d.status !== 'published' || !d.publishedAt) return;
-      entries.push({ idHex: pool.id(d._id), at: d.publishedAt.getTime(), tags: pool.list(d.tags), text: `${d.title}\n${d.bodyText}`.toLowerCase() });
+      const entry = entryOf(d, pool, arena);
+      if (entry) entries.push(entry);
     },
-    finish: () => entries.sort((a, b) => b.at - a.at || (b.idHex > a.idHex ? 1 : -1)),
+    finish: () => ({ entries: entries.sort(newestFirst), byId: new Map(entries.map((e) => [e.idHex, e])), arena }),
   };
 }
 
-const searchIndex = postsSnapshot('title tags bodyText status publishedAt', searchBuilder);
+/** Where `entry` is, or would go, in `entries`. */
+function placeOf(entries: readonly SearchEntry[], entry: SearchEntry): number {
+  let lo = 0;
+  let hi = entries.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (newestFirst(entries[mid]!, entry) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Takes the post `id` out and puts `post` (null: deleted) back where it now belongs, if it is public. */
+function patchSearch(index: SearchIndex, id: string, post: PostDoc | null, pool: Pool): void {
+  const old = index.byId.get(id);
+  if (old) {
+    index.byId.delete(id);
+    const i = placeOf(index.entries, old);
+    if (index.entries[i] === old) index.entries.splice(i, 1);
+  }
+  const entry = post && entryOf(post, pool, index.arena);
+  if (!entry) return;
+  index.byId.set(id, entry);
+  index.entries.splice(placeOf(index.entries, entry), 0, entry);
+}
+
+const searchIndex = postsSnapshot('title tags bodyText status publishedAt', searchBuilder, patchSearch);
 
 /** Position of the first entry after `cursor` in the order newest first, ties by larger _id first. */
 function firstAfter(entries: SearchEntry[], cursor: Cursor): number {
@@ -58,13 +132,14 @@ export async function searchIds(q: string, cursor: Cursor | null, limit: number,
   const needle = q.toLowerCase();
   const tagNeedle = slugify(q);
   if (!needle) return [];
-  const entries = (await searchIndex()).value;
+  const bytes = Buffer.from(needle, 'utf8');
+  const { entries } = (await searchIndex()).value;
   const nowMs = now.getTime();
   const found: string[] = [];
   for (let i = cursor ? firstAfter(entries, cursor) : 0; i < entries.length; i++) {
     const entry = entries[i]!;
     if (entry.at > nowMs) continue;
-    const hit = entry.text.includes(needle) || entry.tags.some((tag) => tag.includes(needle) || (tagNeedle !== '' && tag.includes(tagNeedle)));
+    const hit = entry.text.subarray(entry.start, entry.end).indexOf(bytes) !== -1 || entry.tags.some((tag) => tag.includes(needle) || (tagNeedle !== '' && tag.includes(tagNeedle)));
     if (!hit) continue;
     found.push(entry.idHex);
     if (found.length >= limit) break;

@@ -3,8 +3,12 @@
 // running site), so its page cache, memos and reading indexes are never stale for long.
 //
 // Each process that changes something keeps one document of its own in `site_changes`: its id and one
-// counter per signal ("content", "posts"), raised on every local change. Every process polls the small
-// collection and delivers a signal locally as `remote` when another process's counter for it moved.
+// counter per signal ("content", "posts"), raised on every local change, with the last few changes'
+// sequence numbers and what they named (the ids of the posts written, when the write knew them). Every
+// process polls the small collection and delivers a signal locally as `remote` when another process's
+// counter for it moved, with the ids of every change it missed; when some of those changes are no longer
+// in the document (it fell more than RECENT_CHANGES behind) or named no ids, with `null`: "anything may
+// have changed", and the listener starts over (the reading indexes rescan the posts).
 // One writer per document is deliberate: the embedded engine (FerretDB) loses concurrent updates of ONE
 // document, but nothing can be lost when no two processes ever write the same one. Change streams would
 // push instead of poll, but neither FerretDB nor mongo-java-server has them; a poll of a handful of tiny
@@ -13,18 +17,29 @@ import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
 import type { Logger } from '../logger.js';
 
+/** What a change names (post ids), or null when it may have touched anything of its kind. */
+export type ChangedIds = readonly string[] | null;
+
 /** A kind of change other processes must hear of: what this process does, delivered to the others. */
 export interface SharedSignal {
   name: string;
   /** Subscribes to this process's own changes of this kind; returns the unsubscribe function. */
-  onLocal(listener: () => void): () => void;
-  /** Tells this process's listeners of such a change made by another process. */
-  deliverRemote(): void;
+  onLocal(listener: (ids?: ChangedIds) => void): () => void;
+  /** Tells this process's listeners of such changes made by other processes. */
+  deliverRemote(ids: ChangedIds): void;
+}
+
+/** One change: its number in the process's counter and what it named. */
+interface RecentChange {
+  seq: number;
+  ids: string[] | null;
 }
 
 interface ProcessChanges {
   _id: string;
   counters: Record<string, number>;
+  /** The last changes per signal, oldest first (absent in documents of older versions). */
+  recent?: Record<string, RecentChange[]>;
   at: Date;
 }
 
@@ -36,6 +51,10 @@ export interface ChangeFeedOptions {
 }
 
 const COLLECTION = 'site_changes';
+/** Changes per signal kept in a process's document: a poller further behind than this starts over. */
+const RECENT_CHANGES = 50;
+/** Ids per change kept; a change naming more is kept as "anything" (null). */
+const IDS_PER_CHANGE = 20;
 /** Documents of processes silent for this long are removed at start (stopped servers, old seed runs). */
 const FORGET_AFTER_MS = 7 * 24 * 60 * 60 * 1000;
 
@@ -46,6 +65,7 @@ export class ChangeFeed {
   private readonly logger: Logger;
   private readonly pollMs: number;
   private readonly counters: Record<string, number> = {};
+  private readonly recent: Record<string, RecentChange[]> = {};
   private readonly seen = new Map<string, Record<string, number>>();
   private readonly unsubscribe: Array<() => unknown> = [];
   private pending = new Set<string>();
@@ -65,7 +85,8 @@ export class ChangeFeed {
   async start(): Promise<void> {
     for (const signal of this.signals) {
       this.counters[signal.name] = 0;
-      this.unsubscribe.push(signal.onLocal(() => this.publish(signal.name)));
+      this.recent[signal.name] = [];
+      this.unsubscribe.push(signal.onLocal((ids) => this.publish(signal.name, ids ?? null)));
     }
     await this.collection().deleteMany({ at: { $lt: new Date(Date.now() - FORGET_AFTER_MS) } }).catch(() => undefined);
     await this.poll();
@@ -79,6 +100,18 @@ export class ChangeFeed {
     for (const off of this.unsubscribe.splice(0)) off();
     await this.polling;
     while (this.publishing) await this.publishing;
+  }
+
+  /**
+   * Where every process's count of `name` stands (this process's own changes published first), as one
+   * string: two equal stamps mean no process changed anything of that kind in between (used to tell
+   * whether a reading index saved to disk is still that of the database).
+   */
+  async stamp(name: string): Promise<string> {
+    while (this.publishing) await this.publishing;
+    const docs = await this.collection().find({}).toArray();
+    const counts = docs.map((d) => [d._id, d.counters?.[name] ?? 0] as const).filter(([, n]) => n !== 0);
+    return JSON.stringify(counts.sort(([a], [b]) => (a < b ? -1 : 1)));
   }
 
   /** Reads the other processes' documents once and delivers what moved (exposed for tests). */
@@ -108,7 +141,8 @@ export class ChangeFeed {
       this.logger.debug({ err }, 'change feed: poll failed');
       return;
     }
-    const moved = new Set<string>();
+    // Per signal that moved: the ids its missed changes named, or null when one of them is unknown.
+    const moved = new Map<string, Set<string> | null>();
     for (const doc of docs) {
       if (doc._id === this.id) continue;
       const before = this.seen.get(doc._id);
@@ -117,19 +151,29 @@ export class ChangeFeed {
       // first time has changed something since our last poll.
       if (!this.primed) continue;
       for (const [name, count] of Object.entries(doc.counters ?? {})) {
-        if (count !== (before?.[name] ?? 0)) moved.add(name);
+        const from = before?.[name] ?? 0;
+        if (count === from) continue;
+        const ids = count > from ? missedIds(doc.recent?.[name] ?? [], from, count) : null;
+        const sofar = moved.has(name) ? moved.get(name)! : new Set<string>();
+        if (ids === null || sofar === null) moved.set(name, null);
+        else moved.set(name, new Set([...sofar, ...ids]));
       }
     }
     this.primed = true;
     for (const signal of this.signals) {
-      if (moved.has(signal.name)) signal.deliverRemote();
+      if (!moved.has(signal.name)) continue;
+      const ids = moved.get(signal.name);
+      signal.deliverRemote(ids ? [...ids] : null);
     }
   }
 
   /** Raises this process's counter for `name`; changes made while a write is out go in the next one. */
-  private publish(name: string): void {
+  private publish(name: string, ids: ChangedIds): void {
     if (this.stopped) return;
     this.counters[name]! += 1;
+    const recent = this.recent[name]!;
+    recent.push({ seq: this.counters[name]!, ids: ids && ids.length <= IDS_PER_CHANGE ? [...ids] : null });
+    if (recent.length > RECENT_CHANGES) recent.splice(0, recent.length - RECENT_CHANGES);
     this.pending.add(name);
     if (!this.publishing) this.publishing = this.flush();
   }
@@ -140,7 +184,7 @@ export class ChangeFeed {
       try {
         await this.collection().updateOne(
           { _id: this.id },
-          { $set: { counters: { ...this.counters }, at: new Date() } },
+          { $set: { counters: { ...this.counters }, recent: structuredClone(this.recent), at: new Date() } },
           { upsert: true },
         );
       } catch (err) {
@@ -149,4 +193,21 @@ export class ChangeFeed {
     }
     this.publishing = null;
   }
+}
+
+/**
+ * The ids named by a process's changes numbered from+1 to `to`, or null when one of them named none or is
+ * no longer in its document (the poller fell behind: a gap).
+ */
+function missedIds(recent: RecentChange[], from: number, to: number): string[] | null {
+  const ids: string[] = [];
+  let expected = from + 1;
+  for (const change of recent) {
+    if (change.seq < expected) continue;
+    if (change.seq > expected || change.ids === null) return null;
+    ids.push(...change.ids);
+    expected++;
+    if (expected > to) return ids;
+  }
+  return null;
 }

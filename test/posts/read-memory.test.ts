@@ -7,7 +7,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Media } from '../../src/media/media.model.js';
 import { updateAlt } from '../../src/media/media.service.js';
 import { Post } from '../../src/posts/post.model.js';
-import { setPublished } from '../../src/posts/posts.service.js';
+import { deletePost, setPublished, updatePost } from '../../src/posts/posts.service.js';
+import { parseTagList } from '../../src/posts/tags.js';
 import { warmPostsSnapshots } from '../../src/posts/posts-snapshot.js';
 import { useReadModel } from '../../src/posts/read-model-choice.js';
 import { updateProfile } from '../../src/users/users.service.js';
@@ -17,10 +18,12 @@ import { actorFor, makePost } from '../support/posts.js';
 
 const { app } = testApp();
 
-async function postsQueries(work: () => Promise<unknown>): Promise<string[]> {
+/** The queries of the posts collection `work` makes, as "method" and "method field,field" (the filter's fields). */
+async function postsQueries(work: () => Promise<unknown>, { withFilter = false } = {}): Promise<string[]> {
   const seen: string[] = [];
-  mongoose.set('debug', (collection: string, method: string) => {
-    if (collection === 'posts') seen.push(method);
+  mongoose.set('debug', (collection: string, method: string, filter: unknown) => {
+    if (collection !== 'posts') return;
+    seen.push(withFilter ? `${method} ${Object.keys((filter as object | null) ?? {}).join(',')}` : method);
   });
   try {
     await work();
@@ -100,5 +103,100 @@ describe('public pages from memory', () => {
     const home = (await request(app).get('/')).text;
     expect(home).toContain('Candle note 0');
     expect(home).not.toContain('Lantern note 0');
+  });
+});
+
+describe('the in-memory read model after a write', () => {
+  let author: Awaited<ReturnType<typeof makeUser>>;
+
+  beforeAll(async () => {
+    useReadModel('memory');
+    author = await makeUser({ role: 'author', username: 'jonathan', displayName: 'Jonathan Harker' });
+    await makePost({ author, title: 'Journal of the pass', body: 'Snow on the Borgo pass.', tags: ['Travel'], status: 'published' });
+    await warmPostsSnapshots();
+  });
+
+  /** Every query of the posts collection is a lookup by _id: nothing read the whole collection. */
+  function expectLookupsByIdOnly(queries: string[]): void {
+    expect(queries.filter((q) => q !== 'findOne _id')).toEqual([]);
+  }
+
+  it('patches a new post into lists, tag page, search and its neighbour, re-reading that post alone', async () => {
+    expect((await request(app).get('/tags/travel')).text).toContain('Journal of the pass');
+    const post = await makePost({ author, title: 'Letter from the castle', body: 'The count keeps no mirrors.', tags: ['Travel'], status: 'published' });
+    const queries = await postsQueries(
+      async () => {
+        for (const path of ['/', '/tags/travel', '/search?q=mirrors', '/authors/jonathan']) {
+          expect((await request(app).get(path)).text, path).toContain('Letter from the castle');
+        }
+        // The post before it now links to it as the next post, and it back.
+        expect((await request(app).get('/posts/journal-of-the-pass')).text).toContain(`href="/posts/${post.slug}"`);
+        expect((await request(app).get(`/posts/${post.slug}`)).text).toContain('href="/posts/journal-of-the-pass"');
+      },
+      { withFilter: true },
+    );
+    expect(queries.length).toBeGreaterThan(0);
+    expectLookupsByIdOnly(queries);
+  });
+
+  it('moves an edited post to its new slug and words, and drops a deleted one, without a scan', async () => {
+    const post = await makePost({ author, title: 'Diary at Whitby', body: 'A ship runs aground.', tags: ['Travel'], status: 'published' });
+    expect((await request(app).get('/search?q=aground')).text).toContain('Diary at Whitby');
+    await updatePost(actorFor(author), post.slug, post.version, {
+      title: 'Log of the Demeter',
+      slug: 'log-of-the-demeter',
+      bodyMarkdown: 'The crew vanish one by one.',
+      excerpt: '',
+      tags: parseTagList('Ships'),
+      coverMediaId: null,
+      coverAlt: '',
+      intent: 'save',
+      publishAt: null,
+    });
+    const queries = await postsQueries(
+      async () => {
+        expect((await request(app).get('/search?q=aground')).text).not.toContain('Log of the Demeter');
+        expect((await request(app).get('/search?q=vanish')).text).toContain('Log of the Demeter');
+        expect((await request(app).get('/tags/travel')).text).not.toContain('Log of the Demeter');
+        expect((await request(app).get('/tags/ships')).text).toContain('Log of the Demeter');
+        const moved = await request(app).get(`/posts/${post.slug}`);
+        expect(moved.status).toBe(301);
+        expect(moved.headers.location).toBe('/posts/log-of-the-demeter');
+        expect((await request(app).get('/posts/log-of-the-demeter')).status).toBe(200);
+      },
+      { withFilter: true },
+    );
+    expectLookupsByIdOnly(queries);
+
+    await deletePost(actorFor(author), post._id);
+    const afterDelete = await postsQueries(
+      async () => {
+        for (const path of ['/', '/tags/ships', '/search?q=vanish']) expect((await request(app).get(path)).text, path).not.toContain('Log of the Demeter');
+        expect((await request(app).get('/posts/log-of-the-demeter')).status).toBe(404);
+      },
+      { withFilter: true },
+    );
+    // The 404 asks the database once by slug (the index is fresh, so it may answer from memory alone).
+    expectLookupsByIdOnly(afterDelete);
+  });
+
+  it('matches text beyond ASCII case-insensitively (the text is kept as UTF-8 bytes)', async () => {
+    await makePost({ author, title: 'Crème brûlée in Zürich', body: 'Ελληνικά and 日本語 notes.', status: 'published' });
+    for (const q of ['BRÛLÉE', 'zürich', 'ελληνικά', '日本語', 'rème']) {
+      expect((await request(app).get(`/search?q=${encodeURIComponent(q)}`)).text, q).toContain('Crème brûlée in Zürich');
+    }
+    expect((await request(app).get(`/search?q=${encodeURIComponent('brulee')}`)).text).not.toContain('Crème brûlée in Zürich');
+  });
+
+  it('rescans after a write that names no posts (a bulk update), and shows its effect', async () => {
+    const post = await makePost({ author, title: 'Notes on the asylum', body: 'Renfield eats flies.', tags: ['Travel'], status: 'published' });
+    expect((await request(app).get('/search?q=flies')).text).toContain('Notes on the asylum');
+    await Post.updateMany({ author: author._id, title: 'Notes on the asylum' }, { $set: { status: 'draft' } });
+    const queries = await postsQueries(async () => {
+      expect((await request(app).get('/search?q=flies')).text).not.toContain('Notes on the asylum');
+      expect((await request(app).get('/')).text).not.toContain('Notes on the asylum');
+    });
+    expect(queries).toContain('find');
+    expect((await request(app).get(`/posts/${post.slug}`)).status).toBe(404);
   });
 });

@@ -95,6 +95,9 @@ describe('home page pagination', () => {
     const others = await Promise.all(Array.from({ length: 3 }, () => makeUser({ role: 'author' })));
     for (const [i, other] of others.entries()) await makePost({ author: other, title: `Guest ${i}`, status: 'published' });
     await request(app).get('/'); // builds the key list
+    // Posts already shown are kept by id (post-fetch.ts) until a write names them: a write that names
+    // none forgets them all, so the page has to read its posts.
+    await Post.updateMany({ title: 'no post has this title' }, { $set: { readingMinutes: 1 } });
     const queries = await recordQueries(() => request(app).get('/?page=3').expect(200));
     const postQueries = queries.filter((q) => q.collection === 'posts');
     expect(postQueries.length).toBeGreaterThan(0);
