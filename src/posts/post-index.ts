@@ -19,6 +19,7 @@
 import type { Types } from 'mongoose';
 import type { PostDoc } from './post.model.js';
 import { hexOf, postsSnapshot, type Pool, type PostsBuilder } from './posts-snapshot.js';
+import { firstNotBefore } from './sorted.js';
 import type { ListScope, PageOfIds, SlugMatch } from './read-model.js';
 
 // Entries hold plain values (hex ids, times in ms, shared tag lists): few objects per post, for the sake of
@@ -99,14 +100,7 @@ function addAddresses(snapshot: Snapshot, entry: IndexEntry): void {
 
 /** Where `entry` is, or would go, in a list in the lists' order. */
 function placeOf(list: readonly IndexEntry[], entry: IndexEntry): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (newestFirst(list[mid]!, entry) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return firstNotBefore(list, (e) => newestFirst(e, entry) < 0);
 }
 
 function insertSorted(list: IndexEntry[], entry: IndexEntry): void {
@@ -168,14 +162,7 @@ function listOf(index: Snapshot, scope: ListScope): IndexEntry[] {
 
 /** Index of the first entry published at or before `now` (lists run newest first). */
 function firstVisible(list: IndexEntry[], now: number): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (list[mid]!.at! > now) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return firstNotBefore(list, (e) => e.at! > now);
 }
 
 /** The ids on page `page` of a public list, or null when the page is past the end (page 1 always exists). */

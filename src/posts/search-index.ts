@@ -19,6 +19,7 @@
 import type { Cursor } from './cursor.js';
 import type { PostDoc } from './post.model.js';
 import { postsSnapshot, type Pool, type PostsBuilder } from './posts-snapshot.js';
+import { firstNotBefore } from './sorted.js';
 import { slugify } from './slugs.js';
 
 interface SearchEntry {
@@ -83,14 +84,7 @@ function searchBuilder(): PostsBuilder<SearchIndex> {
 
 /** Where `entry` is, or would go, in `entries`. */
 function placeOf(entries: readonly SearchEntry[], entry: SearchEntry): number {
-  let lo = 0;
-  let hi = entries.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (newestFirst(entries[mid]!, entry) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return firstNotBefore(entries, (e) => newestFirst(e, entry) < 0);
 }
 
 /** Takes the post `id` out and puts `post` (null: deleted) back where it now belongs, if it is public. */
@@ -113,15 +107,7 @@ const searchIndex = postsSnapshot('title tags bodyText status publishedAt', sear
 function firstAfter(entries: SearchEntry[], cursor: Cursor): number {
   const at = cursor.at.getTime();
   const hex = String(cursor.id);
-  let lo = 0;
-  let hi = entries.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const e = entries[mid]!;
-    if (e.at > at || (e.at === at && e.idHex >= hex)) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return firstNotBefore(entries, (e) => e.at > at || (e.at === at && e.idHex >= hex));
 }
 
 /**
