@@ -4,6 +4,7 @@ import mongoose from 'mongoose';
 import sanitizeHtml from 'sanitize-html';
 import type { SiteSettings } from '../site/settings.service.js';
 import { User } from '../users/user.model.js';
+import { POST_HTML_ALLOWLIST } from './markdown.js';
 import type { PostDoc } from './post.model.js';
 import { publicPostsByIds, readModel } from './read-model-choice.js';
 import { authorsByIds } from './post-views.js';
@@ -31,14 +32,18 @@ function absolutize(html: string, siteUrl: string): string {
  * than this site (or its media store) turned into a plain link. A feed has no Content-Security-Policy: a
  * remote <img> would be fetched by every subscriber's reader, telling a third party (a tracking pixel's
  * owner) who reads the post, when and from where. A link is fetched only if the reader follows it.
- * The HTML was sanitized when the post was saved; this pass only rewrites images.
+ * The HTML was sanitized when the post was saved; this pass keeps to the same allowlist (nothing a body
+ * stored before a rule existed could carry gets into a feed) and rewrites images.
  */
 export function feedBodyHtml(html: string, siteUrl: string, trustedOrigins: readonly string[] = []): string {
   const own = new Set([originOf(siteUrl), ...trustedOrigins.map(originOf)].filter(Boolean));
   return sanitizeHtml(absolutize(html, siteUrl), {
-    allowedTags: false,
-    allowedAttributes: false,
+    ...POST_HTML_ALLOWLIST,
+    // The save-time filter drops images without a src; here it would also drop the links made from them
+    // (sanitize-html shows it the image's transformed attributes).
+    exclusiveFilter: undefined,
     transformTags: {
+      ...POST_HTML_ALLOWLIST.transformTags,
       img: (_tag, attribs) => {
         const src = attribs.src ?? '';
         if (own.has(originOf(src))) return { tagName: 'img', attribs };

@@ -10,7 +10,8 @@ const marked = new Marked({ gfm: true, breaks: false, async: false });
 const IMG_SRC = /^(?:https?:\/\/[^\s/]+|\/uploads\/)[^\s]*$/i;
 const ABSOLUTE_HTTP = /^https?:\/\//i;
 
-const allowlist: sanitizeHtml.IOptions = {
+/** The allowlist every post body passes at save time (and the feed's rewrite keeps to). */
+export const POST_HTML_ALLOWLIST: sanitizeHtml.IOptions = {
   allowedTags: [
     'p', 'h2', 'h3', 'h4', 'h5', 'h6', 'a', 'img', 'ul', 'ol', 'li', 'blockquote', 'code', 'pre', 'em', 'strong',
     'del', 'hr', 'br', 'table', 'thead', 'tbody', 'tr', 'th', 'td',
@@ -62,7 +63,7 @@ const allowlist: sanitizeHtml.IOptions = {
 /** Renders Markdown (raw HTML included) to HTML that is safe to put in a page as is. */
 export function renderMarkdown(markdown: string): string {
   const html = marked.parse(markdown) as string;
-  return sanitizeHtml(html, allowlist).trim();
+  return sanitizeHtml(html, POST_HTML_ALLOWLIST).trim();
 }
 
 const BLOCK_END = /<\/(?:p|h[1-6]|li|blockquote|pre|tr|th|td|table|ul|ol)>|<br\s*\/?>|<hr\s*\/?>/gi;
