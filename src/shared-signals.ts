@@ -1,13 +1,22 @@
-// The changes every Quire process shares with the others on its database (src/site/change-feed.ts):
-// public content (page cache, memos, settings) and the posts collection (reading and search indexes).
-import { contentSignal } from './http/content-version.js';
+// The changes every Quire process shares with the others on its database (src/site/change-feed.ts): one
+// shared signal per topic of the change bus (src/db/changes.ts), each topic declared by a model.
+import { announceChange, declaredTopics, onChange } from './db/changes.js';
+import './db/models.js';
 import type { Logger } from './logger.js';
-import { postsSignal } from './posts/post.model.js';
-import { ChangeFeed } from './site/change-feed.js';
+import { ChangeFeed, type SharedSignal } from './site/change-feed.js';
+
+/** The change bus's topic as a signal: local changes go out, other processes' changes come in as remote. */
+function topicSignal(topic: string): SharedSignal {
+  return {
+    name: topic,
+    onLocal: (listener) => onChange(({ ids, origin }) => origin === 'local' && listener(ids), [topic]),
+    deliverRemote: (ids) => announceChange(topic, ids, 'remote'),
+  };
+}
 
 /** Starts this process's change feed (after the database is connected). */
 export async function startChangeFeed(logger: Logger): Promise<ChangeFeed> {
-  const feed = new ChangeFeed({ signals: [contentSignal, postsSignal], logger });
+  const feed = new ChangeFeed({ signals: declaredTopics().map(topicSignal), logger });
   await feed.start();
   return feed;
 }

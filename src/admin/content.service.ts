@@ -3,7 +3,6 @@
 // so revisions, the audit log and the public cache are handled in one place.
 import mongoose from 'mongoose';
 import { reassignPostComments } from '../comments/comment-lifecycle.js';
-import { contentChanged } from '../http/content-version.js';
 import { Media } from '../media/media.model.js';
 import { deleteMedia, type MediaActor } from '../media/media.service.js';
 import type { Storage } from '../media/storage.js';
@@ -113,7 +112,6 @@ export async function reassignContent(fromId: string, toId: string): Promise<{ p
   const posts = await Post.updateMany({ author: fromId }, { $set: { author: toId } });
   const media = await Media.updateMany({ owner: fromId }, { $set: { owner: toId } });
   await reassignPostComments(fromId, toId);
-  contentChanged();
   return { posts: posts.modifiedCount, media: media.modifiedCount };
 }
 

@@ -7,7 +7,6 @@ import { ROLES, atLeast, type Role } from '../auth/permissions.js';
 import { detachCommentsOf } from '../comments/comment-lifecycle.js';
 import { Conflict, NotFound, invalidField } from '../http/errors.js';
 import { plural } from '../http/format.js';
-import { contentChanged } from '../http/content-version.js';
 import type { Storage } from '../media/storage.js';
 import { avatarUrl } from '../users/avatar.js';
 import { User, type UserStatus } from '../users/user.model.js';
@@ -139,8 +138,6 @@ export async function changeRole(ctx: AuditContext, userId: string, role: Role):
   const undo = () => User.updateOne({ _id: target._id, role }, { $set: { role: target.role } });
   if (role === 'admin') await apply();
   else await keepingAnAdmin(target, apply, undo);
-  // A reader without posts has no public author page: the role changes what visitors may see.
-  contentChanged();
   await recordAudit({
     actor: ctx.actor,
     action: 'user.role',
@@ -266,7 +263,6 @@ export async function deleteUser(ctx: AdminContext, userId: string, plan: Conten
   await detachCommentsOf(id);
   if (target.avatarKey) await storage.delete(target.avatarKey);
   await User.deleteOne({ _id: target._id });
-  contentChanged();
 
   const what = `${plural(counts.posts, 'post')} and ${plural(counts.media, 'image')}`;
   await recordAudit({

@@ -1,7 +1,7 @@
 // What happens to comments when the things they hang on change: a deleted post takes its comments with it,
 // a post that changes hands takes its moderation along (postAuthor), and a deleted account leaves its
-// comments in place, shown as "deleted user". Called by the posts and admin services; callers signal
-// contentChanged() themselves as part of the larger change.
+// comments in place, shown as "deleted user". Called by the posts and admin services; the Comment
+// model announces each write.
 import type { Types } from 'mongoose';
 import { Comment } from './comment.model.js';
 

@@ -5,6 +5,7 @@
 // $lookup on FerretDB); it is rewritten when a post changes hands (comment-lifecycle.ts). `author` becomes
 // null when the commenter's account is deleted: the comment stays, shown as "deleted user".
 import mongoose, { type InferSchemaType, type Types } from 'mongoose';
+import { announceWrites } from '../db/announce-writes.js';
 
 export const COMMENT_STATUSES = ['pending', 'approved', 'rejected'] as const;
 export type CommentStatus = (typeof COMMENT_STATUSES)[number];
@@ -42,4 +43,12 @@ commentSchema.index({ author: 1, status: 1 });
 commentSchema.index({ author: 1, post: 1, fingerprint: 1 });
 
 export type CommentDoc = InferSchemaType<typeof commentSchema> & { _id: Types.ObjectId; createdAt: Date; updatedAt: Date };
+// Readers see approved comments: a new one shows once approved (that update is announced), and an
+// edit shows when it changes the text of one already shown.
+announceWrites(commentSchema, {
+  topic: 'comments',
+  publicPaths: ['status', 'body', 'bodyHtml', 'editedAt', 'post'],
+  publicWhenInserted: (doc) => doc.status === 'approved',
+});
+
 export const Comment = mongoose.model('Comment', commentSchema, undefined, { overwriteModels: true });

@@ -6,7 +6,6 @@ import mongoose, { type Types } from 'mongoose';
 import type { RequestMeta } from '../site/audit.service.js';
 import { atLeast, can, type NamedActor } from '../auth/permissions.js';
 import { memoByKey } from '../http/content-memo.js';
-import { contentChanged } from '../http/content-version.js';
 import { Forbidden, invalidField, NotFound } from '../http/errors.js';
 import { Comment, COMMENT_MAX_LENGTH, EDIT_WINDOW_MS, type CommentDoc, type CommentStatus } from './comment.model.js';
 import { checkAfterWrite, checkBeforeWrite, oneAtATime } from './comment-limits.js';
@@ -57,7 +56,7 @@ async function threadOf(visible: Record<string, unknown>, postId: Types.ObjectId
 }
 
 // What anonymous visitors see under a post changes only when an approved comment does, and every such
-// change signals contentChanged(): their threads are kept in memory until then.
+// write is announced by the Comment model: their threads are kept in memory until then.
 const publicThreads = memoByKey(async (postIds) => {
   const threads = await Promise.all(postIds.map((id) => threadOf({ post: new mongoose.Types.ObjectId(id), status: 'approved' }, new mongoose.Types.ObjectId(id))));
   return new Map(postIds.map((id, i) => [id, threads[i]!]));
@@ -163,7 +162,6 @@ export async function postComment(actor: NamedActor, slug: string, text: string,
     await checkAfterWrite(key, doc._id);
     return doc;
   });
-  if (status === 'approved') contentChanged();
   return { id: String(created._id), slug: post.slug, status };
 }
 
@@ -197,7 +195,6 @@ export async function editOwnComment(actor: NamedActor, id: string, text: string
     { _id: comment._id },
     { $set: { body, bodyHtml: renderCommentBody(body), fingerprint: fingerprintOf(body), editedAt: now, status } },
   );
-  if (comment.status === 'approved') contentChanged();
   return { ...unchanged, status, heldForReview: status !== comment.status };
 }
 
@@ -220,6 +217,5 @@ export async function deleteComment(actor: NamedActor, id: string, meta: Request
   }
   const comment = await ownRecentComment(actor, id, now);
   await Comment.deleteOne({ _id: comment._id });
-  if (comment.status === 'approved') contentChanged();
   return { slug, asModerator: false };
 }

@@ -1,11 +1,10 @@
 // Moderation: approving, rejecting and deleting comments, one at a time or in bulk, and the pending counts
 // the dashboards show. The post's author, editors and admins moderate (`comment:moderate` on the post's
 // author). Every decision is audited, and anything that changes what anonymous visitors see (a comment
-// appearing or disappearing) signals contentChanged() so cached pages are rebuilt.
+// appearing or disappearing) is announced by the Comment model, so cached pages are rebuilt.
 import mongoose, { type Types } from 'mongoose';
 import { recordAudit, type RequestMeta } from '../site/audit.service.js';
 import { can, type NamedActor } from '../auth/permissions.js';
-import { contentChanged } from '../http/content-version.js';
 import { Forbidden, NotFound } from '../http/errors.js';
 import { Comment, type CommentDoc, type CommentStatus } from './comment.model.js';
 import { postById, postsByIds, type CommentablePost } from './comment-posts.js';
@@ -72,7 +71,6 @@ async function applyDecision(actor: NamedActor, target: ModerationTarget, decisi
   // Conditional on the status it was read with: of two moderators deciding at once, one write applies.
   const result = await Comment.updateOne({ _id: target.comment._id, status: before }, { $set: { status } });
   if (result.modifiedCount === 0) return { target, changed: false };
-  if (status === 'approved' || before === 'approved') contentChanged();
   await audit(actor, `comment.${decision}`, target, `${before} -> ${status}`, meta);
   return { target: { ...target, comment: { ...target.comment, status } }, changed: true };
 }
@@ -82,7 +80,6 @@ export async function deleteAsModerator(actor: NamedActor, target: ModerationTar
   assertModerates(actor, target);
   const result = await Comment.deleteOne({ _id: target.comment._id });
   if (result.deletedCount === 0) return false;
-  if (target.comment.status === 'approved') contentChanged();
   await audit(actor, 'comment.delete', target, `was ${target.comment.status}`, meta);
   return true;
 }

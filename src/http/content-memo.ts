@@ -1,28 +1,24 @@
 // Lookups that every public page repeats (author names and avatars, cover images, tag names), kept in
-// memory by key until the next content change. Every write that changes what visitors see already calls
-// contentChanged(), and that empties these too; a lookup that started before a change is not kept after
+// memory by key until the next change announced on the change bus (src/db/changes.ts: every write through
+// a model that declares its public fields, here or in another process); a lookup that started before a change is not kept after
 // it, and nothing is kept longer than a minute (changes made by another process). Keys not found are not
 // remembered, so something created later is found the next time.
-import { onContentChange } from './content-version.js';
+import { onChange } from '../db/changes.js';
 
 const MAX_KEYS = 20_000;
 const MAX_AGE_MS = 60_000;
 
 export type Lookup<V> = (keys: string[]) => Promise<Map<string, V>>;
 
-/**
- * `load`, remembered per key until the next content change, or the next signal of one of `alsoEmptiedBy`
- * (for values that also depend on writes that are not content changes yet, such as a post's own model).
- */
-export function memoByKey<V>(load: Lookup<V>, alsoEmptiedBy: Array<(listener: () => void) => unknown> = []): Lookup<V> {
+/** `load`, remembered per key until the next announced change. */
+export function memoByKey<V>(load: Lookup<V>): Lookup<V> {
   const kept = new Map<string, { value: V; expires: number }>();
   let generation = 0;
   const forget = () => {
     kept.clear();
     generation++;
   };
-  onContentChange(forget);
-  for (const subscribe of alsoEmptiedBy) subscribe(forget);
+  onChange(forget);
   return async (keys) => {
     const found = new Map<string, V>();
     const missing: string[] = [];

@@ -22,12 +22,12 @@
 // Concurrent misses for the same URL wait for the first one instead of all rendering it (after a content
 // change, a popular page would otherwise be rendered once per waiting visitor).
 //
-// Every content change (contentChanged) empties the cache; entries also expire after a short TTL so that
+// Every change announced on the change bus (src/db/changes.ts) empties the cache; entries also expire after a short TTL so that
 // time-driven changes (a scheduled post whose time has come) show up without a write.
 import { createHash } from 'node:crypto';
 import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 import type { NextFunction, Request, Response } from 'express';
-import { onContentChange } from './content-version.js';
+import { onChange } from '../db/changes.js';
 import { isPersonalRequest, isPersonalResponse } from './personal.js';
 
 type Encoding = 'identity' | 'gzip' | 'br';
@@ -122,9 +122,9 @@ export class PageCache {
     return this.entries.size;
   }
 
-  /** Subscribes to content changes; returns the unsubscribe function. */
+  /** Subscribes to the change bus; returns the unsubscribe function. */
   listen(): () => void {
-    return onContentChange(() => this.clear());
+    return onChange(() => this.clear());
   }
 
   middleware() {

@@ -3,6 +3,7 @@
 // that no public page shows); this record holds what pages need to render them: dimensions, alt text and
 // the re-encoded variants.
 import mongoose, { type InferSchemaType, type Types } from 'mongoose';
+import { announceWrites } from '../db/announce-writes.js';
 
 const variantSchema = new mongoose.Schema(
   {
@@ -43,4 +44,8 @@ mediaSchema.index({ createdAt: -1 });
 mediaSchema.index({ storageKey: 1 });
 
 export type MediaDoc = InferSchemaType<typeof mediaSchema> & { _id: Types.ObjectId };
+// Pages show images by id (covers) and by key (bodies), with their alt text and renditions: every change
+// to a record is visible; a new upload is used nowhere yet.
+announceWrites(mediaSchema, { topic: 'media', publicWhenInserted: () => false });
+
 export const Media = mongoose.model('Media', mediaSchema, undefined, { overwriteModels: true });

@@ -15,7 +15,6 @@ import mongoose, { Types } from 'mongoose';
 import { recordAudit } from '../site/audit.service.js';
 import { can, type Actor } from '../auth/permissions.js';
 import { memoByKey } from '../http/content-memo.js';
-import { contentChanged } from '../http/content-version.js';
 import { Forbidden, NotFound } from '../http/errors.js';
 import { processImage, type ProbeOptions } from './image-pipeline.js';
 import { toImageView, type ImageView } from './image-view.js';
@@ -67,7 +66,7 @@ export function markdownFor(alt: string, view: Pick<ImageView, 'largest'>): stri
   return `![${alt.replace(/[[\]]/g, '')}](${view.largest})`;
 }
 
-// Covers repeat on every list page; every media change signals contentChanged(), which empties this.
+// Covers repeat on every list page; every write to a media record is announced, which empties this.
 const coverFields = memoByKey(async (ids) => {
   const docs = await Media.find({ _id: mongoose.trusted({ $in: ids }) }, 'alt width height variants originalKey').lean();
   return new Map(docs.map((m) => [String(m._id), m]));
@@ -188,8 +187,6 @@ export async function findManageable(actor: Actor, id: string): Promise<MediaDoc
 export async function updateAlt(actor: Actor, id: string, alt: string): Promise<void> {
   const media = await findManageable(actor, id);
   await Media.updateOne({ _id: media._id }, { $set: { alt } }, { runValidators: true });
-  // Pages that show the image carry its alt text.
-  contentChanged();
 }
 
 export type DeleteOutcome = { deleted: true; filename: string } | { deleted: false; usedIn: PostRef[]; media: MediaDoc };
@@ -212,7 +209,6 @@ export async function deleteMedia(
   if (removed.deletedCount === 0) throw new NotFound();
   await storage.deletePrefix(mediaPrefix(media));
   if (usedIn.length > 0) await detachFromPosts(media._id);
-  contentChanged();
   await recordAudit({
     actor: { id: actor.id, displayName: actor.displayName },
     action: 'media.delete',

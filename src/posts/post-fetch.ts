@@ -10,7 +10,8 @@
 // (within a minute, longer when a scan of the posts is slow: see trustedAgeMs). Visibility is checked on
 // every use, against the time of the request, so a scheduled post still appears by itself.
 import type { Types } from 'mongoose';
-import { onPostWrite, Post } from './post.model.js';
+import { POSTS_TOPIC, Post } from './post.model.js';
+import { onChange } from '../db/changes.js';
 import { trustedAgeMs } from './posts-snapshot.js';
 import { READ_FIELDS, type ReadDoc } from './read-model.js';
 
@@ -22,7 +23,7 @@ const loading = new Map<string, Promise<ReadDoc | null>>();
 let keptBytes = 0;
 let generation = 0;
 
-onPostWrite((_origin, ids) => {
+onChange(({ ids }) => {
   generation++;
   if (ids === null) {
     kept.clear();
@@ -36,7 +37,7 @@ onPostWrite((_origin, ids) => {
     kept.delete(id);
     loading.delete(id);
   }
-});
+}, [POSTS_TOPIC]);
 
 function keep(key: string, doc: ReadDoc): void {
   const bytes = 600 + doc.bodyHtml.length + JSON.stringify(doc.previousSlugs).length;

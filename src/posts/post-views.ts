@@ -56,7 +56,7 @@ export function toAuthorView(user: { _id: Types.ObjectId; username: string; disp
   };
 }
 
-// Public profiles change rarely and every change signals contentChanged(): pages keep them in memory.
+// Public profiles change rarely and the User model announces every change: pages keep them in memory.
 const authorViews = memoByKey(async (ids) => {
   const users = await User.find({ _id: mongoose.trusted({ $in: ids }) }, 'username displayName avatarKey bio').lean();
   return new Map(users.map((u) => [String(u._id), toAuthorView(u)]));

@@ -5,13 +5,16 @@
 // future, and every public query asks for `publishedAt <= now`, so the post appears by itself when its
 // time comes. `displayStatus` tells the three apart for the UI.
 import mongoose, { type InferSchemaType, type Types } from 'mongoose';
-import type { ChangeOrigin } from '../http/content-version.js';
+import { announceWrites } from '../db/announce-writes.js';
 
 export const STORED_STATUSES = ['draft', 'published'] as const;
 export type StoredStatus = (typeof STORED_STATUSES)[number];
 export type DisplayStatus = 'draft' | 'scheduled' | 'published';
 
 const { ObjectId } = mongoose.Schema.Types;
+
+/** The change topic of post writes (src/db/changes.ts). */
+export const POSTS_TOPIC = 'posts';
 
 const postSchema = new mongoose.Schema(
   {
@@ -59,73 +62,11 @@ postSchema.index({ author: 1, status: 1, updatedAt: -1, _id: -1 });
 postSchema.index({ coverMediaId: 1 });
 postSchema.index({ mediaIds: 1 });
 
-// Every write to posts through this model tells the listeners (the reading and search indexes, posts kept
-// by id), so that writes made elsewhere (admin bulk actions, reassigning a deleted user's posts, the seed)
-// count too. A write says which posts it changed when its filter or documents name them (a lone `_id` or
-// `_id: {$in}`, a saved or deleted document, an insert of a few), so that the indexes re-read those posts
-// alone; any other write (updateMany on another field, a large insertMany, bulkWrite) says `null`:
-// "possibly every post", and the indexes are rebuilt from a scan. Writes made by another Quire process
-// arrive through the change feed as `remote` ones, with the ids that process learnt (postsSignal).
-export type PostWriteListener = (origin: ChangeOrigin, ids: readonly string[] | null) => void;
-
-const writeListeners = new Set<PostWriteListener>();
-
-/** Ids a write names, up to this many; more count as "possibly every post" (a rescan is cheaper). */
-export const MAX_NAMED_POSTS = 500;
-
-/** Calls `listener` after every write to the posts collection made through the Post model, here or elsewhere. */
-export function onPostWrite(listener: PostWriteListener): () => void {
-  writeListeners.add(listener);
-  return () => writeListeners.delete(listener);
-}
-
-function postsWritten(origin: ChangeOrigin, ids: readonly string[] | null): void {
-  const named = ids && ids.length <= MAX_NAMED_POSTS ? ids : null;
-  for (const listener of writeListeners) listener(origin, named);
-}
-
-/** Post writes as a signal the change feed shares between processes (src/site/change-feed.ts). */
-export const postsSignal = {
-  name: 'posts',
-  onLocal: (listener: (ids: readonly string[] | null) => void) => onPostWrite((origin, ids) => origin === 'local' && listener(ids)),
-  deliverRemote: (ids: readonly string[] | null) => postsWritten('remote', ids),
-};
-
-/** The ids an `_id` condition names: a value, `{$eq}` or `{$in}`; null for anything else. */
-function idsOfCondition(condition: unknown): string[] | null {
-  if (condition === undefined || condition === null) return null;
-  if (typeof condition === 'string' || condition instanceof mongoose.Types.ObjectId) return [String(condition)];
-  if (typeof condition !== 'object') return null;
-  const ops = Object.keys(condition);
-  if (ops.length !== 1) return null;
-  const value = (condition as Record<string, unknown>)[ops[0]!];
-  if (ops[0] === '$eq') return idsOfCondition(value);
-  if (ops[0] === '$in' && Array.isArray(value)) {
-    const ids = value.map((v) => idsOfCondition(v));
-    return ids.every((i) => i !== null) ? ids.flat() : null;
-  }
-  return null;
-}
-
-postSchema.post(
-  ['updateOne', 'updateMany', 'replaceOne', 'findOneAndUpdate', 'findOneAndReplace', 'findOneAndDelete', 'deleteOne', 'deleteMany'],
-  { document: false, query: true },
-  function (this: mongoose.Query<unknown, unknown>, res: unknown) {
-    // The filter's `_id` names every post the write can have touched (other conditions only narrow it);
-    // a findOneAnd* without one returns the document it changed.
-    let ids = idsOfCondition(this.getFilter()._id);
-    if (!ids && res && typeof res === 'object' && '_id' in res) ids = idsOfCondition((res as { _id: unknown })._id);
-    postsWritten('local', ids);
-  },
-);
-postSchema.post(['save', 'deleteOne', 'updateOne'], { document: true, query: false }, function (this: { _id: unknown }) {
-  postsWritten('local', idsOfCondition(this._id));
-});
-postSchema.post('insertMany', (docs: unknown) => {
-  const ids = Array.isArray(docs) ? docs.map((d: { _id?: unknown } | null) => idsOfCondition(d?._id)) : [null];
-  postsWritten('local', ids.every((i) => i !== null) ? ids.flat() : null);
-});
-postSchema.post('bulkWrite', () => postsWritten('local', null));
+// Every write to posts through this model is announced on the change bus (topic `posts`, every field:
+// drafts show on dashboards), wherever it is made: services, admin bulk actions, reassigning a deleted
+// user's posts, the seed. The reading and search indexes re-read the posts a write names, or rescan when
+// it names none (src/db/announce-writes.ts says when that is).
+announceWrites(postSchema, { topic: POSTS_TOPIC });
 
 export type PostDoc = InferSchemaType<typeof postSchema> & { _id: Types.ObjectId; createdAt: Date; updatedAt: Date };
 export const Post = mongoose.model('Post', postSchema, undefined, { overwriteModels: true });

@@ -25,7 +25,8 @@ import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync,
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import mongoose, { type Types } from 'mongoose';
-import { onPostWrite, Post, type PostDoc } from './post.model.js';
+import { POSTS_TOPIC, Post, type PostDoc } from './post.model.js';
+import { onChange } from '../db/changes.js';
 
 export interface PostsSnapshot<T> {
   value: T;
@@ -118,7 +119,7 @@ let loggedFrom = 0;
 const MAX_LOGGED = 10_000;
 /** More changed posts than this since a value was built: a scan costs less than reading each one. */
 const MAX_PATCH = 1_000;
-onPostWrite((_origin, ids) => {
+onChange(({ ids }) => {
   writes++;
   if (ids === null) {
     lastUnnamed = writes;
@@ -128,7 +129,7 @@ onPostWrite((_origin, ids) => {
   }
   named.push({ seq: writes, ids });
   if (named.length > MAX_LOGGED) loggedFrom = named.shift()!.seq;
-});
+}, [POSTS_TOPIC]);
 
 /** The posts written after write number `since`, or null when some of them are not known. */
 function changedSince(since: number): Set<string> | null {

@@ -1,12 +1,12 @@
 // Writing posts: create, edit (with optimistic concurrency and revisions), publish, unpublish, delete.
 // Every function checks `can()` itself, so the authoring pages, the admin pages and scripts share the
-// same rules. Every write signals contentChanged() so cached pages and page-key lists are rebuilt.
+// same rules. Every write is announced by the Post model itself (src/db/announce-writes.ts), so cached
+// pages and the reading indexes are rebuilt whoever writes.
 import mongoose, { type Types } from 'mongoose';
 import { recordAudit, type RequestMeta } from '../site/audit.service.js';
 import { can, type NamedActor } from '../auth/permissions.js';
 import { deleteCommentsOfPost } from '../comments/comment-lifecycle.js';
 import { isDuplicateKey } from '../db/duplicate-key.js';
-import { contentChanged } from '../http/content-version.js';
 import { Conflict, Forbidden, invalidField, NotFound } from '../http/errors.js';
 import { Media } from '../media/media.model.js';
 import { displayStatus, Post, type PostDoc } from './post.model.js';
@@ -96,7 +96,6 @@ export async function createPost(actor: NamedActor, input: PostInput, meta: Requ
   await releasePreviousSlug(created.slug, created._id);
   await rememberTags(input.tags);
   if (created.status === 'published') await auditPublication(actor, created, 'post.publish', meta);
-  contentChanged();
   return created;
 }
 
@@ -160,7 +159,6 @@ async function saveEdit(actor: NamedActor, postId: Types.ObjectId, loadedVersion
   if (current.title !== saved.title || current.bodyMarkdown !== saved.bodyMarkdown) await recordRevision(current);
   await rememberTags(input.tags);
   await auditTransition(actor, current, saved, meta);
-  contentChanged();
   return saved;
 }
 
@@ -211,8 +209,7 @@ export async function setPublished(actor: NamedActor, postId: string | Types.Obj
     const saved = await Post.findOneAndUpdate({ _id: current._id }, { $set: publication, $inc: { version: 1 } }, { returnDocument: 'after' }).lean<PostRecord>();
     if (!saved) throw new NotFound();
     await auditTransition(actor, current, saved, meta);
-    contentChanged();
-    return saved;
+      return saved;
   });
 }
 
@@ -223,8 +220,7 @@ export async function deletePost(actor: NamedActor, postId: string | Types.Objec
     await deleteRevisions(post._id);
     await deleteCommentsOfPost(post._id);
     await recordAudit({ actor: auditActor(actor), action: 'post.delete', target: postTarget(post), detail: `was ${displayStatus(post)}`, ip: meta.ip });
-    contentChanged();
-  });
+    });
 }
 
 /**

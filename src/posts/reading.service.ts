@@ -9,7 +9,7 @@ import type { Storage } from '../media/storage.js';
 import type { Types } from 'mongoose';
 import { User } from '../users/user.model.js';
 import { cursorOf, parseCursor } from './cursor.js';
-import { displayStatus, onPostWrite, Post, type DisplayStatus } from './post.model.js';
+import { displayStatus, Post, type DisplayStatus } from './post.model.js';
 import { publicPostsByIds, readModel } from './read-model-choice.js';
 import type { ListScope } from './read-model.js';
 import { CARD_FIELDS, authorsByIds, toAuthorView, toCards, type AuthorView, type CardSource, type PostCard } from './post-views.js';
@@ -33,7 +33,7 @@ function publicCardsOf(storage: Storage): Lookup<PostCard> {
     memo = memoByKey(async (ids) => {
       const cards = await toCards(await publicPostsByIds<CardSource>(ids, CARD_FIELDS), storage);
       return new Map(cards.map((card) => [card.id, card]));
-    }, [onPostWrite]);
+    });
     cardMemos.set(storage, memo);
   }
   return memo;

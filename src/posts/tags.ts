@@ -43,7 +43,7 @@ export async function rememberTags(tags: TagRef[]): Promise<void> {
   });
 }
 
-// A tag's name never changes once recorded, and new tags arrive with a post save (contentChanged).
+// A tag's name never changes once recorded, and new tags arrive with a post save (announced).
 const tagNames = memoByKey(async (slugs) => {
   const docs = await Tag.find({ slug: mongoose.trusted({ $in: slugs }) }, 'slug name').lean();
   return new Map(docs.map((doc) => [doc.slug, { slug: doc.slug, name: doc.name }]));

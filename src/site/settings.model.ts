@@ -1,5 +1,9 @@
 // Site settings: one document, edited at /admin/settings.
 import mongoose from 'mongoose';
+import { announceWrites } from '../db/announce-writes.js';
+
+/** The change topic of settings writes (src/db/changes.ts): every page shows the settings. */
+export const SETTINGS_TOPIC = 'settings';
 
 const settingsSchema = new mongoose.Schema(
   {
@@ -13,5 +17,7 @@ const settingsSchema = new mongoose.Schema(
   },
   { timestamps: true, collection: 'settings' },
 );
+
+announceWrites(settingsSchema, { topic: SETTINGS_TOPIC });
 
 export const Settings = mongoose.model('Settings', settingsSchema, undefined, { overwriteModels: true });

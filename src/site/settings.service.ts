@@ -1,10 +1,10 @@
 // Site settings, read on every page. Kept in memory after the first read and replaced on every update,
 // so a change applies on the next request without a query per request.
 import { z } from 'zod';
-import { contentChanged, onContentChange } from '../http/content-version.js';
+import { onChange } from '../db/changes.js';
 import { checkbox, requiredText, text } from '../http/validate.js';
 import { recordAudit, type AuditContext } from './audit.service.js';
-import { Settings } from './settings.model.js';
+import { Settings, SETTINGS_TOPIC } from './settings.model.js';
 
 export interface SiteSettings {
   title: string;
@@ -40,10 +40,10 @@ export const settingsForm = z.object({
 
 let cached: SiteSettings | undefined;
 
-// Another process may have saved new settings: read them again on the next request.
-onContentChange((origin) => {
-  if (origin === 'remote') cached = undefined;
-});
+// Settings saved (here, by another process, by an import): read them again on the next request.
+onChange(() => {
+  cached = undefined;
+}, [SETTINGS_TOPIC]);
 
 /** The settings when they have been read already (every request after the first), without waiting. */
 export function loadedSettings(): SiteSettings | undefined {
@@ -59,8 +59,8 @@ export async function getSettings(): Promise<SiteSettings> {
 
 export async function saveSettings(next: SiteSettings): Promise<SiteSettings> {
   await Settings.findByIdAndUpdate('site', { $set: next }, { upsert: true, runValidators: true, setDefaultsOnInsert: true });
+  // The write announced itself (and emptied `cached` and the page cache); what was saved is `next`.
   cached = { ...next };
-  contentChanged();
   return cached;
 }
 

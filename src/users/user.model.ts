@@ -1,6 +1,7 @@
 // Accounts. Usernames and emails are stored lower-case and unique; the password hash carries its own
 // algorithm and cost (see auth/password.ts); tokenVersion ends every session when bumped.
 import mongoose, { type InferSchemaType, type Types } from 'mongoose';
+import { announceWrites } from '../db/announce-writes.js';
 import { ROLES, type Role } from '../auth/permissions.js';
 
 export const USER_STATUSES = ['active', 'suspended'] as const;
@@ -35,6 +36,15 @@ userSchema.index({ createdAt: -1 });
 
 export type UserDoc = InferSchemaType<typeof userSchema> & { _id: Types.ObjectId };
 // overwriteModels: vitest may load this module twice in one worker (once per test file).
+// Public pages show authors' names, bios and avatars (and hide what suspended or removed authors wrote).
+// Sign-ins, sessions, passwords and e-mail addresses are shown nowhere public: their writes are not
+// announced, so a sign-in never empties the page cache. A new account is shown nowhere until it writes.
+announceWrites(userSchema, {
+  topic: 'users',
+  publicPaths: ['username', 'displayName', 'bio', 'avatarKey', 'role', 'status'],
+  publicWhenInserted: () => false,
+});
+
 export const User = mongoose.model('User', userSchema, undefined, { overwriteModels: true });
 
 /** What the rest of the app knows about the signed-in user: plain values, never the hash. */

@@ -6,7 +6,6 @@ import { recordAudit, type AuditContext } from '../site/audit.service.js';
 import { isDuplicateKey } from '../db/duplicate-key.js';
 import { hashPassword, normalizePassword, verifyPassword } from '../auth/password.js';
 import { passwordProblems } from '../auth/password-policy.js';
-import { contentChanged } from '../http/content-version.js';
 import { Invalid, NotFound, invalidField } from '../http/errors.js';
 import { processAvatar } from '../media/image-pipeline.js';
 import type { Storage } from '../media/storage.js';
@@ -66,8 +65,6 @@ export async function updateProfile(userId: string, changes: ProfileChanges, aud
     if (isDuplicateKey(err)) throw invalidField('email', EMAIL_TAKEN);
     throw err;
   }
-  // Display name and bio appear on public author pages and bylines.
-  contentChanged();
   const detail = [
     changes.displayName !== before.displayName ? `display name: “${before.displayName}” → “${changes.displayName}”` : null,
     changes.email !== before.email ? `email: ${before.email} → ${changes.email}` : null,
@@ -128,7 +125,6 @@ export async function setAvatar(userId: string, upload: Buffer, storage: Storage
   await storage.put(key, webp, 'image/webp');
   await User.updateOne({ _id: userId }, { $set: { avatarKey: key } });
   if (user.avatarKey) await storage.delete(user.avatarKey);
-  contentChanged();
   await recordAudit({ ...audit, action: 'user.avatar', target: { type: 'user', id: userId, label: user.username }, detail: 'new avatar uploaded' });
 }
 
@@ -139,7 +135,6 @@ export async function removeAvatar(userId: string, storage: Storage, audit: Audi
   if (!user) throw new NotFound();
   if (user.avatarKey) {
     await storage.delete(user.avatarKey);
-    contentChanged();
-    await recordAudit({ ...audit, action: 'user.avatar', target: { type: 'user', id: userId, label: user.username }, detail: 'avatar removed' });
+      await recordAudit({ ...audit, action: 'user.avatar', target: { type: 'user', id: userId, label: user.username }, detail: 'avatar removed' });
   }
 }

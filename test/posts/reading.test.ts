@@ -4,7 +4,7 @@ import mongoose from 'mongoose';
 import request from 'supertest';
 import { afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { DEFAULT_SETTINGS, saveSettings } from '../../src/site/settings.service.js';
-import { contentChanged } from '../../src/http/content-version.js';
+import { announceChange } from '../../src/db/changes.js';
 import { Media } from '../../src/media/media.model.js';
 import { Post } from '../../src/posts/post.model.js';
 import { readModel, useReadModel } from '../../src/posts/read-model-choice.js';
@@ -102,8 +102,8 @@ describe('home page pagination', () => {
     const postQueries = queries.filter((q) => q.collection === 'posts');
     expect(postQueries.length).toBeGreaterThan(0);
     for (const q of postQueries) expect(q.options.skip).toBeUndefined();
-    // Authors are remembered until the next content change: forget them, so the page has to ask.
-    contentChanged();
+    // Authors are remembered until the next announced change: forget them, so the page has to ask.
+    announceChange('users', null);
     const home = await recordQueries(() => request(app).get('/').expect(200));
     expect(home.filter((q) => q.collection === 'users')).toHaveLength(1);
   });

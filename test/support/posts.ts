@@ -2,7 +2,6 @@
 // with publish times set directly where a test needs a past or future date.
 import type { Types } from 'mongoose';
 import type { NamedActor, Role } from '../../src/auth/permissions.js';
-import { contentChanged } from '../../src/http/content-version.js';
 import { Post, type PostDoc } from '../../src/posts/post.model.js';
 import { createPost } from '../../src/posts/posts.service.js';
 import { parseTagList } from '../../src/posts/tags.js';
@@ -44,7 +43,6 @@ export async function makePost(options: MakePostOptions): Promise<PostDoc> {
   if (status !== 'draft' && (options.publishedAt || status === 'scheduled')) {
     const publishedAt = options.publishedAt ?? new Date(Date.now() + 3_600_000);
     await Post.updateOne({ _id: created._id }, { $set: { publishedAt } });
-    contentChanged();
   }
   return (await Post.findById(created._id).lean<PostDoc>())!;
 }

@@ -3,7 +3,6 @@
 // and only what is missing is added (a second identical run adds nothing).
 import type { Config } from '../../config.js';
 import { migrate } from '../../db/migrate.js';
-import { contentChanged } from '../../http/content-version.js';
 import type { Logger } from '../../logger.js';
 import type { Storage } from '../../media/storage.js';
 import type { NamedActor } from '../../auth/permissions.js';
@@ -80,7 +79,5 @@ export async function seed(options: SeedOptions): Promise<SeedReport> {
     generated,
   };
   const unchanged = Object.values(added).every((n) => n === 0);
-  // Pages cached by this process (when seeding from inside a running app, as tests do) are now stale.
-  if (!unchanged) contentChanged();
   return { users: all, admin: users.admin, added, unchanged };
 }
