@@ -3,6 +3,7 @@
 import compression from 'compression';
 import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
+import './wiring.js';
 import { adminRouter } from './admin/admin.router.js';
 import { authRouter } from './auth/auth.router.js';
 import { deriveKeys } from './auth/keys.js';
@@ -12,7 +13,7 @@ import type { Config } from './config.js';
 import type { RouterDeps } from './router-deps.js';
 import { mountStaticAssets } from './http/assets.js';
 import { csrfProtection } from './http/csrf.js';
-import { can } from './auth/permissions.js';
+import { can } from './site/permissions.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { DEFAULT_SETTINGS, getSettings, loadedSettings } from './site/settings.service.js';
 import { flashMessages } from './http/flash.js';
@@ -29,7 +30,7 @@ import { authoringRouter } from './posts/authoring.router.js';
 import { feedsRouter } from './posts/feeds.router.js';
 import { publicRouter } from './posts/public.router.js';
 import { healthRouter } from './site/health.router.js';
-import { accountRouter } from './users/account.router.js';
+import { accountRouter } from './auth/account.router.js';
 
 export interface AppDeps {
   config: Config;

@@ -1,7 +1,7 @@
 // The changes every Quire process shares with the others on its database (src/site/change-feed.ts): one
 // shared signal per topic of the change bus (src/db/changes.ts), each topic declared by a model.
 import { announceChange, declaredTopics, onChange } from './db/changes.js';
-import './db/models.js';
+import './schema/models.js';
 import type { Logger } from './logger.js';
 import { ChangeFeed, type SharedSignal } from './site/change-feed.js';
 

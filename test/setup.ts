@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, inject } from 'vitest';
 import '../src/app.js';
-import { setHashCostForTests } from '../src/auth/password.js';
+import { setHashCostForTests } from '../src/users/password.js';
 import { detectEngine } from '../src/db/engine.js';
 import { readModelFor, useReadModel } from '../src/posts/read-model-choice.js';
 

@@ -1,8 +1,8 @@
 // Who is acting in /admin and from where: what the admin routers hand to services, which record it in
 // the audit log (services never see the request).
 import type { Request } from 'express';
-import { currentUser } from '../auth/middleware.js';
-import type { Role } from '../auth/permissions.js';
+import { currentUser } from '../site/guards.js';
+import type { Role } from '../site/permissions.js';
 import type { AuditActor, AuditContext } from '../site/audit.service.js';
 
 export interface AdminContext extends AuditContext {

@@ -3,8 +3,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { RouterDeps } from '../router-deps.js';
-import { currentUser, requireCan } from '../auth/middleware.js';
-import { can } from '../auth/permissions.js';
+import { currentUser, requireCan } from '../site/guards.js';
+import { can } from '../site/permissions.js';
 import { countPendingComments } from '../comments/moderation.service.js';
 import { form, inputOf, objectId, validate } from '../http/validate.js';
 import { adminContext } from './admin-context.js';

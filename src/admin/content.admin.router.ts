@@ -4,7 +4,7 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { RouterDeps } from '../router-deps.js';
-import { currentUser, requireCan } from '../auth/middleware.js';
+import { currentUser, requireCan } from '../site/guards.js';
 import { plural } from '../http/format.js';
 import { checkedIds, inputOf, listQueryString, objectId, pageNumber, validate } from '../http/validate.js';
 import { listMedia } from '../media/media-library.js';

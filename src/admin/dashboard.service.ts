@@ -1,7 +1,7 @@
 // The numbers on /admin: posts by status, media, users by role, and the latest posts and sign-ups.
 // Each figure is one indexed count; the recent lists are small bounded reads.
 import mongoose from 'mongoose';
-import { ROLES, type Role } from '../auth/permissions.js';
+import { ROLES, type Role } from '../site/permissions.js';
 import { Media } from '../media/media.model.js';
 import { displayStatus, Post, STORED_STATUSES, type DisplayStatus } from '../posts/post.model.js';
 import { avatarUrl } from '../users/avatar.js';

@@ -4,8 +4,8 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { RouterDeps } from '../router-deps.js';
-import { currentUser, requireCan } from '../auth/middleware.js';
-import { ROLES } from '../auth/permissions.js';
+import { currentUser, requireCan } from '../site/guards.js';
+import { ROLES } from '../site/permissions.js';
 import { Conflict } from '../http/errors.js';
 import { plural } from '../http/format.js';
 import { form, inputOf, listQueryString, objectId, pageNumber, validate } from '../http/validate.js';

@@ -3,7 +3,7 @@
 // admin pages, a CLI) keeps at least one active admin: a check first for a clear message, then a re-count
 // after the write that undoes it if two admins acted on each other at the same moment.
 import mongoose from 'mongoose';
-import { ROLES, atLeast, type Role } from '../auth/permissions.js';
+import { ROLES, atLeast, type Role } from '../site/permissions.js';
 import { detachCommentsOf } from '../comments/comment-lifecycle.js';
 import { Conflict, NotFound, invalidField } from '../http/errors.js';
 import { plural } from '../http/format.js';

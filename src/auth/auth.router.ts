@@ -11,7 +11,7 @@ import { SIGN_UP_TAKEN, clientAddressKey, signInLimits, signUpLimits } from './a
 import { AttemptStore } from './attempt-store.js';
 import { accountLimitKey, authenticate, createFirstAdmin, revokeSession, signUp, type SessionSubject } from './auth.service.js';
 import { safeNextPath } from './next-path.js';
-import { PASSWORD_HINT, isPasswordTooLong } from './password-policy.js';
+import { PASSWORD_HINT, isPasswordTooLong } from '../users/password-policy.js';
 import { SESSION_COOKIE, clearSessionCookie, setSessionCookie, verifySession } from './session.js';
 import { isSetupComplete } from './setup-state.js';
 

@@ -6,9 +6,9 @@ import { Invalid, NotFound, type FieldErrors } from '../http/errors.js';
 import { LOOK_ALIKE_MESSAGE, lookAlikeOf } from '../users/look-alike.js';
 import { User } from '../users/user.model.js';
 import type { NewAccountInput } from '../users/user.fields.js';
-import { burnEquivalentTime, hashCost, hashPassword, verifyPassword, type HashingFor } from './password.js';
-import { passwordProblems } from './password-policy.js';
-import type { Role } from './permissions.js';
+import { burnEquivalentTime, hashCost, hashPassword, verifyPassword, type HashingFor } from '../users/password.js';
+import { passwordProblems } from '../users/password-policy.js';
+import type { Role } from '../site/permissions.js';
 import { isSetupComplete, markSetupComplete } from './setup-state.js';
 
 /** What a new session needs to know about the account. */

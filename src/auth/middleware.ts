@@ -1,11 +1,11 @@
-// Request-time authentication and guards. loadUser reads the session on every request and loads the user
-// fresh (one indexed read by _id), so a role change or suspension takes effect on the next request.
+// Request-time authentication: loadUser reads the session on every request and loads the user fresh (one
+// indexed read by _id), so a role change or suspension takes effect on the next request. The guards that
+// routers put in front of their pages read what it sets, and live below the domains (src/site/guards.ts).
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { Forbidden, NotFound } from '../http/errors.js';
 import { isPersonalRequest, markPersonal } from '../http/personal.js';
 import { User, type CurrentUser } from '../users/user.model.js';
 import { avatarUrl } from '../users/avatar.js';
-import { can, type Action, type Role } from './permissions.js';
+import type { Role } from '../site/permissions.js';
 import { SESSION_COOKIE, clearSessionCookie, verifySession } from './session.js';
 import { isSetupComplete, knownSetupComplete } from './setup-state.js';
 
@@ -68,28 +68,3 @@ export const requireSetupComplete: RequestHandler = (req, res, next) => {
   if (knownSetupComplete() || SETUP_EXEMPT.test(req.path)) return next();
   isSetupComplete().then((complete) => (complete ? next() : res.redirect(303, '/setup')), next);
 };
-
-function signInRedirect(req: Request, res: Response): void {
-  res.redirect(303, `/signin?next=${encodeURIComponent(req.originalUrl)}`);
-}
-
-/** Anonymous visitors are sent to sign in (303), keeping where they were going. */
-export const requireAuth: RequestHandler = (req, res, next) => {
-  if (!req.user) return signInRedirect(req, res);
-  next();
-};
-
-/** Signed in and allowed the action on at least their own things, else 303 to sign in or 403. */
-export function requireCan(action: Action): RequestHandler {
-  return (req, res, next) => {
-    if (!req.user) return signInRedirect(req, res);
-    if (!can(req.user, action)) return next(new Forbidden());
-    next();
-  };
-}
-
-/** The signed-in user in a handler behind requireAuth/requireCan (throws if a route forgot the guard). */
-export function currentUser(req: Request): CurrentUser {
-  if (!req.user) throw new NotFound();
-  return req.user;
-}

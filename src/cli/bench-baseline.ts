@@ -4,7 +4,7 @@
 // is everything except rendering: middleware, session, database and caching.
 import type { Express } from 'express';
 import { getSettings } from '../site/settings.service.js';
-import { can } from '../auth/permissions.js';
+import { can } from '../site/permissions.js';
 import { ensureDevelopmentSecret, loadConfig } from '../config.js';
 import { connectDatabase } from '../db/connect.js';
 import { asset } from '../http/assets.js';

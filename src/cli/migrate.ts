@@ -1,6 +1,6 @@
 // npm run migrate [-- --status]: applies pending database migrations, or lists them.
-import { migrate, migrationStatus } from '../db/migrate.js';
-import { migrations } from '../db/migrations/index.js';
+import { migrate, migrationStatus } from '../schema/migrate.js';
+import { migrations } from '../schema/migrations/index.js';
 import { LocalDiskStorage } from '../media/storage.js';
 import { runCli } from './run.js';
 

@@ -1,7 +1,8 @@
 // What every command-line tool shares: configuration, a logger and the database, opened and closed
 // around the tool's work, with errors printed as one line and a non-zero exit. Its changes are published
 // on the change feed, so servers running on the same database show them within a second.
-import '../db/models.js';
+import '../schema/models.js';
+import '../wiring.js';
 import { ensureDevelopmentSecret, loadConfig, loadDotEnv, type Config } from '../config.js';
 import { connectDatabase } from '../db/connect.js';
 import { createLogger, type Logger } from '../logger.js';

@@ -1,7 +1,7 @@
 // What templates get for comments: plain view objects with the commenter's current name and avatar joined
 // in (one User query for a whole list, never one per comment), or "deleted user" once the account is gone.
 import mongoose, { type Types } from 'mongoose';
-import type { Role } from '../auth/permissions.js';
+import type { Role } from '../site/permissions.js';
 import { formatDateTime } from '../http/format.js';
 import { avatarUrl } from '../users/avatar.js';
 import { User } from '../users/user.model.js';

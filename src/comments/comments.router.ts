@@ -4,8 +4,8 @@
 // The /admin/comments paths are written out in full here because the admin router belongs to another domain.
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { RouterDeps } from '../router-deps.js';
-import { currentUser, requireAuth, requireCan } from '../auth/middleware.js';
-import type { NamedActor } from '../auth/permissions.js';
+import { currentUser, requireAuth, requireCan } from '../site/guards.js';
+import type { NamedActor } from '../site/permissions.js';
 import { NotFound } from '../http/errors.js';
 import { form, inputOf, validate } from '../http/validate.js';
 import { formatDate, plural } from '../http/format.js';

@@ -4,7 +4,7 @@
 // translates.
 import mongoose, { type Types } from 'mongoose';
 import type { RequestMeta } from '../site/audit.service.js';
-import { atLeast, can, type NamedActor } from '../auth/permissions.js';
+import { atLeast, can, type NamedActor } from '../site/permissions.js';
 import { memoByKey } from '../http/content-memo.js';
 import { Forbidden, invalidField, NotFound } from '../http/errors.js';
 import { Comment, COMMENT_MAX_LENGTH, EDIT_WINDOW_MS, type CommentDoc, type CommentStatus } from './comment.model.js';

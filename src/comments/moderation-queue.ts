@@ -3,7 +3,7 @@
 // first (first come, first reviewed); approved and rejected ones newest first. One indexed page query, one
 // count per status, one query for the commenters and one for the posts.
 import type { Types } from 'mongoose';
-import type { NamedActor } from '../auth/permissions.js';
+import type { NamedActor } from '../site/permissions.js';
 import { Comment, COMMENT_STATUSES, type CommentDoc, type CommentStatus } from './comment.model.js';
 import { postsByIds } from './comment-posts.js';
 import { toCommentViews, type CommentView } from './comment-views.js';

@@ -4,7 +4,7 @@
 // appearing or disappearing) is announced by the Comment model, so cached pages are rebuilt.
 import mongoose, { type Types } from 'mongoose';
 import { recordAudit, type RequestMeta } from '../site/audit.service.js';
-import { can, type NamedActor } from '../auth/permissions.js';
+import { can, type NamedActor } from '../site/permissions.js';
 import { Forbidden, NotFound } from '../http/errors.js';
 import { Comment, type CommentDoc, type CommentStatus } from './comment.model.js';
 import { postById, postsByIds, type CommentablePost } from './comment-posts.js';

@@ -33,7 +33,7 @@ export function declareTopic(topic: string): void {
   declared.add(topic);
 }
 
-/** Every topic a model has declared so far (all of them once src/db/models.ts is loaded). */
+/** Every topic a model has declared so far (all of them once src/schema/models.ts is loaded). */
 export function declaredTopics(): string[] {
   return [...declared].sort();
 }

@@ -1,10 +1,9 @@
 // The library pages' view of images: cards with the uploader's name, human-readable size and the posts
 // that use each image. A page of any length costs one query for media, one for owners, one for usage.
 import mongoose from 'mongoose';
-import { can, type Actor } from '../auth/permissions.js';
-import { User } from '../users/user.model.js';
+import { can, type Actor } from '../site/permissions.js';
 import { toImageView, type ImageView } from './image-view.js';
-import { postsUsing, type PostRef } from './media-usage.js';
+import { postsUsing, uploadersByIds, type PostRef } from './media-usage.js';
 import { Media, type MediaDoc } from './media.model.js';
 import { findManageable, markdownFor } from './media.service.js';
 import type { Storage } from './storage.js';
@@ -89,13 +88,10 @@ export async function getMediaDetail(actor: Actor, id: string, storage: Storage)
 
 async function toCards(docs: MediaDoc[], storage: Storage): Promise<MediaCard[]> {
   const ownerIds = [...new Set(docs.map((d) => String(d.owner)))];
-  const [owners, usage] = await Promise.all([
-    ownerIds.length > 0
-      ? User.find({ _id: mongoose.trusted({ $in: ownerIds }) }, 'displayName username').lean()
-      : Promise.resolve([]),
+  const [ownerById, usage] = await Promise.all([
+    ownerIds.length > 0 ? uploadersByIds(ownerIds) : Promise.resolve(new Map()),
     postsUsing(docs.map((d) => d._id)),
   ]);
-  const ownerById = new Map(owners.map((u) => [String(u._id), u]));
   return docs.map((d) => {
     const owner = ownerById.get(String(d.owner));
     return {

@@ -1,7 +1,8 @@
-// Which posts use which images: as a cover (Post.coverMediaId) or in the body (Post.mediaIds, kept by the
-// posts domain on every save). One query for any number of images, on the two indexes the Post model has.
-import mongoose, { type Types } from 'mongoose';
-import { Post } from '../posts/post.model.js';
+// What the media domain needs to know of the domains above it: which posts use an image (the library
+// shows it, deletion asks before taking an image from posts and then detaches it) and who uploaded it.
+// Declared here and provided once by those domains (src/wiring.ts), so media never imports posts or
+// users: the arrows between the domains point one way.
+import type { Types } from 'mongoose';
 
 export interface PostRef {
   id: string;
@@ -11,42 +12,31 @@ export interface PostRef {
   asCover: boolean;
 }
 
-/** Posts using each of these images, keyed by media id (images in no post are absent). */
-export async function postsUsing(mediaIds: Iterable<Types.ObjectId | string>): Promise<Map<string, PostRef[]>> {
-  const ids = [...new Set([...mediaIds].map(String))].filter((id) => mongoose.isValidObjectId(id));
-  const usage = new Map<string, PostRef[]>();
-  if (ids.length === 0) return usage;
-  const posts = await Post.find(
-    { $or: [{ coverMediaId: mongoose.trusted({ $in: ids }) }, { mediaIds: mongoose.trusted({ $in: ids }) }] },
-    'title slug coverMediaId mediaIds',
-  )
-    .sort({ updatedAt: -1 })
-    .lean();
-  const wanted = new Set(ids);
-  for (const post of posts) {
-    const cover = post.coverMediaId ? String(post.coverMediaId) : undefined;
-    const used = new Set([...(cover ? [cover] : []), ...post.mediaIds.map(String)]);
-    for (const id of used) {
-      if (!wanted.has(id)) continue;
-      const ref: PostRef = {
-        id: String(post._id),
-        title: post.title,
-        slug: post.slug,
-        editUrl: `/posts/${encodeURIComponent(post.slug)}/edit`,
-        asCover: id === cover,
-      };
-      usage.set(id, [...(usage.get(id) ?? []), ref]);
-    }
-  }
-  return usage;
+export interface Uploader {
+  displayName: string;
+  username: string;
 }
 
-/**
- * After an image is deleted: posts that had it as cover lose the cover (and their version moves on, so an
- * editor open on the old version cannot quietly put it back), and body references are dropped from mediaIds.
- * The Markdown itself is the author's and is left as written.
- */
-export async function detachFromPosts(mediaId: Types.ObjectId): Promise<void> {
-  await Post.updateMany({ coverMediaId: mediaId }, { $unset: { coverMediaId: 1 }, $set: { coverAlt: '' }, $inc: { version: 1 } });
-  await Post.updateMany({ mediaIds: mediaId }, { $pull: { mediaIds: mediaId } });
+export interface MediaRelations {
+  /** Posts using each of these images, keyed by media id (images in no post are absent). */
+  postsUsing(mediaIds: Iterable<Types.ObjectId | string>): Promise<Map<string, PostRef[]>>;
+  /** After an image is deleted: the posts that used it let go of it. */
+  detachFromPosts(mediaId: Types.ObjectId): Promise<void>;
+  /** Names of these users, keyed by id (unknown ids are absent). */
+  uploadersByIds(ids: string[]): Promise<Map<string, Uploader>>;
 }
+
+let provided: MediaRelations | null = null;
+
+export function provideMediaRelations(relations: MediaRelations): void {
+  provided = relations;
+}
+
+function relations(): MediaRelations {
+  if (!provided) throw new Error('media relations not provided: import src/wiring.ts before using media');
+  return provided;
+}
+
+export const postsUsing: MediaRelations['postsUsing'] = (ids) => relations().postsUsing(ids);
+export const detachFromPosts: MediaRelations['detachFromPosts'] = (id) => relations().detachFromPosts(id);
+export const uploadersByIds: MediaRelations['uploadersByIds'] = (ids) => relations().uploadersByIds(ids);

@@ -4,7 +4,7 @@
 import { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { RouterDeps } from '../router-deps.js';
-import { currentUser, requireCan } from '../auth/middleware.js';
+import { currentUser, requireCan } from '../site/guards.js';
 import { AppError } from '../http/errors.js';
 import { wantsJson } from '../http/negotiation.js';
 import { form, inputOf, objectId, requiredText, validate } from '../http/validate.js';
@@ -12,7 +12,7 @@ import { getMediaDetail, listMedia } from './media-library.js';
 import { deleteMedia, findManageable, updateAlt, uploadMedia } from './media.service.js';
 import { postsUsing, type PostRef } from './media-usage.js';
 import type { MediaDoc } from './media.model.js';
-import { acceptUpload } from './upload.js';
+import { acceptUpload } from '../http/upload.js';
 
 // One line of text: it ends up in alt attributes and Markdown image syntax.
 const altText = requiredText(300, 'Alt text').transform((v) => v.replace(/\s+/g, ' '));

@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import mongoose, { Types } from 'mongoose';
 import { recordAudit } from '../site/audit.service.js';
-import { can, type Actor } from '../auth/permissions.js';
+import { can, type Actor } from '../site/permissions.js';
 import { memoByKey } from '../http/content-memo.js';
 import { Forbidden, NotFound } from '../http/errors.js';
 import { processImage, type ProbeOptions } from './image-pipeline.js';

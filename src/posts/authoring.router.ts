@@ -4,13 +4,13 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { RouterDeps } from '../router-deps.js';
-import { can, type NamedActor } from '../auth/permissions.js';
-import { currentUser, requireCan } from '../auth/middleware.js';
-import { countPendingComments } from '../comments/moderation.service.js';
+import { can, type NamedActor } from '../site/permissions.js';
+import { currentUser, requireCan } from '../site/guards.js';
 import { Conflict } from '../http/errors.js';
 import { form, inputOf, parse, validate } from '../http/validate.js';
 import { displayStatus, type DisplayStatus } from './post.model.js';
 import { editorLocals, editorValues } from './editor-view.js';
+import { postComments } from './post-comments.js';
 import { listPosts } from './listing.service.js';
 import { deriveBody } from './post-content.js';
 import { editPostForm, newPostForm, previewForm, restoreForm, toPostInput } from './post-forms.js';
@@ -62,7 +62,7 @@ export function authoringRouter({ storage }: RouterDeps): Router {
       })),
     );
     res.set('Cache-Control', 'private, no-store');
-    const pendingComments = await countPendingComments(actor);
+    const pendingComments = await postComments().pendingFor(actor);
     res.render('posts/dashboard', { title: 'Dashboard', noindex: true, lists, single: Boolean(query.status), everyone, pendingComments, formatDateTime });
   });
 

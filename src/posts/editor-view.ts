@@ -1,5 +1,5 @@
 // What the editor page shows: the form values of a post, its status, the media picker and the revisions.
-import type { Actor } from '../auth/permissions.js';
+import type { Actor } from '../site/permissions.js';
 import { listPickerMedia } from '../media/media.service.js';
 import type { Storage } from '../media/storage.js';
 import { displayStatus, type DisplayStatus } from './post.model.js';

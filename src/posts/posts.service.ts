@@ -4,11 +4,11 @@
 // pages and the reading indexes are rebuilt whoever writes.
 import mongoose, { type Types } from 'mongoose';
 import { recordAudit, type RequestMeta } from '../site/audit.service.js';
-import { can, type NamedActor } from '../auth/permissions.js';
-import { deleteCommentsOfPost } from '../comments/comment-lifecycle.js';
+import { can, type NamedActor } from '../site/permissions.js';
 import { isDuplicateKey } from '../db/duplicate-key.js';
 import { Conflict, Forbidden, invalidField, NotFound } from '../http/errors.js';
 import { Media } from '../media/media.model.js';
+import { postComments } from './post-comments.js';
 import { displayStatus, Post, type PostDoc } from './post.model.js';
 import { deriveBody, freeSlug, mediaIdsOf, releasePreviousSlug, resolvePublication, slugProblem, type Intent } from './post-content.js';
 import { withPostLock } from './post-lock.js';
@@ -209,7 +209,7 @@ export async function setPublished(actor: NamedActor, postId: string | Types.Obj
     const saved = await Post.findOneAndUpdate({ _id: current._id }, { $set: publication, $inc: { version: 1 } }, { returnDocument: 'after' }).lean<PostRecord>();
     if (!saved) throw new NotFound();
     await auditTransition(actor, current, saved, meta);
-      return saved;
+    return saved;
   });
 }
 
@@ -218,9 +218,9 @@ export async function deletePost(actor: NamedActor, postId: string | Types.Objec
     const post = await editablePostById(actor, postId);
     await Post.deleteOne({ _id: post._id });
     await deleteRevisions(post._id);
-    await deleteCommentsOfPost(post._id);
+    await postComments().postDeleted(post._id);
     await recordAudit({ actor: auditActor(actor), action: 'post.delete', target: postTarget(post), detail: `was ${displayStatus(post)}`, ip: meta.ip });
-    });
+  });
 }
 
 /**

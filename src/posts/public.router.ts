@@ -4,10 +4,10 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { RouterDeps } from '../router-deps.js';
 import type { SiteSettings } from '../site/settings.service.js';
-import { commentsForPost } from '../comments/comments.service.js';
 import { NotFound } from '../http/errors.js';
 import { form, pageNumber, parse, validate, inputOf } from '../http/validate.js';
 import { formatDate } from '../http/format.js';
+import { postComments } from './post-comments.js';
 import { authorPage, postForReader, publicPage, searchPosts, SEARCH_MAX_LENGTH, tagPage } from './reading.service.js';
 
 const pageQuery = z.object({ page: pageNumber });
@@ -66,7 +66,7 @@ export function publicRouter({ config, storage }: RouterDeps): Router {
       post,
       preview: false,
       formatDate,
-      comments: live ? await commentsForPost(post.id, req.user) : null,
+      comments: live ? await postComments().threadFor(post.id, req.user ?? null) : null,
     });
   });
 

@@ -1,7 +1,7 @@
 // What readers see: the home page, tag and author pages, a post, and search. Only published posts whose
 // time has come are public; drafts and scheduled posts are shown to those who may edit them, and to
 // everyone else they do not exist (404, decided by the router from a null here).
-import { can, type Actor } from '../auth/permissions.js';
+import { can, type Actor } from '../site/permissions.js';
 import { memoByKey, type Lookup } from '../http/content-memo.js';
 import type { ImageView } from '../media/image-view.js';
 import { imagesByIds } from '../media/media.service.js';

@@ -2,7 +2,7 @@
 // username or an email is normalized (trimmed, lower-cased) the same way everywhere it is read.
 // Each one accepts only a string: an operator object from `email[$ne]=x` or a JSON body fails here.
 import { z } from 'zod';
-import { MAX_PASSWORD_BYTES, isPasswordTooLong, passwordProblems } from '../auth/password-policy.js';
+import { MAX_PASSWORD_BYTES, isPasswordTooLong, passwordProblems } from './password-policy.js';
 import { cleanLine, cleanLines } from '../http/validate.js';
 
 // Names pass through cleanLine first (NFKC, no invisible or direction-changing characters), so that what

@@ -2,7 +2,9 @@
 // algorithm and cost (see auth/password.ts); tokenVersion ends every session when bumped.
 import mongoose, { type InferSchemaType, type Types } from 'mongoose';
 import { announceWrites } from '../db/announce-writes.js';
-import { ROLES, type Role } from '../auth/permissions.js';
+import { ROLES, type CurrentUser } from '../site/permissions.js';
+
+export type { CurrentUser };
 
 export const USER_STATUSES = ['active', 'suspended'] as const;
 export type UserStatus = (typeof USER_STATUSES)[number];
@@ -47,12 +49,3 @@ announceWrites(userSchema, {
 
 export const User = mongoose.model('User', userSchema, undefined, { overwriteModels: true });
 
-/** What the rest of the app knows about the signed-in user: plain values, never the hash. */
-export interface CurrentUser {
-  id: string;
-  username: string;
-  email: string;
-  displayName: string;
-  role: Role;
-  avatarUrl: string;
-}

@@ -4,8 +4,8 @@ import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
 import { recordAudit, type AuditContext } from '../site/audit.service.js';
 import { isDuplicateKey } from '../db/duplicate-key.js';
-import { hashPassword, normalizePassword, verifyPassword } from '../auth/password.js';
-import { passwordProblems } from '../auth/password-policy.js';
+import { hashPassword, normalizePassword, verifyPassword } from './password.js';
+import { passwordProblems } from './password-policy.js';
 import { Invalid, NotFound, invalidField } from '../http/errors.js';
 import { processAvatar } from '../media/image-pipeline.js';
 import type { Storage } from '../media/storage.js';
@@ -20,6 +20,14 @@ export interface Profile {
   bio: string;
   avatarUrl: string;
   hasAvatar: boolean;
+}
+
+/** Display names and usernames of these users, keyed by id (ids of no user are absent). */
+export async function namesByIds(ids: string[]): Promise<Map<string, { displayName: string; username: string }>> {
+  const valid = ids.filter((id) => mongoose.isValidObjectId(id));
+  if (valid.length === 0) return new Map();
+  const users = await User.find({ _id: mongoose.trusted({ $in: valid }) }, 'displayName username').lean();
+  return new Map(users.map((u) => [String(u._id), { displayName: u.displayName, username: u.username }]));
 }
 
 export async function getProfile(userId: string): Promise<Profile> {
@@ -135,6 +143,6 @@ export async function removeAvatar(userId: string, storage: Storage, audit: Audi
   if (!user) throw new NotFound();
   if (user.avatarKey) {
     await storage.delete(user.avatarKey);
-      await recordAudit({ ...audit, action: 'user.avatar', target: { type: 'user', id: userId, label: user.username }, detail: 'avatar removed' });
+    await recordAudit({ ...audit, action: 'user.avatar', target: { type: 'user', id: userId, label: user.username }, detail: 'avatar removed' });
   }
 }

@@ -4,7 +4,7 @@
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getSettings } from '../../src/site/settings.service.js';
-import type { Role } from '../../src/auth/permissions.js';
+import type { Role } from '../../src/site/permissions.js';
 import { Media } from '../../src/media/media.model.js';
 import { Post } from '../../src/posts/post.model.js';
 import { User } from '../../src/users/user.model.js';

@@ -1,7 +1,7 @@
 // npm run create-admin: the CLI's createAdmin(), driven directly (the CLI only gathers the options).
 import { describe, expect, it } from 'vitest';
 import { AuditEntry } from '../../src/site/audit.model.js';
-import { verifyPassword } from '../../src/auth/password.js';
+import { verifyPassword } from '../../src/users/password.js';
 import { createAdmin, describeRefusal } from '../../src/cli/create-admin.js';
 import { Invalid } from '../../src/http/errors.js';
 import { User } from '../../src/users/user.model.js';

@@ -6,7 +6,7 @@ import { ipKeyGenerator } from 'express-rate-limit';
 import { describe, expect, it } from 'vitest';
 import { SIGN_IN_FAILURES_PER_ADDRESS, SIGN_INS_PER_ADDRESS } from '../../src/auth/attempt-limits.js';
 import { Attempt } from '../../src/auth/attempt.model.js';
-import { hashPassword } from '../../src/auth/password.js';
+import { hashPassword } from '../../src/users/password.js';
 import { ServiceUnavailable, TooManyRequests } from '../../src/http/errors.js';
 import { WorkLimit } from '../../src/http/work-limit.js';
 import { User } from '../../src/users/user.model.js';

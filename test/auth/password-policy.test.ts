@@ -1,7 +1,7 @@
 // The password rules on their own (the sign-up, setup and account tests check they are applied).
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { passwordProblems, quickRatio } from '../../src/auth/password-policy.js';
+import { passwordProblems, quickRatio } from '../../src/users/password-policy.js';
 
 const owner = { username: 'grace_hopper', email: 'grace.hopper@navy.example', displayName: 'Grace Hopper' };
 

@@ -9,7 +9,7 @@ import {
   setHashCostForTests,
   verifyPassword,
   type ScryptCost,
-} from '../../src/auth/password.js';
+} from '../../src/users/password.js';
 import { ServiceUnavailable } from '../../src/http/errors.js';
 import { User } from '../../src/users/user.model.js';
 import { testApp } from '../support/app.js';

@@ -2,7 +2,7 @@
 // or email taken) costs the same password hash as a successful one, and refused sign-ups are limited per
 // address (10 an hour, 429 with Retry-After), in the database like every other attempt counter.
 import { describe, expect, it } from 'vitest';
-import { hashingStats } from '../../src/auth/password.js';
+import { hashingStats } from '../../src/users/password.js';
 import { User } from '../../src/users/user.model.js';
 import { testApp } from '../support/app.js';
 import { postAnonymous } from '../support/auth.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { verifyPassword } from '../../src/auth/password.js';
+import { verifyPassword } from '../../src/users/password.js';
 import { writeCredentials } from '../../src/cli/seed.js';
 import { articleOrder } from '../../src/cli/seed/posts.js';
 import { seed, SeedRefused, type SeedReport } from '../../src/cli/seed/seed.js';

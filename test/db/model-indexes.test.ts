@@ -1,6 +1,6 @@
 // `npm run migrate` on an empty database, alone (not after the app has registered its models) and with
 // Mongoose's autoIndex off: every index every model declares must exist afterwards. This fails when
-// src/db/models.ts forgets a model, since the index migration builds the indexes of registered models only.
+// src/schema/models.ts forgets a model, since the index migration builds the indexes of registered models only.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';

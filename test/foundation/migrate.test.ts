@@ -1,8 +1,8 @@
 import mongoose from 'mongoose';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { migrate, migrationStatus, type Migration } from '../../src/db/migrate.js';
-import { migrations } from '../../src/db/migrations/index.js';
+import { migrate, migrationStatus, type Migration } from '../../src/schema/migrate.js';
+import { migrations } from '../../src/schema/migrations/index.js';
 
 const logger = pino({ level: 'silent' });
 

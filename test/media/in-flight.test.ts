@@ -3,7 +3,7 @@
 import { request as httpRequest, type ClientRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { MAX_UPLOADS_IN_FLIGHT, uploadsInProgress } from '../../src/media/upload.js';
+import { MAX_UPLOADS_IN_FLIGHT, uploadsInProgress } from '../../src/http/upload.js';
 import { testApp } from '../support/app.js';
 import { makeUser } from '../support/factories.js';
 import { makeImage, upload } from '../support/media.js';

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import mongoose from 'mongoose';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { unguessableMediaKeys } from '../../src/db/migrations/0003-unguessable-media-keys.js';
+import { unguessableMediaKeys } from '../../src/schema/migrations/0003-unguessable-media-keys.js';
 import { Media } from '../../src/media/media.model.js';
 import { LocalDiskStorage, type Storage } from '../../src/media/storage.js';
 import { Post } from '../../src/posts/post.model.js';

@@ -2,7 +2,7 @@
 // domains test their own create paths), and a signed-in browser per role.
 import { randomBytes } from 'node:crypto';
 import type { Types } from 'mongoose';
-import type { Role } from '../../src/auth/permissions.js';
+import type { Role } from '../../src/site/permissions.js';
 import type { Config } from '../../src/config.js';
 import { Media } from '../../src/media/media.model.js';
 import { newStorageKey } from '../../src/media/media.service.js';

@@ -1,7 +1,7 @@
 // Small factories for test data, so files do not copy fixtures between them.
 import { randomBytes } from 'node:crypto';
-import { hashPassword } from '../../src/auth/password.js';
-import type { Role } from '../../src/auth/permissions.js';
+import { hashPassword } from '../../src/users/password.js';
+import type { Role } from '../../src/site/permissions.js';
 import { markSetupComplete } from '../../src/auth/setup-state.js';
 import { User } from '../../src/users/user.model.js';
 

@@ -1,7 +1,7 @@
 // Posts for tests, made through the same service the editor uses (so bodies are rendered and sanitized),
 // with publish times set directly where a test needs a past or future date.
 import type { Types } from 'mongoose';
-import type { NamedActor, Role } from '../../src/auth/permissions.js';
+import type { NamedActor, Role } from '../../src/site/permissions.js';
 import { Post, type PostDoc } from '../../src/posts/post.model.js';
 import { createPost } from '../../src/posts/posts.service.js';
 import { parseTagList } from '../../src/posts/tags.js';

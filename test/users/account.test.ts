@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AuditEntry } from '../../src/site/audit.model.js';
-import { verifyPassword } from '../../src/auth/password.js';
+import { verifyPassword } from '../../src/users/password.js';
 import { User } from '../../src/users/user.model.js';
 import { testApp } from '../support/app.js';
 import { postSignIn, sessionCookieFrom, setCookieFor } from '../support/auth.js';

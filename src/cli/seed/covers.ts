@@ -2,7 +2,7 @@
 // no text, so no fonts are needed) rendered to PNG by sharp, then uploaded through the media service like
 // any upload, so the library has the same WebP variants and records it would have for a real image.
 import sharp from 'sharp';
-import type { Actor } from '../../auth/permissions.js';
+import type { Actor } from '../../site/permissions.js';
 import { Media } from '../../media/media.model.js';
 import { uploadMedia } from '../../media/media.service.js';
 import type { Storage } from '../../media/storage.js';

@@ -9,7 +9,7 @@
 import mongoose, { Types } from 'mongoose';
 import { deriveBody, type DerivedBody } from '../../posts/post-content.js';
 import { Post, publicFilter } from '../../posts/post.model.js';
-import type { NamedActor } from '../../auth/permissions.js';
+import type { NamedActor } from '../../site/permissions.js';
 import { createPost } from '../../posts/posts.service.js';
 import { slugify } from '../../posts/slugs.js';
 import { rememberTags, type TagRef } from '../../posts/tags.js';

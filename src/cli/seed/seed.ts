@@ -2,10 +2,10 @@
 // posts and, for scale tests, generated posts up to a target count. Safe to run again: what exists is kept
 // and only what is missing is added (a second identical run adds nothing).
 import type { Config } from '../../config.js';
-import { migrate } from '../../db/migrate.js';
+import { migrate } from '../../schema/migrate.js';
 import type { Logger } from '../../logger.js';
 import type { Storage } from '../../media/storage.js';
-import type { NamedActor } from '../../auth/permissions.js';
+import type { NamedActor } from '../../site/permissions.js';
 import { ensureCovers } from './covers.js';
 import { articleOrder, ensureArticles, ensureBulk, ensureTags, ensureUnpublished } from './posts.js';
 import { TOPICS } from './topics.js';

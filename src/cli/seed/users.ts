@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { createAccount } from '../../auth/auth.service.js';
 import { markSetupComplete } from '../../auth/setup-state.js';
-import type { Role } from '../../auth/permissions.js';
+import type { Role } from '../../site/permissions.js';
 import { User } from '../../users/user.model.js';
 
 interface DemoAccount {

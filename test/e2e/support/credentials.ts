@@ -1,5 +1,5 @@
 // The demo accounts the seed made for this run (src/cli/seed.ts --credentials), by role.
-import type { Role } from '../../../src/auth/permissions.js';
+import type { Role } from '../../../src/site/permissions.js';
 
 export interface DemoAccount {
   username: string;

@@ -15,6 +15,16 @@ export interface NamedActor extends Actor {
 
 const rank: Record<Role, number> = { reader: 0, author: 1, editor: 2, admin: 3 };
 
+/** What the rest of the app knows about the signed-in user: plain values, never the hash. */
+export interface CurrentUser {
+  id: string;
+  username: string;
+  email: string;
+  displayName: string;
+  role: Role;
+  avatarUrl: string;
+}
+
 export function atLeast(role: Role, minimum: Role): boolean {
   return rank[role] >= rank[minimum];
 }

@@ -4,15 +4,15 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { RouterDeps } from '../router-deps.js';
 import type { AuditContext } from '../site/audit.service.js';
-import { passwordChangeLimit } from '../auth/attempt-limits.js';
-import { AttemptStore } from '../auth/attempt-store.js';
-import { currentUser, requireAuth } from '../auth/middleware.js';
-import { PASSWORD_HINT } from '../auth/password-policy.js';
-import { setSessionCookie } from '../auth/session.js';
+import { passwordChangeLimit } from './attempt-limits.js';
+import { AttemptStore } from './attempt-store.js';
+import { currentUser, requireAuth } from '../site/guards.js';
+import { PASSWORD_HINT } from '../users/password-policy.js';
+import { setSessionCookie } from './session.js';
 import { form, inputOf, validate } from '../http/validate.js';
-import { acceptUpload, uploadedFiles } from '../media/upload.js';
-import { bioField, displayNameField, emailField, passwordField } from './user.fields.js';
-import { changePassword, getProfile, removeAvatar, setAvatar, signOutEverywhere, updateProfile } from './users.service.js';
+import { acceptUpload, uploadedFiles } from '../http/upload.js';
+import { bioField, displayNameField, emailField, passwordField } from '../users/user.fields.js';
+import { changePassword, getProfile, removeAvatar, setAvatar, signOutEverywhere, updateProfile } from '../users/users.service.js';
 
 const profileForm = z.object({ displayName: displayNameField, bio: bioField, email: emailField });
 const passwordForm = z.object({

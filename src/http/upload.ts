@@ -14,7 +14,7 @@
 // in an unexpected field -> 400; no file at all (or not multipart) -> 422 naming the field.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
-import { AppError, PayloadTooLarge, ServiceUnavailable, invalidField } from '../http/errors.js';
+import { AppError, PayloadTooLarge, ServiceUnavailable, invalidField } from './errors.js';
 
 export interface UploadOptions {
   /** Largest accepted file, in bytes (config.maxUploadBytes). */

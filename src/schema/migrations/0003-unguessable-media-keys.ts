@@ -3,7 +3,7 @@ import type { Types } from 'mongoose';
 import { CONTENT_TYPES, type ImageFormat } from '../../media/image-pipeline.js';
 import { newStorageKey } from '../../media/media.service.js';
 import type { Storage } from '../../media/storage.js';
-import { escapeRegExp } from '../literal-pattern.js';
+import { escapeRegExp } from '../../db/literal-pattern.js';
 import type { Migration } from '../migrate.js';
 
 // Images uploaded before this migration live under `media/<ObjectId>/`, and ObjectIds are sequential:

@@ -1,0 +1,30 @@
+// Route guards every domain's routers use: signed in, allowed an action, the signed-in user. They read
+// what the session loader (src/auth/middleware.ts) put on the request, so they sit below every domain.
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { Forbidden, NotFound } from '../http/errors.js';
+import { can, type Action, type CurrentUser } from './permissions.js';
+
+function signInRedirect(req: Request, res: Response): void {
+  res.redirect(303, `/signin?next=${encodeURIComponent(req.originalUrl)}`);
+}
+
+/** Anonymous visitors are sent to sign in (303), keeping where they were going. */
+export const requireAuth: RequestHandler = (req, res, next) => {
+  if (!req.user) return signInRedirect(req, res);
+  next();
+};
+
+/** Signed in and allowed the action on at least their own things, else 303 to sign in or 403. */
+export function requireCan(action: Action): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (!req.user) return signInRedirect(req, res);
+    if (!can(req.user, action)) return next(new Forbidden());
+    next();
+  };
+}
+
+/** The signed-in user in a handler behind requireAuth/requireCan (throws if a route forgot the guard). */
+export function currentUser(req: Request): CurrentUser {
+  if (!req.user) throw new NotFound();
+  return req.user;
+}
