@@ -2,6 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 // Unit and integration tests. One database server for the run (global-setup.ts); one database per test
 // file (setup.ts), dropped afterwards. Browser journeys live in vitest.e2e.config.ts.
+// Test files share their worker processes (isolate off): the app's modules are loaded once per worker
+// instead of once per file, which was most of the suite's time; setup.ts makes each file start from what
+// a process knows of a database it has never seen.
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
@@ -9,6 +12,7 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     setupFiles: ['test/setup.ts'],
     pool: 'forks',
+    isolate: false,
     maxWorkers: 2,
     testTimeout: 30_000,
     // The first run on a new machine may build FerretDB (1-3 minutes).

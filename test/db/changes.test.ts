@@ -3,7 +3,7 @@
 // page cache and the memos, and private bookkeeping (sign-ins, sessions) never does.
 import { pino } from 'pino';
 import request from 'supertest';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { pathsOfUpdate } from '../../src/db/announce-writes.js';
 import { declaredTopics, onChange, type Change } from '../../src/db/changes.js';
@@ -28,6 +28,8 @@ const stop = onChange((change) => seen.push(change));
 afterEach(() => {
   seen = [];
 });
+// Test files share worker processes: stop listening when this one is done.
+afterAll(stop);
 
 /** Asks for `path` anonymously until it is served from the page cache. */
 async function cached(path: string): Promise<string> {
@@ -124,4 +126,3 @@ describe('the change bus', () => {
   });
 });
 
-process.on('exit', stop);
