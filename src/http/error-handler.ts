@@ -1,5 +1,6 @@
 // The one error handler: every failure becomes a friendly page (or JSON, where JSON was asked for) with
-// the right status. A 422 with a declared form re-renders that form with messages and the input kept.
+// the right status. A 422 with a declared form re-renders that form with messages and the input kept, and
+// so does a refused upload (400, 413, 415) on a form with a file field, with its own status.
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import { isDatabaseUnavailable } from '../db/outage.js';
 import type { Logger } from '../logger.js';
@@ -22,6 +23,9 @@ const TITLES: Record<number, string> = {
   503: 'Temporarily unavailable',
 };
 
+/** Statuses of an upload refused for its file: shown on the form that sent it. */
+const UPLOAD_REFUSALS = new Set([400, 413, 415]);
+
 export function errorHandler(logger: Logger, showStack: boolean, page: PageContext): ErrorRequestHandler {
   return async (rawError: unknown, req, res, next) => {
     if (res.headersSent) return next(rawError);
@@ -39,11 +43,14 @@ export function errorHandler(logger: Logger, showStack: boolean, page: PageConte
 
     await ensureLayoutLocals(req, res, page);
     const formView = res.locals.formView as FormView | undefined;
-    if (err instanceof Invalid && formView) {
+    const uploadField = res.locals.uploadField as string | undefined;
+    const refusedUpload = Boolean(uploadField) && UPLOAD_REFUSALS.has(err.status);
+    if (formView && (err instanceof Invalid || refusedUpload)) {
       try {
         if (formView.params) req.params = { ...formView.params, ...req.params };
         const extra = formView.locals ? await formView.locals(req, res) : {};
-        res.status(422).render(formView.view, { ...extra, errors: err.fields, values: keptValues(req), formError: err.message });
+        const errors = err instanceof Invalid ? err.fields : { [uploadField!]: [err.message] };
+        res.status(err.status).render(formView.view, { ...extra, errors, values: keptValues(req), formError: err.message });
         return;
       } catch (renderError) {
         logger.error({ err: renderError }, 'could not re-render form');

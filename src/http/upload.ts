@@ -53,6 +53,9 @@ export function acceptUpload(field: string, options: UploadOptions): RequestHand
   const maxBody = maxFiles * options.maxBytes + MAX_FIELDS * MAX_FIELD_BYTES + FRAMING_ALLOWANCE;
 
   const guardSize: RequestHandler = (req, res, next) => {
+    // A refused file (400, 413, 415) on a route that declared its form is shown on that form, beside this
+    // field, by the error handler (src/http/error-handler.ts).
+    res.locals.uploadField = field;
     if (!req.is('multipart/form-data')) return next();
     // A chunked body (no length) is still bounded by multer's limits as it streams.
     const declared = Number(req.get('content-length'));

@@ -1,11 +1,10 @@
 // The media library: GET /media (grid + upload form), POST /media (multipart field `file`, alt text
 // required), GET|POST /media/:id (details, alt text), GET|POST /media/:id/delete (confirmation when the
 // image is in use). Authors see and manage their own images; editors and admins everyone's.
-import { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { RouterDeps } from '../router-deps.js';
 import { currentUser, requireCan } from '../site/guards.js';
-import { AppError } from '../http/errors.js';
 import { wantsJson } from '../http/negotiation.js';
 import { form, inputOf, objectId, requiredText, validate } from '../http/validate.js';
 import { getMediaDetail, listMedia } from './media-library.js';
@@ -39,22 +38,6 @@ export function mediaRouter({ config, storage }: RouterDeps): Router {
     res.render('media/index', await libraryLocals(req, res));
   });
 
-  // A refused file (413, 415, unreadable upload) on the plain form shows the library again with the
-  // reason, with the status the contract names; scripts get the JSON answer of the error handler.
-  const showLibraryAgain: ErrorRequestHandler = async (err, req, res, next) => {
-    if (!(err instanceof AppError) || ![400, 413, 415].includes(err.status) || wantsJson(req)) return next(err);
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    res
-      .status(err.status)
-      .set('Cache-Control', 'no-store')
-      .render('media/index', {
-        ...(await libraryLocals(req, res)),
-        formError: err.message,
-        errors: { file: [err.message] },
-        values: { alt: typeof body.alt === 'string' ? body.alt : '' },
-      });
-  };
-
   router.post(
     '/media',
     guard,
@@ -72,7 +55,6 @@ export function mediaRouter({ config, storage }: RouterDeps): Router {
       }
       res.redirect(303, '/media');
     },
-    showLibraryAgain,
   );
 
   const detailLocals = async (req: Request) => {

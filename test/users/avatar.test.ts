@@ -84,6 +84,9 @@ describe('avatar upload', () => {
     const ts = sessionFor(user, tight.config);
     const res = await upload(ts, big, 'big.png', tight.app);
     expect(res.status).toBe(413);
+    // Shown on the account page beside the avatar field (the one error handler), not on an error page.
+    expect(res.text).toContain('name="avatar"');
+    expect(res.text).toContain('That upload is too large');
   });
 
   it('asks for a file when none was sent (422, the account page again)', async () => {
