@@ -6,7 +6,8 @@ import { AuditEntry } from '../../src/site/audit.model.js';
 import { Media } from '../../src/media/media.model.js';
 import { Post } from '../../src/posts/post.model.js';
 import { PostRevision } from '../../src/posts/revision.model.js';
-import { makeMedia, makePost } from '../support/admin.js';
+import { makeMedia } from '../support/media.js';
+import { makePost } from '../support/posts.js';
 import { testApp } from '../support/app.js';
 import { makeUser } from '../support/factories.js';
 import { sessionFor, type TestSession } from '../support/session.js';
@@ -18,7 +19,8 @@ let author: Awaited<ReturnType<typeof makeUser>>;
 
 const bulk = (body: Record<string, string | string[]>, session = editor) =>
   request(app).post('/admin/posts/bulk').set('Cookie', session.cookie).type('form').send({ ...body, _csrf: session.csrf });
-const auditFor = (action: string, post: { _id: unknown }) => AuditEntry.find({ action, targetId: String(post._id) }).lean();
+/** What the editor's bulk actions recorded about a post (its author's own entries, made with it, aside). */
+const auditFor = (action: string, post: { _id: unknown }) => AuditEntry.find({ action, targetId: String(post._id), actor: editorId }).lean();
 
 beforeAll(async () => {
   const user = await makeUser({ role: 'editor', displayName: 'Eve Editor' });
@@ -147,8 +149,8 @@ describe('bulk actions', () => {
 
 describe('the media list', () => {
   it('shows every image with the posts that use it', async () => {
-    const image = await makeMedia(author, 'sunset.jpg');
-    await makeMedia(author, 'unused.png');
+    const image = await makeMedia(author, { filename: 'sunset.jpg' });
+    await makeMedia(author, { filename: 'unused.png' });
     await makePost({ author, title: 'Sunset post', coverMediaId: image._id });
     const res = await request(app).get('/admin/media').set('Cookie', editor.cookie);
     expect(res.status).toBe(200);
@@ -160,7 +162,7 @@ describe('the media list', () => {
   });
 
   it('deletes an image in use only after confirmation, then audits it', async () => {
-    const image = await makeMedia(author, 'cover.jpg');
+    const image = await makeMedia(author, { filename: 'cover.jpg' });
     const usedBy = await makePost({ author, title: 'Covered post', coverMediaId: image._id });
     const ask = await request(app).post(`/admin/media/${image._id}/delete`).set('Cookie', editor.cookie).type('form').send({ _csrf: editor.csrf });
     expect(ask.status).toBe(409);

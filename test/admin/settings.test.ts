@@ -5,7 +5,7 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AuditEntry } from '../../src/site/audit.model.js';
 import { DEFAULT_SETTINGS, forgetSettings, getSettings, saveSettings } from '../../src/site/settings.service.js';
 import { Settings } from '../../src/site/settings.model.js';
-import { makePost } from '../support/admin.js';
+import { makePost } from '../support/posts.js';
 import { testApp } from '../support/app.js';
 import { makeUser } from '../support/factories.js';
 import { anonymousSession, sessionFor, type TestSession } from '../support/session.js';

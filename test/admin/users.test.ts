@@ -7,7 +7,8 @@ import { changeRole, setStatus } from '../../src/admin/users.admin.service.js';
 import { Media } from '../../src/media/media.model.js';
 import { Post } from '../../src/posts/post.model.js';
 import { User } from '../../src/users/user.model.js';
-import { makeMedia, makePost } from '../support/admin.js';
+import { makeMedia } from '../support/media.js';
+import { makePost } from '../support/posts.js';
 import { testApp } from '../support/app.js';
 import { postSignIn } from '../support/auth.js';
 import { DEFAULT_PASSWORD, makeUser } from '../support/factories.js';
@@ -309,7 +310,9 @@ describe('deleting a user', () => {
     const other = await makeUser({ role: 'author' });
     const own = await makePost({ author, status: 'published' });
     const image = await makeMedia(author);
-    const othersPost = await makePost({ author: other, coverMediaId: image._id });
+    // An editor gave the other author's post this image as cover (authors may only choose their own).
+    const othersPost = await makePost({ author: other });
+    await Post.updateOne({ _id: othersPost._id }, { $set: { coverMediaId: image._id, coverAlt: 'A cover' } });
     const res = await post(adminSession, `/admin/users/${author._id}/delete`, { plan: 'delete' });
     expect(res.status).toBe(303);
     expect(await User.exists({ _id: author._id })).toBeNull();

@@ -16,7 +16,7 @@ import { testConfig } from '../support/app.js';
 import { postSignIn } from '../support/auth.js';
 import { makeComment } from '../support/comments.js';
 import { DEFAULT_PASSWORD, makeUser } from '../support/factories.js';
-import { makeMedia } from '../support/admin.js';
+import { makeMedia } from '../support/media.js';
 import { makePost } from '../support/posts.js';
 import { sessionFor } from '../support/session.js';
 

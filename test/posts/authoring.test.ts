@@ -4,8 +4,6 @@ import mongoose from 'mongoose';
 import request from 'supertest';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AuditEntry } from '../../src/site/audit.model.js';
-import { Media } from '../../src/media/media.model.js';
-import { newStorageKey } from '../../src/media/media.service.js';
 import { Post } from '../../src/posts/post.model.js';
 import { listPosts } from '../../src/posts/listing.service.js';
 import { updatePost } from '../../src/posts/posts.service.js';
@@ -13,6 +11,7 @@ import { isDuplicateKey } from '../../src/db/duplicate-key.js';
 import { PostRevision, REVISIONS_KEPT } from '../../src/posts/revision.model.js';
 import { testApp } from '../support/app.js';
 import { makeUser } from '../support/factories.js';
+import { makeMedia } from '../support/media.js';
 import { actorFor, makePost } from '../support/posts.js';
 import { sessionFor, type TestSession } from '../support/session.js';
 
@@ -41,15 +40,9 @@ async function reload(slug: string) {
   return (await Post.findOne({ slug }).lean())!;
 }
 
-async function makeMedia(owner: User, alt = 'A red kite over a hill') {
-  const storageKey = newStorageKey();
-  const media = await Media.create({
-    owner: owner._id, storageKey, filename: 'kite.jpg', alt, format: 'jpeg', width: 1600, height: 900, bytes: 1000,
-    originalKey: `media/${storageKey}/original.jpg`,
-    variants: [{ width: 640, height: 360, key: `media/${storageKey}/640.webp`, bytes: 100 }],
-  });
-  return media;
-}
+
+/** An image as the editor tests expect it: a wide photo with its alt text. */
+const KITE = { alt: 'A red kite over a hill', filename: 'kite.jpg', width: 1600, height: 900 };
 
 describe('creating', () => {
   it('makes a unique slug from the title and redirects to the editor', async () => {
@@ -396,8 +389,8 @@ describe('the dashboard lists', () => {
 
 describe('covers and images', () => {
   it('a cover comes from the library, with its alt text by default; the body records the images it shows', async () => {
-    const media = await makeMedia(author);
-    const other = await makeMedia(editor, 'Not for you');
+    const media = await makeMedia(author, KITE);
+    const other = await makeMedia(editor, { alt: 'Not for you', filename: 'kite.jpg', width: 1600, height: 900 });
     const body = `![inline](/uploads/media/${other.storageKey}/640.webp)`;
     const res = await create({ title: 'With cover', body, coverMediaId: String(media._id) });
     expect(res.status).toBe(303);
@@ -410,7 +403,7 @@ describe('covers and images', () => {
     expect(refused.status).toBe(422);
     expect(refused.text).toContain('Choose one of your own images.');
 
-    const noAlt = await makeMedia(author, '');
+    const noAlt = await makeMedia(author, { ...KITE, alt: '' });
     const missingAlt = await create({ title: 'Cover without alt', coverMediaId: String(noAlt._id) });
     expect(missingAlt.status).toBe(422);
     expect(missingAlt.text).toContain('Describe the cover image');
@@ -421,7 +414,7 @@ describe('covers and images', () => {
   });
 
   it('removing the cover clears it', async () => {
-    const media = await makeMedia(author);
+    const media = await makeMedia(author, KITE);
     const post = await makePost({ author, title: 'Cover then none', coverMediaId: String(media._id) });
     await edit(post.slug, { title: 'Cover then none', coverMediaId: '', version: String(post.version) });
     const stored = await reload(post.slug);
@@ -447,8 +440,8 @@ describe('preview', () => {
   });
 
   it('refuses another user’s image as cover, as saving does, and never shows its files', async () => {
-    const theirs = await makeMedia(editor, 'Editor’s private picture');
-    const mine = await makeMedia(author, 'My own picture');
+    const theirs = await makeMedia(editor, { ...KITE, alt: 'Editor’s private picture' });
+    const mine = await makeMedia(author, { ...KITE, alt: 'My own picture' });
     const preview = (fields: Record<string, string>) =>
       request(app).post('/posts/preview').set('Cookie', s.cookie).type('form').send({ _csrf: s.csrf, title: 'Peek', ...fields });
 

@@ -1,5 +1,8 @@
 // Media test helpers: images made with sharp on the fly (no binary fixtures), uploads through the real
 // form route, and a look at what landed on disk.
+import type { Types } from 'mongoose';
+import { Media } from '../../src/media/media.model.js';
+import { newStorageKey } from '../../src/media/media.service.js';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
@@ -75,4 +78,34 @@ export function hugePng(width: number, height: number): Buffer {
     pngChunk('IDAT', deflateSync(Buffer.alloc(width + 1))),
     pngChunk('IEND', Buffer.alloc(0)),
   ]);
+}
+
+export interface MakeMediaOptions {
+  filename?: string;
+  alt?: string;
+  width?: number;
+  height?: number;
+}
+
+/**
+ * An image record written straight to its model, with storage keys that need not exist (LocalDiskStorage
+ * removes missing files quietly), with a WebP rendition at each width the pipeline makes up to the
+ * original's. Tests of the upload path itself go through `upload` above.
+ */
+export async function makeMedia(owner: { _id: Types.ObjectId | string }, options: MakeMediaOptions = {}) {
+  const { filename = 'photo.jpg', alt = 'A photo', width = 800, height = 600 } = options;
+  const storageKey = newStorageKey();
+  const widths = [320, 640, 1280, 1920].filter((w) => w <= width);
+  return Media.create({
+    owner: owner._id,
+    storageKey,
+    filename,
+    alt,
+    format: 'jpeg',
+    width,
+    height,
+    bytes: 1234,
+    originalKey: `media/${storageKey}/original.jpeg`,
+    variants: (widths.length ? widths : [width]).map((w) => ({ width: w, height: Math.round((height * w) / width), key: `media/${storageKey}/${w}.webp`, bytes: 100 })),
+  });
 }

@@ -13,7 +13,7 @@ export interface MakePostOptions {
   excerpt?: string;
   slug?: string;
   tags?: string[];
-  coverMediaId?: string;
+  coverMediaId?: Types.ObjectId | string | undefined;
   coverAlt?: string;
   /** draft (default), published (now, or at publishedAt) or scheduled (an hour ahead, or at publishedAt). */
   status?: 'draft' | 'published' | 'scheduled';
@@ -35,8 +35,8 @@ export async function makePost(options: MakePostOptions): Promise<PostDoc> {
     bodyMarkdown: options.body ?? `The body of test post ${counter}.`,
     excerpt: options.excerpt ?? '',
     tags: parseTagList((options.tags ?? []).join(',')),
-    coverMediaId: options.coverMediaId ?? null,
-    coverAlt: options.coverAlt ?? '',
+    coverMediaId: options.coverMediaId ? String(options.coverMediaId) : null,
+    coverAlt: options.coverAlt ?? (options.coverMediaId ? 'A cover' : ''),
     intent: status === 'draft' ? 'save' : 'publish',
     publishAt: null,
   });
