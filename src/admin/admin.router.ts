@@ -9,7 +9,7 @@ import { countPendingComments } from '../comments/moderation.service.js';
 import { form, inputOf, objectId, validate } from '../http/validate.js';
 import { adminContext } from './admin-context.js';
 import { auditFilterOptions } from './audit-filters.js';
-import { AUDIT_CURSOR, listAudit } from '../site/audit.service.js';
+import { listAudit } from '../site/audit.service.js';
 import { contentAdminRouter } from './content.admin.router.js';
 import { contentOverview, userOverview } from './dashboard.service.js';
 import { getSettings, settingsForm, updateSettings } from '../site/settings.service.js';
@@ -23,7 +23,7 @@ const auditQuery = z.object({
     .max(64)
     .optional()
     .catch(undefined),
-  before: z.string().regex(AUDIT_CURSOR).optional().catch(undefined),
+  before: z.string().max(60).optional().catch(undefined),
 });
 
 export function adminRouter(deps: RouterDeps): Router {

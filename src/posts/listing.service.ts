@@ -3,7 +3,7 @@
 // ask the one read model (read-model.ts) for the rows' ids, in the same way, and fetch the rows by id.
 import mongoose from 'mongoose';
 import type { Storage } from '../media/storage.js';
-import { cursorOf, parseCursor, type Cursor } from './cursor.js';
+import { cursorOf, parseCursor, type Cursor } from '../db/cursor.js';
 import { displayStatus, Post, type DisplayStatus, type PostDoc } from './post.model.js';
 import { CARD_FIELDS, toCards, type CardSource, type PostCard } from './post-views.js';
 import { readModel } from './read-model-choice.js';

@@ -1,7 +1,7 @@
 // The read model for engines without usable indexes (read-model.ts): every question answered from the
 // in-memory indexes (post-index.ts, search-index.ts) and posts kept by id (post-fetch.ts).
 import mongoose from 'mongoose';
-import type { Cursor } from './cursor.js';
+import type { Cursor } from '../db/cursor.js';
 import { everyEntry, findSlug, neighbourIds, pageOfIds, publicEntries, type IndexEntry } from './post-index.js';
 import { readPost } from './post-fetch.js';
 import { warmPostsSnapshots } from './posts-snapshot.js';

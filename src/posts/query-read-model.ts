@@ -3,7 +3,7 @@
 // any number of processes read the same current data with nothing to rebuild or keep in step.
 import mongoose from 'mongoose';
 import { literalPattern } from '../db/literal-pattern.js';
-import { beyond, type Cursor } from './cursor.js';
+import { beyond, type Cursor } from '../db/cursor.js';
 import { Post, publicFilter, STORED_STATUSES } from './post.model.js';
 import { READ_FIELDS, type ListScope, type ManagedQuery, type PostReadModel, type ReadDoc } from './read-model.js';
 import { slugify } from './slugs.js';

@@ -8,7 +8,7 @@
 //   per-process state to rebuild or to keep in step with other processes.
 // Which one runs is chosen at start from what the database is (or READ_MODEL), and logged.
 import type { Types } from 'mongoose';
-import type { Cursor } from './cursor.js';
+import type { Cursor } from '../db/cursor.js';
 import type { DisplayStatus, PostDoc } from './post.model.js';
 
 export type ReadModelKind = 'memory' | 'query';

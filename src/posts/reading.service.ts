@@ -8,7 +8,7 @@ import { imagesByIds } from '../media/media.service.js';
 import type { Storage } from '../media/storage.js';
 import type { Types } from 'mongoose';
 import { User } from '../users/user.model.js';
-import { cursorOf, parseCursor } from './cursor.js';
+import { cursorOf, parseCursor } from '../db/cursor.js';
 import { displayStatus, Post, type DisplayStatus } from './post.model.js';
 import { publicPostsByIds, readModel } from './read-model-choice.js';
 import type { ListScope } from './read-model.js';

@@ -16,7 +16,7 @@
 // next full scan.
 // Scheduled posts are in it and are skipped until their time; results are re-checked by whoever fetches
 // them, so a post unpublished a moment ago is never shown.
-import type { Cursor } from './cursor.js';
+import type { Cursor } from '../db/cursor.js';
 import type { PostDoc } from './post.model.js';
 import { postsSnapshot, type Pool, type PostsBuilder } from './posts-snapshot.js';
 import { firstNotBefore } from './sorted.js';

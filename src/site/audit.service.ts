@@ -1,6 +1,6 @@
 // The audit log: services call recordAudit after an action succeeds (the router supplies the client
 // address; services never see the request), and /admin/audit reads it newest first with listAudit.
-import mongoose from 'mongoose';
+import { beyond, cursorOf, parseCursor } from '../db/cursor.js';
 import { AuditEntry } from './audit.model.js';
 
 /** Where a request came from, for the audit log (routers pass it to services, which pass it here). */
@@ -68,24 +68,15 @@ export interface AuditPage {
   next?: string;
 }
 
-/** A keyset cursor: the time and id of the last entry shown, so a page costs one indexed range read. */
-export const AUDIT_CURSOR = /^(\d{1,15})-([a-f0-9]{24})$/;
-
-function cursorOf(entry: { at: Date; _id: unknown }): string {
-  return `${entry.at.getTime()}-${String(entry._id)}`;
-}
-
 /** Entries newest first, filtered by actor and action, one bounded page at a time. */
 export async function listAudit(filter: AuditFilter): Promise<AuditPage> {
   const query: Record<string, unknown> = {};
   if (filter.actor) query.actor = filter.actor;
   if (filter.action) query.action = filter.action;
-  const cursor = filter.before ? AUDIT_CURSOR.exec(filter.before) : null;
-  if (cursor) {
-    const at = new Date(Number(cursor[1]));
-    const id = new mongoose.Types.ObjectId(cursor[2]);
-    query.$or = [{ at: mongoose.trusted({ $lt: at }) }, { at, _id: mongoose.trusted({ $lt: id }) }];
-  }
+  // A keyset cursor (src/db/cursor.ts): the time and id of the last entry shown, so a page costs one
+  // indexed range read; anything else starts from the newest.
+  const cursor = parseCursor(filter.before);
+  if (cursor) query.$or = beyond('at', -1, cursor);
   const docs = await AuditEntry.find(query)
     .sort({ at: -1, _id: -1 })
     .limit(AUDIT_PAGE_SIZE + 1)
@@ -105,7 +96,7 @@ export async function listAudit(filter: AuditFilter): Promise<AuditPage> {
       detail: d.detail ?? '',
       ip: d.ip ?? '',
     })),
-    ...(docs.length > AUDIT_PAGE_SIZE && last ? { next: cursorOf(last) } : {}),
+    ...(docs.length > AUDIT_PAGE_SIZE && last ? { next: cursorOf(last.at, last._id)! } : {}),
   };
 }
 

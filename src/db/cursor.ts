@@ -1,5 +1,6 @@
-// Keyset cursors for lists ordered by a date and then _id: "<epoch ms>_<id>" names the last row shown, and
-// the next page asks for rows beyond it, so every page costs the same whatever its depth.
+// Keyset cursors for lists ordered by a date and then _id (posts, the audit log): "<epoch ms>_<id>" names
+// the last row shown, and the next page asks for rows beyond it, so every page costs the same whatever its
+// depth. One format for every such list.
 import mongoose, { type Types } from 'mongoose';
 
 export interface Cursor {
