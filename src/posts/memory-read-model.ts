@@ -2,7 +2,7 @@
 // in-memory indexes (post-index.ts, search-index.ts) and posts kept by id (post-fetch.ts).
 import mongoose from 'mongoose';
 import type { Cursor } from '../db/cursor.js';
-import { everyEntry, findSlug, neighbourIds, pageOfIds, publicEntries, type IndexEntry } from './post-index.js';
+import { everyEntry, findSlug, neighbourIds, pageOfIds, previousHolders, publicEntries, slugsLike, type IndexEntry } from './post-index.js';
 import { readPost } from './post-fetch.js';
 import { warmPostsSnapshots } from './posts-snapshot.js';
 import type { ManagedPage, ManagedQuery, PostReadModel } from './read-model.js';
@@ -59,6 +59,8 @@ export const memoryReadModel: PostReadModel = {
   page: (scope, page, perPage, now) => pageOfIds(scope, page, perPage, now),
   sitemap: async (limit, now) => (await publicEntries(now)).slice(0, limit).map(({ id, slug, updatedAt, author, tags }) => ({ id, slug, updatedAt, author, tags })),
   slug: (slug) => findSlug(slug),
+  slugsLike: (base) => slugsLike(base),
+  previousHolders: (slug, ownerId) => previousHolders(slug, ownerId),
   neighbours: (id, now) => neighbourIds(id, now),
   search: (q, cursor, limit, now) => searchIds(q, cursor, limit, now),
   post: (id) => readPost(id),

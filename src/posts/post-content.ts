@@ -6,6 +6,7 @@ import { invalidField } from '../http/errors.js';
 import { mediaIdsByStorageKeys } from '../media/media.service.js';
 import { excerptOf, mediaKeysIn, plainText, readingMinutes, renderMarkdown } from './markdown.js';
 import { Post, type StoredStatus } from './post.model.js';
+import { readModel } from './read-model-choice.js';
 import { firstFreeSlug, RESERVED_POST_SLUGS, slugify, withSuffix } from './slugs.js';
 
 /** What the editor's buttons ask for: keep the status, publish now, publish at a later time, or make it a draft. */
@@ -88,8 +89,7 @@ export async function slugProblem(slug: string, postId: mongoose.Types.ObjectId 
 export async function freeSlug(title: string, attempt = 1): Promise<string> {
   const base = slugify(title) || 'post';
   if (attempt > RANDOM_AFTER) return withSuffix(base, randomBytes(4).toString('hex'));
-  const similar = await Post.find({ slug: new RegExp(`^${base}(?:-\\d+)?$`) }, 'slug').lean();
-  const taken = new Set(similar.map((p) => p.slug));
+  const taken = await readModel().slugsLike(base);
   const candidates: string[] = [];
   while (candidates.length < attempt) {
     const next = firstFreeSlug(base, taken);
@@ -102,11 +102,13 @@ export async function freeSlug(title: string, attempt = 1): Promise<string> {
 const RANDOM_AFTER = 8;
 
 /**
- * A slug now in use stops redirecting from the post that had it before. Found first, then changed by _id,
- * so that the write names its posts and the reading indexes patch them instead of rescanning every post
- * (post.model.ts); the same single read of the collection as an updateMany by that filter would do.
+ * A slug now in use stops redirecting from the post that had it before. Found through the read model (on
+ * the embedded engine a lookup in memory instead of a scan of the collection), then changed by _id, so
+ * that the write names its posts and the reading indexes patch them instead of rescanning every post. A
+ * holder the in-memory model has not learnt of yet keeps its old redirect, which is harmless: a post's
+ * current slug is always found before any post's previous one.
  */
 export async function releasePreviousSlug(slug: string, ownerId: mongoose.Types.ObjectId): Promise<void> {
-  const holders = await Post.find({ previousSlugs: slug, _id: mongoose.trusted({ $ne: ownerId }) }, '_id').lean();
-  for (const holder of holders) await Post.updateOne({ _id: holder._id, previousSlugs: slug }, { $pull: { previousSlugs: slug } });
+  const holders = await readModel().previousHolders(slug, String(ownerId));
+  for (const id of holders) await Post.updateOne({ _id: id, previousSlugs: slug }, { $pull: { previousSlugs: slug } });
 }

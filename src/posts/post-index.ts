@@ -195,6 +195,24 @@ export async function findSlug(slug: string): Promise<SlugMatch> {
   return fresh ? null : 'unknown';
 }
 
+/** Slugs in use that are `base` or `base-<n>` (one pass over the slugs in memory: milliseconds at 100,000). */
+export async function slugsLike(base: string): Promise<Set<string>> {
+  const { value: index } = await currentIndex();
+  const found = new Set<string>();
+  const prefix = `${base}-`;
+  for (const slug of index.bySlug.keys()) {
+    if (slug === base || (slug.startsWith(prefix) && /^\d+$/.test(slug.slice(prefix.length)))) found.add(slug);
+  }
+  return found;
+}
+
+/** The post (other than `ownerId`) that redirects from `slug`, as the index knows it. */
+export async function previousHolders(slug: string, ownerId: string): Promise<string[]> {
+  const { value: index } = await currentIndex();
+  const holder = index.byOldSlug.get(slug);
+  return holder && holder.id !== ownerId ? [holder.id] : [];
+}
+
 /** The next newer and next older public posts around a published post. */
 export async function neighbourIds(postId: Types.ObjectId | string, now = new Date()): Promise<{ newer: string | null; older: string | null }> {
   const { value: index } = await currentIndex();

@@ -2,7 +2,7 @@
 // (post.model.ts declares an index for every list's filter and order), nothing is kept per process, so
 // any number of processes read the same current data with nothing to rebuild or keep in step.
 import mongoose from 'mongoose';
-import { literalPattern } from '../db/literal-pattern.js';
+import { escapeRegExp, literalPattern } from '../db/literal-pattern.js';
 import { beyond, type Cursor } from '../db/cursor.js';
 import { Post, publicFilter, STORED_STATUSES } from './post.model.js';
 import { READ_FIELDS, type ListScope, type ManagedQuery, type PostReadModel, type ReadDoc } from './read-model.js';
@@ -73,6 +73,16 @@ export const queryReadModel: PostReadModel = {
     if (current) return { id: String(current._id), moved: false };
     const old = await Post.findOne({ previousSlugs: slug }, '_id').lean();
     return old ? { id: String(old._id), moved: true } : null;
+  },
+
+  async slugsLike(base) {
+    const rows = await Post.find({ slug: new RegExp(`^${escapeRegExp(base)}(?:-\\d+)?$`) }, 'slug').lean();
+    return new Set(rows.map((r) => r.slug));
+  },
+
+  async previousHolders(slug, ownerId) {
+    const rows = await Post.find({ previousSlugs: slug, _id: mongoose.trusted({ $ne: new mongoose.Types.ObjectId(ownerId) }) }, '_id').lean();
+    return hex(rows);
   },
 
   async neighbours(id, now) {

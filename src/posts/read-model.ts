@@ -72,6 +72,13 @@ export interface PostReadModel {
   sitemap(limit: number, now: Date): Promise<SitemapEntry[]>;
   /** The post a slug names now (moved: false) or named before (moved: true); 'unknown' when the model may be behind. */
   slug(slug: string): Promise<SlugMatch>;
+  /**
+   * Slugs in use (by any post, drafts too) that are `base` or `base-<n>`, for choosing a free one when a post
+   * is saved. The unique index on slugs has the last word: a model that is a moment behind costs a retry.
+   */
+  slugsLike(base: string): Promise<Set<string>>;
+  /** Posts other than `ownerId` that still redirect from `slug` (their previous slugs hold it). */
+  previousHolders(slug: string, ownerId: string): Promise<string[]>;
   /** The next newer and next older public posts around a published one. */
   neighbours(id: Types.ObjectId | string, now: Date): Promise<{ newer: string | null; older: string | null }>;
   /** Ids of public posts whose title, tags or text contain `q` literally, newest first, after `cursor`. */

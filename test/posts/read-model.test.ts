@@ -71,6 +71,19 @@ describe.each(models)('the $kind read model', (model) => {
     expect(await model.slug('no-such-post')).toBeNull();
   });
 
+  it('names the slugs a new post could collide with, and who still redirects from an old slug', async () => {
+    const current = (await Post.find({}, 'slug').lean()).map((p) => p.slug);
+    // "Published 0" ... "Published 6" (3 has another title) are published-0 ... published-6, less the renamed one.
+    const expected = new Set(current.filter((slug) => /^published(-\d+)?$/.test(slug)));
+    expect(expected.size).toBe(5);
+    expect(await model.slugsLike('published')).toEqual(expected);
+    expect(await model.slugsLike('tie')).toEqual(new Set(current.filter((slug) => /^tie(-\d+)?$/.test(slug))));
+    expect(await model.slugsLike('nothing-like-it')).toEqual(new Set());
+    expect(await model.previousHolders(moved.slug, String(published[0]!._id))).toEqual([String(moved._id)]);
+    expect(await model.previousHolders(moved.slug, String(moved._id))).toEqual([]);
+    expect(await model.previousHolders(published[0]!.slug, String(moved._id))).toEqual([]);
+  });
+
   it('names the neighbours of a published post, and none for a draft', async () => {
     expect(await model.neighbours(published[3]!._id, now)).toEqual({ newer: String(published[2]!._id), older: String(published[4]!._id) });
     expect(await model.neighbours(published[0]!._id, now)).toEqual({ newer: null, older: String(published[1]!._id) });
