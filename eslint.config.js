@@ -33,6 +33,10 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group: aboveTheDomains(), message: 'src/site sits below the domains: a domain uses the site services, never the other way round.' }] }] },
   },
   {
+    files: ['src/mail/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: [...aboveTheDomains(), '../site/*'], message: 'src/mail sits below the domains: services hand it plain messages.' }] }] },
+  },
+  {
     files: ['src/{auth,users,posts,media,comments,db}/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../admin/*', '../../admin/*', '../app.js', '../server.js', '../cli/*', '../../cli/*'], message: 'Only the admin pages, the app and the command-line tools sit above the domains.' }] }] },
   },

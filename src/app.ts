@@ -23,6 +23,7 @@ import { readCookies } from './http/personal.js';
 import { requestLogger } from './http/request-log.js';
 import { configureViews, pageLocals, type PageContext } from './http/views.js';
 import type { Logger } from './logger.js';
+import { createMailer, type Mailer } from './mail/mailer.js';
 import { mediaRouter } from './media/media.router.js';
 import { LocalDiskStorage, type Storage } from './media/storage.js';
 import { authoringRouter } from './posts/authoring.router.js';
@@ -36,6 +37,8 @@ export interface AppDeps {
   logger: Logger;
   /** Media storage; local disk under UPLOAD_DIR unless a test or deployment passes another. */
   storage?: Storage;
+  /** Outgoing mail; from SMTP_URL (or the DATA_DIR outbox) unless a test passes another. */
+  mailer?: Mailer;
   /** The anonymous page cache: on by default, off under NODE_ENV=test unless asked for. */
   pageCache?: boolean;
 }
@@ -71,13 +74,14 @@ const permissionsPolicy: RequestHandler = (_req, res, next) => {
 };
 
 
-export function createApp({ config, logger, storage, pageCache }: AppDeps): Express {
+export function createApp({ config, logger, storage, mailer, pageCache }: AppDeps): Express {
   const app = express();
   const deps: RouterDeps = {
     config,
     logger,
     keys: deriveKeys(config.jwtSecret),
     storage: storage ?? new LocalDiskStorage(config.uploadDir, '/uploads'),
+    mailer: mailer ?? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir, logger }),
   };
 
   // Express's own fallbacks (finalhandler, when the error page itself fails) print stacks unless its env is

@@ -13,6 +13,7 @@ import { AUDIT_CURSOR, listAudit } from '../site/audit.service.js';
 import { contentAdminRouter } from './content.admin.router.js';
 import { contentOverview, userOverview } from './dashboard.service.js';
 import { getSettings, settingsForm, updateSettings } from '../site/settings.service.js';
+import { listOutbox } from '../mail/outbox.js';
 import { usersAdminRouter } from './users.admin.router.js';
 
 const auditQuery = z.object({
@@ -74,6 +75,12 @@ export function adminRouter(deps: RouterDeps): Router {
       newestUrl: query.before ? `/admin/audit${filters.size ? `?${filters}` : ''}` : null,
       olderUrl: page.next ? `/admin/audit?${olderParams}` : null,
     });
+  });
+
+  // The development outbox (no SMTP_URL): what Quire would have mailed, with its links. Admin only, as the
+  // links include other people's password resets and invitations.
+  router.get('/outbox', requireCan('users:manage'), async (_req, res) => {
+    res.render('admin/outbox', { title: 'Outbox', mailKind: deps.mailer.kind, messages: await listOutbox(deps.config.dataDir) });
   });
 
   router.use(usersAdminRouter(deps));
