@@ -5,6 +5,7 @@ import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import { adminRouter } from './admin/admin.router.js';
 import { authRouter } from './auth/auth.router.js';
+import { passwordResetRouter } from './auth/password-reset.router.js';
 import { deriveKeys } from './auth/keys.js';
 import { loadUser, requireSetupComplete } from './auth/middleware.js';
 import { commentsRouter } from './comments/comments.router.js';
@@ -167,6 +168,7 @@ export function createApp({ config, logger, storage, mailer, pageCache }: AppDep
   // routers that share a prefix (GET /posts/new is the editor, not a post called "new").
   app.use(under(['/feed.xml', '/sitemap.xml', '/robots.txt'], feedsRouter(deps)));
   app.use(under(['/setup', '/signup', '/signin', '/signout'], authRouter(deps)));
+  app.use(under(['/password'], passwordResetRouter(deps)));
   app.use(under(['/account'], accountRouter(deps)));
   app.use(under(['/dashboard', '/posts'], authoringRouter(deps)));
   app.use(under(['/media'], mediaRouter(deps)));

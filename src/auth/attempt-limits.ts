@@ -112,3 +112,20 @@ export function passwordChangeLimit(store: AttemptStore, userKey: (req: Request)
     message: 'Too many attempts to change your password. Please wait a while and try again.',
   });
 }
+
+export const RESET_REQUESTS_PER_ADDRESS = { name: 'reset-address', windowMs: 60 * MINUTE, limit: 10 };
+export const RESET_REQUESTS_PER_ACCOUNT = { name: 'reset-account', windowMs: 60 * MINUTE, limit: 3 };
+
+/**
+ * Password-reset requests: 10 an hour per address, 3 an hour per account (or per unknown address asked
+ * about, counted the same way so the limit tells nothing either). Each request may send a mail: these keep
+ * Quire from being used to flood someone's inbox and bound what one address can ask about.
+ */
+export function passwordResetLimits(store: AttemptStore, accountKey: (req: Request) => Promise<string>): RequestHandler[] {
+  const answered = (status: number) => status === 303;
+  const message = 'Too many password reset requests. Please wait a while and try again.';
+  return [
+    attemptLimiter(store, { ...RESET_REQUESTS_PER_ADDRESS, counts: answered, message }),
+    attemptLimiter(store, { ...RESET_REQUESTS_PER_ACCOUNT, counts: answered, key: accountKey, message }),
+  ];
+}
