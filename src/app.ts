@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import { adminRouter } from './admin/admin.router.js';
 import { authRouter } from './auth/auth.router.js';
 import { passwordResetRouter } from './auth/password-reset.router.js';
+import { invitationRouter } from './auth/invitation.router.js';
 import { deriveKeys } from './auth/keys.js';
 import { loadUser, requireSetupComplete } from './auth/middleware.js';
 import { commentsRouter } from './comments/comments.router.js';
@@ -169,6 +170,7 @@ export function createApp({ config, logger, storage, mailer, pageCache }: AppDep
   app.use(under(['/feed.xml', '/sitemap.xml', '/robots.txt'], feedsRouter(deps)));
   app.use(under(['/setup', '/signup', '/signin', '/signout'], authRouter(deps)));
   app.use(under(['/password'], passwordResetRouter(deps)));
+  app.use(under(['/invite'], invitationRouter(deps)));
   app.use(under(['/account'], accountRouter(deps)));
   app.use(under(['/dashboard', '/posts'], authoringRouter(deps)));
   app.use(under(['/media'], mediaRouter(deps)));

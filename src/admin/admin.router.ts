@@ -15,6 +15,7 @@ import { contentOverview, userOverview } from './dashboard.service.js';
 import { getSettings, settingsForm, updateSettings } from '../site/settings.service.js';
 import { listOutbox } from '../mail/outbox.js';
 import { usersAdminRouter } from './users.admin.router.js';
+import { invitationsAdminRouter } from './invitations.admin.router.js';
 
 const auditQuery = z.object({
   actor: objectId.optional().catch(undefined),
@@ -84,6 +85,7 @@ export function adminRouter(deps: RouterDeps): Router {
   });
 
   router.use(usersAdminRouter(deps));
+  router.use(invitationsAdminRouter(deps));
   router.use(contentAdminRouter(deps));
   return router;
 }

@@ -12,3 +12,4 @@ import '../comments/comment.model.js';
 import '../auth/attempt.model.js';
 import '../auth/one-time.model.js';
 import '../auth/password-reset.model.js';
+import '../auth/invitation.model.js';
