@@ -8,7 +8,8 @@ import { authRouter } from './auth/auth.router.js';
 import { passwordResetRouter } from './auth/password-reset.router.js';
 import { invitationRouter } from './auth/invitation.router.js';
 import { deriveKeys } from './auth/keys.js';
-import { loadUser, requireSetupComplete } from './auth/middleware.js';
+import { loadUser, requireSetupComplete, requireStaffTwoFactor } from './auth/middleware.js';
+import { twoFactorRouter } from './auth/two-factor.router.js';
 import { commentsRouter } from './comments/comments.router.js';
 import type { Config } from './config.js';
 import type { RouterDeps } from './router-deps.js';
@@ -164,10 +165,12 @@ export function createApp({ config, logger, storage, mailer, pageCache }: AppDep
   app.use(flashMessages(config.secureCookies));
   app.use(pageLocals(page));
   app.use(requireSetupComplete);
+  app.use(requireStaffTwoFactor(async () => (await getSettings()).require2faForStaff));
 
   // Each router is entered only for the paths it serves (src/http/mount.ts); order still decides between
   // routers that share a prefix (GET /posts/new is the editor, not a post called "new").
   app.use(under(['/feed.xml', '/sitemap.xml', '/robots.txt'], feedsRouter(deps)));
+  app.use(under(['/signin/2fa', '/account/2fa'], twoFactorRouter(deps)));
   app.use(under(['/setup', '/signup', '/signin', '/signout'], authRouter(deps)));
   app.use(under(['/password'], passwordResetRouter(deps)));
   app.use(under(['/invite'], invitationRouter(deps)));

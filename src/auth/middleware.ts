@@ -5,7 +5,7 @@ import { Forbidden, NotFound } from '../http/errors.js';
 import { isPersonalRequest, markPersonal } from '../http/personal.js';
 import { User, type CurrentUser } from '../users/user.model.js';
 import { avatarUrl } from '../users/avatar.js';
-import { can, type Action, type Role } from './permissions.js';
+import { atLeast, can, type Action, type Role } from './permissions.js';
 import { SESSION_COOKIE, clearSessionCookie, verifySession } from './session.js';
 import { isSetupComplete, knownSetupComplete } from './setup-state.js';
 
@@ -44,7 +44,7 @@ async function signedInUser(
   secureCookies: boolean,
 ): Promise<{ user: CurrentUser | null; sessionId: string | undefined }> {
   const claims = verifySession(token, sessionKey);
-  const doc = claims ? await User.findById(claims.sub, 'username email displayName role status tokenVersion avatarKey revokedSessions').lean() : null;
+  const doc = claims ? await User.findById(claims.sub, 'username email displayName role status tokenVersion avatarKey revokedSessions totpEnabledAt').lean() : null;
   const revoked = doc?.revokedSessions?.some((r) => r.jti === claims?.jti) ?? false;
   if (!claims || !doc || doc.status !== 'active' || doc.tokenVersion !== claims.ver || revoked) {
     clearSessionCookie(res, secureCookies);
@@ -57,6 +57,7 @@ async function signedInUser(
     displayName: doc.displayName,
     role: doc.role as Role,
     avatarUrl: avatarUrl(doc.avatarKey),
+    twoFactor: Boolean(doc.totpEnabledAt),
   };
   return { user, sessionId: claims.jti };
 }
@@ -71,6 +72,26 @@ export const requireSetupComplete: RequestHandler = (req, res, next) => {
 
 function signInRedirect(req: Request, res: Response): void {
   res.redirect(303, `/signin?next=${encodeURIComponent(req.originalUrl)}`);
+}
+
+// What staff without 2FA may still reach when the site requires it: the enrolment page itself, signing
+// out, and files.
+const ENROLMENT_EXEMPT = /^\/(account\/2fa|signout|public|vendor|uploads|healthz|favicon\.ico)(\/|$)/;
+
+/**
+ * When the site requires two-factor sign-in for editors and admins (a setting), such a user without it is
+ * sent to enrol before anything else: every other page and action answers 303 to /account/2fa.
+ */
+export function requireStaffTwoFactor(required: () => Promise<boolean>): RequestHandler {
+  return (req, res, next) => {
+    const user = req.user;
+    if (!user || user.twoFactor || !atLeast(user.role, 'editor') || ENROLMENT_EXEMPT.test(req.path)) return next();
+    required().then((yes) => {
+      if (!yes) return next();
+      res.flash('warning', 'This site requires two-factor sign-in for editors and admins. Turn it on to continue.');
+      res.redirect(303, '/account/2fa');
+    }, next);
+  };
 }
 
 /** Anonymous visitors are sent to sign in (303), keeping where they were going. */
