@@ -8,7 +8,7 @@ import { authRouter } from './auth/auth.router.js';
 import { passwordResetRouter } from './auth/password-reset.router.js';
 import { invitationRouter } from './auth/invitation.router.js';
 import { deriveKeys } from './auth/keys.js';
-import { loadUser, requireSetupComplete, requireStaffTwoFactor } from './auth/middleware.js';
+import { explainSuspension, loadUser, requireSetupComplete, requireStaffTwoFactor } from './auth/middleware.js';
 import { twoFactorRouter } from './auth/two-factor.router.js';
 import { commentsRouter } from './comments/comments.router.js';
 import type { Config } from './config.js';
@@ -163,6 +163,7 @@ export function createApp({ config, logger, storage, mailer, pageCache }: AppDep
   app.use(userLimits({ exempt: ['/signout', '/account/signout-everywhere'] }));
   app.use(csrfProtection({ key: deps.keys.csrf, secure: config.secureCookies, siteUrl: config.siteUrl }));
   app.use(flashMessages(config.secureCookies));
+  app.use(explainSuspension);
   app.use(pageLocals(page));
   app.use(requireSetupComplete);
   app.use(requireStaffTwoFactor(async () => (await getSettings()).require2faForStaff));

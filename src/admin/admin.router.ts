@@ -21,7 +21,7 @@ const auditQuery = z.object({
   actor: objectId.optional().catch(undefined),
   action: z
     .string()
-    .regex(/^[a-z]+(\.[a-z-]+)+$/)
+    .regex(/^[a-z]+(\.[a-z0-9-]+)+$/)
     .max(64)
     .optional()
     .catch(undefined),

@@ -20,9 +20,10 @@ export function loadUser(sessionKey: Buffer, secureCookies: boolean): RequestHan
       res.locals.currentUser = null;
       return next();
     }
-    signedInUser(token, sessionKey, res, secureCookies).then(({ user, sessionId }) => {
+    signedInUser(token, sessionKey, res, secureCookies).then(({ user, sessionId, suspended }) => {
       req.user = user;
       req.sessionId = sessionId;
+      if (suspended) res.locals.accountSuspended = true;
       res.locals.currentUser = user;
       // Rendered for one reader from here on: private, never stored by any shared cache.
       if (user) markPersonal(res);
@@ -42,13 +43,15 @@ async function signedInUser(
   sessionKey: Buffer,
   res: Response,
   secureCookies: boolean,
-): Promise<{ user: CurrentUser | null; sessionId: string | undefined }> {
+): Promise<{ user: CurrentUser | null; sessionId: string | undefined; suspended?: boolean }> {
   const claims = verifySession(token, sessionKey);
   const doc = claims ? await User.findById(claims.sub, 'username email displayName role status tokenVersion avatarKey revokedSessions totpEnabledAt').lean() : null;
   const revoked = doc?.revokedSessions?.some((r) => r.jti === claims?.jti) ?? false;
   if (!claims || !doc || doc.status !== 'active' || doc.tokenVersion !== claims.ver || revoked) {
     clearSessionCookie(res, secureCookies);
-    return { user: null, sessionId: claims?.jti };
+    // A genuine session of an account suspended since (not one signed out on purpose): its holder is
+    // told why, once, instead of finding themselves silently signed out (explainSuspension).
+    return { user: null, sessionId: claims?.jti, suspended: Boolean(claims && doc && doc.status === 'suspended' && !revoked) };
   }
   const user: CurrentUser = {
     id: String(doc._id),
@@ -70,7 +73,24 @@ export const requireSetupComplete: RequestHandler = (req, res, next) => {
   isSetupComplete().then((complete) => (complete ? next() : res.redirect(303, '/setup')), next);
 };
 
+export const SUSPENDED_NOTICE = 'Your account has been suspended by an administrator, so you are signed out. If you think this is a mistake, please contact the site administrator.';
+
+/**
+ * Tells a suspended user why they are signed out, on the request where their session is refused: on the
+ * page it renders, or, when that request is sent to sign in, on the sign-in page (signInRedirect).
+ * Mounted after the flash messages.
+ */
+export const explainSuspension: RequestHandler = (_req, res, next) => {
+  if (res.locals.accountSuspended) {
+    // A page with a message for one person: private, never stored by a shared cache.
+    markPersonal(res);
+    res.locals.flash = [...(res.locals.flash ?? []), { kind: 'danger', text: SUSPENDED_NOTICE }];
+  }
+  next();
+};
+
 function signInRedirect(req: Request, res: Response): void {
+  if (res.locals.accountSuspended) res.flash('danger', SUSPENDED_NOTICE);
   res.redirect(303, `/signin?next=${encodeURIComponent(req.originalUrl)}`);
 }
 
