@@ -205,6 +205,17 @@ describe('turning it off', () => {
   });
 });
 
+describe('turning it off with a code', () => {
+  it('accepts a current code from the app in place of the password', async () => {
+    const ctx = testApp();
+    const { user, session, secret } = await enrolledUser(ctx);
+    const code = codeAt(secret, 1);
+    const res = await request(ctx.app).post('/account/2fa').type('form').set('Cookie', session.cookie).send({ _csrf: session.csrf, action: 'disable', code });
+    expect(res.status).toBe(303);
+    expect((await User.findById(user._id).lean())!.totpEnabledAt).toBeUndefined();
+  });
+});
+
 describe('the admin side', () => {
   it('another admin resets a lost device from /admin/users, audited; not their own, and not as an editor', async () => {
     const ctx = testApp();
