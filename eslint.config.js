@@ -71,6 +71,10 @@ export default tseslint.config(
     files: ['src/db/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group: [...aboveTheDomains(), '../http/*', '../site/*'], message: 'src/db is the bottom layer: connections, engines and the change bus only.' }] }] },
   },
+  {
+    files: ['src/mail/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: [...aboveTheDomains(), '../site/*'], message: 'src/mail sits below the domains: services hand it plain messages.' }] }] },
+  },
   ...domainRules(),
   {
     files: ['public/js/**/*.js'],

@@ -6,8 +6,11 @@ import helmet from 'helmet';
 import './wiring.js';
 import { adminRouter } from './admin/admin.router.js';
 import { authRouter } from './auth/auth.router.js';
+import { passwordResetRouter } from './auth/password-reset.router.js';
+import { invitationRouter } from './auth/invitation.router.js';
 import { deriveKeys } from './auth/keys.js';
-import { loadUser, requireSetupComplete } from './auth/middleware.js';
+import { explainSuspension, loadUser, requireSetupComplete, requireStaffTwoFactor } from './auth/middleware.js';
+import { twoFactorRouter } from './auth/two-factor.router.js';
 import { commentsRouter } from './comments/comments.router.js';
 import type { Config } from './config.js';
 import type { RouterDeps } from './router-deps.js';
@@ -24,6 +27,7 @@ import { readCookies } from './http/personal.js';
 import { requestLogger } from './http/request-log.js';
 import { configureViews, pageLocals, type PageContext } from './http/views.js';
 import type { Logger } from './logger.js';
+import { createMailer, type Mailer } from './mail/mailer.js';
 import { mediaRouter } from './media/media.router.js';
 import { LocalDiskStorage, type Storage } from './media/storage.js';
 import { authoringRouter } from './posts/authoring.router.js';
@@ -37,6 +41,8 @@ export interface AppDeps {
   logger: Logger;
   /** Media storage; local disk under UPLOAD_DIR unless a test or deployment passes another. */
   storage?: Storage;
+  /** Outgoing mail; from SMTP_URL (or the DATA_DIR outbox) unless a test passes another. */
+  mailer?: Mailer;
   /** The anonymous page cache: on by default, off under NODE_ENV=test unless asked for. */
   pageCache?: boolean;
 }
@@ -72,13 +78,14 @@ const permissionsPolicy: RequestHandler = (_req, res, next) => {
 };
 
 
-export function createApp({ config, logger, storage, pageCache }: AppDeps): Express {
+export function createApp({ config, logger, storage, mailer, pageCache }: AppDeps): Express {
   const app = express();
   const deps: RouterDeps = {
     config,
     logger,
     keys: deriveKeys(config.jwtSecret),
     storage: storage ?? new LocalDiskStorage(config.uploadDir, '/uploads'),
+    mailer: mailer ?? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir, logger }),
   };
 
   // Express's own fallbacks (finalhandler, when the error page itself fails) print stacks unless its env is
@@ -157,13 +164,18 @@ export function createApp({ config, logger, storage, pageCache }: AppDeps): Expr
   app.use(userLimits({ exempt: ['/signout', '/account/signout-everywhere'] }));
   app.use(csrfProtection({ key: deps.keys.csrf, secure: config.secureCookies, siteUrl: config.siteUrl }));
   app.use(flashMessages(config.secureCookies));
+  app.use(explainSuspension);
   app.use(pageLocals(page));
   app.use(requireSetupComplete);
+  app.use(requireStaffTwoFactor(async () => (await getSettings()).require2faForStaff));
 
   // Each router is entered only for the paths it serves (src/http/mount.ts); order still decides between
   // routers that share a prefix (GET /posts/new is the editor, not a post called "new").
   app.use(under(['/feed.xml', '/sitemap.xml', '/robots.txt'], feedsRouter(deps)));
+  app.use(under(['/signin/2fa', '/account/2fa'], twoFactorRouter(deps)));
   app.use(under(['/setup', '/signup', '/signin', '/signout'], authRouter(deps)));
+  app.use(under(['/password'], passwordResetRouter(deps)));
+  app.use(under(['/invite'], invitationRouter(deps)));
   app.use(under(['/account'], accountRouter(deps)));
   app.use(under(['/dashboard', '/posts'], authoringRouter(deps)));
   app.use(under(['/media'], mediaRouter(deps)));

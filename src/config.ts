@@ -28,6 +28,8 @@ const envSchema = z.object({
   FERRETDB_BIN: optional(z.string()),
   READ_MODEL: optional(z.enum(['memory', 'query'])),
   WEB_CONCURRENCY: optional(z.coerce.number().int().min(1).max(64)),
+  SMTP_URL: optional(z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://')),
+  MAIL_FROM: optional(z.string().max(254)),
   TRUST_PROXY: optional(
     z.union([z.enum(['true', 'false']).transform((v) => v === 'true'), z.coerce.number().int().min(0).max(10)]),
   ),
@@ -52,6 +54,10 @@ export interface Config {
   readonly webConcurrency: number;
   /** The posts read model; unset: chosen from what the database can do (src/posts/read-model.ts). */
   readonly readModel: 'memory' | 'query' | undefined;
+  /** Outgoing mail over SMTP; unset: messages go to DATA_DIR/outbox (src/mail/mailer.ts). */
+  readonly smtpUrl: string | undefined;
+  /** The From of every message Quire sends. */
+  readonly mailFrom: string;
 }
 
 export class ConfigError extends Error {
@@ -100,6 +106,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: e.TRUST_PROXY ?? false,
     webConcurrency: e.WEB_CONCURRENCY ?? 1,
     readModel: e.READ_MODEL,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM ?? `Quire <no-reply@${new URL(siteUrl).hostname}>`,
   });
 }
 

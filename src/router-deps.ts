@@ -3,6 +3,7 @@
 import type { Keys } from './auth/keys.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
+import type { Mailer } from './mail/mailer.js';
 import type { Storage } from './media/storage.js';
 
 /** What every router may use, built once per app. */
@@ -11,4 +12,5 @@ export interface RouterDeps {
   logger: Logger;
   keys: Keys;
   storage: Storage;
+  mailer: Mailer;
 }

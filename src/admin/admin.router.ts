@@ -13,13 +13,15 @@ import { listAudit } from '../site/audit.service.js';
 import { contentAdminRouter } from './content.admin.router.js';
 import { contentOverview, userOverview } from './dashboard.service.js';
 import { getSettings, settingsForm, updateSettings } from '../site/settings.service.js';
+import { listOutbox } from '../mail/outbox.js';
 import { usersAdminRouter } from './users.admin.router.js';
+import { invitationsAdminRouter } from './invitations.admin.router.js';
 
 const auditQuery = z.object({
   actor: objectId.optional().catch(undefined),
   action: z
     .string()
-    .regex(/^[a-z]+(\.[a-z-]+)+$/)
+    .regex(/^[a-z]+(\.[a-z0-9-]+)+$/)
     .max(64)
     .optional()
     .catch(undefined),
@@ -76,7 +78,14 @@ export function adminRouter(deps: RouterDeps): Router {
     });
   });
 
+  // The development outbox (no SMTP_URL): what Quire would have mailed, with its links. Admin only, as the
+  // links include other people's password resets and invitations.
+  router.get('/outbox', requireCan('users:manage'), async (_req, res) => {
+    res.render('admin/outbox', { title: 'Outbox', mailKind: deps.mailer.kind, messages: await listOutbox(deps.config.dataDir) });
+  });
+
   router.use(usersAdminRouter(deps));
+  router.use(invitationsAdminRouter(deps));
   router.use(contentAdminRouter(deps));
   return router;
 }

@@ -6,7 +6,7 @@ import { User } from '../users/user.model.js';
 
 export interface AuditFilterOptions {
   actors: { id: string; name: string }[];
-  actions: string[];
+  actions: { value: string; label: string }[];
 }
 
 /** The choices for the filter form: everyone who appears in the log, and every action recorded. */

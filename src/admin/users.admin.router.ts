@@ -10,6 +10,7 @@ import { Conflict } from '../http/errors.js';
 import { plural } from '../http/format.js';
 import { form, inputOf, listQueryString, objectId, pageNumber, validate } from '../http/validate.js';
 import { USER_STATUSES } from '../users/user.model.js';
+import { resetTwoFactor } from '../auth/two-factor.service.js';
 import { adminContext } from './admin-context.js';
 import {
   changeRole,
@@ -115,6 +116,15 @@ export function usersAdminRouter({ storage }: RouterDeps): Router {
     await thenBackToList(res, input.back, async () => {
       const result = await signOutEverywhere(adminContext(req), userId(res));
       return `${result.user} is signed out on every device.`;
+    });
+  });
+
+  // A lost phone and no recovery code: another admin turns the user's 2FA off (audited).
+  router.post('/users/:id/2fa/reset', guard, validate(backForm), async (req, res) => {
+    const input = inputOf(backForm, res);
+    await thenBackToList(res, input.back, async () => {
+      const result = await resetTwoFactor(adminContext(req), userId(res));
+      return result.changed ? `Two-factor sign-in is off for ${result.user}; they sign in with their password until they turn it on again.` : `${result.user} had no two-factor sign-in.`;
     });
   });
 

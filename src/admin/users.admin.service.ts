@@ -35,6 +35,7 @@ export interface AdminUserRow {
   avatarUrl: string;
   createdAt: Date;
   lastSignInAt: Date | null;
+  twoFactor: boolean;
 }
 
 export interface UserList {
@@ -55,7 +56,7 @@ export async function listUsers(query: UserListQuery): Promise<UserList> {
   }
   const total = await User.countDocuments(filter);
   const { page, pages, skip } = pageWindow(total, query.page, USERS_PAGE_SIZE);
-  const docs = await User.find(filter, 'username displayName email role status avatarKey createdAt lastSignInAt')
+  const docs = await User.find(filter, 'username displayName email role status avatarKey createdAt lastSignInAt totpEnabledAt')
     .sort({ createdAt: -1, _id: -1 })
     .skip(skip)
     .limit(USERS_PAGE_SIZE)
@@ -71,6 +72,7 @@ export async function listUsers(query: UserListQuery): Promise<UserList> {
       avatarUrl: avatarUrl(u.avatarKey),
       createdAt: u.createdAt,
       lastSignInAt: u.lastSignInAt ?? null,
+      twoFactor: Boolean(u.totpEnabledAt),
     })),
     total,
     page,

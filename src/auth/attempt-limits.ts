@@ -112,3 +112,52 @@ export function passwordChangeLimit(store: AttemptStore, userKey: (req: Request)
     message: 'Too many attempts to change your password. Please wait a while and try again.',
   });
 }
+
+export const RESET_REQUESTS_PER_ADDRESS = { name: 'reset-address', windowMs: 60 * MINUTE, limit: 10 };
+export const RESET_REQUESTS_PER_ACCOUNT = { name: 'reset-account', windowMs: 60 * MINUTE, limit: 3 };
+
+/**
+ * Password-reset requests: 10 an hour per address, 3 an hour per account (or per unknown address asked
+ * about, counted the same way so the limit tells nothing either). Each request may send a mail: these keep
+ * Quire from being used to flood someone's inbox and bound what one address can ask about.
+ */
+export function passwordResetLimits(store: AttemptStore, accountKey: (req: Request) => Promise<string>): RequestHandler[] {
+  const answered = (status: number) => status === 303;
+  const message = 'Too many password reset requests. Please wait a while and try again.';
+  return [
+    attemptLimiter(store, { ...RESET_REQUESTS_PER_ADDRESS, counts: answered, message }),
+    attemptLimiter(store, { ...RESET_REQUESTS_PER_ACCOUNT, counts: answered, key: accountKey, message }),
+  ];
+}
+
+export const SECOND_STEP_FAILURES_PER_ACCOUNT = { name: '2fa-fail-account', windowMs: 15 * MINUTE, limit: 5 };
+export const SECOND_STEP_FAILURES_PER_ACCOUNT_DAY = { name: '2fa-fail-account-day', windowMs: 24 * 60 * MINUTE, limit: 20 };
+export const SECOND_STEP_FAILURES_PER_ADDRESS = { name: '2fa-fail-address', windowMs: 15 * MINUTE, limit: 20 };
+
+/**
+ * Wrong codes at the second step of sign-in (401): 5 per account in 15 minutes and 20 a day, 20 per
+ * address in 15 minutes. A guess at a 6-digit code accepted over three time steps wins 3 times in a
+ * million: at 20 a day, someone who already has the password and guesses without pause has about a 2%
+ * chance in a year.
+ */
+export function secondStepLimits(store: AttemptStore, accountKey: (req: Request) => string): RequestHandler[] {
+  const failed = (status: number) => status === 401;
+  const message = 'Too many wrong codes. Please wait a while and try again.';
+  return [
+    attemptLimiter(store, { ...SECOND_STEP_FAILURES_PER_ADDRESS, counts: failed, message }),
+    attemptLimiter(store, { ...SECOND_STEP_FAILURES_PER_ACCOUNT, counts: failed, key: accountKey, message }),
+    attemptLimiter(store, { ...SECOND_STEP_FAILURES_PER_ACCOUNT_DAY, counts: failed, key: accountKey, message }),
+  ];
+}
+
+/** Refused attempts on the account's two-factor form (wrong password or code), per user. */
+export function accountTwoFactorLimit(store: AttemptStore, userKey: (req: Request) => string): RequestHandler {
+  return attemptLimiter(store, {
+    name: 'account-2fa-user',
+    windowMs: 15 * MINUTE,
+    limit: 10,
+    counts: (status) => status >= 400 && status !== 429 && status !== 503,
+    key: userKey,
+    message: 'Too many attempts. Please wait a while and try again.',
+  });
+}

@@ -11,6 +11,7 @@ import { SIGN_UP_TAKEN, clientAddressKey, signInLimits, signUpLimits } from './a
 import { AttemptStore } from './attempt-store.js';
 import { accountLimitKey, authenticate, createFirstAdmin, revokeSession, signUp, type SessionSubject } from './auth.service.js';
 import { safeNextPath } from './next-path.js';
+import { setPendingCookie } from './pending-sign-in.js';
 import { PASSWORD_HINT, isPasswordTooLong } from '../users/password-policy.js';
 import { SESSION_COOKIE, clearSessionCookie, setSessionCookie, verifySession } from './session.js';
 import { isSetupComplete } from './setup-state.js';
@@ -121,6 +122,12 @@ export function authRouter(deps: RouterDeps): Router {
           values: { identifier },
           formError: result.outcome === 'suspended' ? SUSPENDED : WRONG_CREDENTIALS,
         });
+        return;
+      }
+      if (result.twoFactor) {
+        // The password was right; the session waits for the second factor (two-factor.router.ts).
+        setPendingCookie(res, { sub: result.user.id, ver: result.user.tokenVersion, next: signInPage(req).next }, keys.pendingSignIn, config.secureCookies);
+        res.redirect(303, '/signin/2fa');
         return;
       }
       signIn(res, result.user);

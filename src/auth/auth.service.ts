@@ -125,7 +125,8 @@ export async function accountLimitKey(identifier: string): Promise<string> {
 }
 
 export type SignInResult =
-  | { outcome: 'signed-in'; user: SessionSubject }
+  /** `twoFactor`: the password was right, and the account asks for a second factor before a session. */
+  | { outcome: 'signed-in'; user: SessionSubject; twoFactor: boolean }
   | { outcome: 'wrong-credentials' }
   | { outcome: 'suspended' };
 
@@ -139,7 +140,7 @@ export type SignInResult =
  * one account gets 429s, not the queue.
  */
 export async function authenticate(identifier: string, password: string, address?: string): Promise<SignInResult> {
-  const user = await findByIdentifier(identifier).select('passwordHash status tokenVersion displayName role').lean();
+  const user = await findByIdentifier(identifier).select('passwordHash status tokenVersion displayName role totpEnabledAt').lean();
   const account = user ? `account:user:${String(user._id)}` : `account:name:${normalizeIdentifier(identifier)}`;
   const by: HashingFor = address ? [`address:${address}`, account] : [account];
   if (!user) {
@@ -157,7 +158,15 @@ export async function authenticate(identifier: string, password: string, address
   return {
     outcome: 'signed-in',
     user: { id: String(user._id), tokenVersion: user.tokenVersion, displayName: user.displayName, role: user.role as Role },
+    twoFactor: Boolean(user.totpEnabledAt),
   };
+}
+
+/** The account a pending sign-in names, if it is still active and its sessions were not ended since. */
+export async function sessionSubjectFor(userId: string, tokenVersion: number): Promise<SessionSubject | null> {
+  const user = await User.findById(userId, 'status tokenVersion displayName role').lean();
+  if (!user || user.status !== 'active' || user.tokenVersion !== tokenVersion) return null;
+  return { id: String(user._id), tokenVersion: user.tokenVersion, displayName: user.displayName, role: user.role as Role };
 }
 
 /**

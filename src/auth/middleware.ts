@@ -5,7 +5,8 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { isPersonalRequest, markPersonal } from '../http/personal.js';
 import { User, type CurrentUser } from '../users/user.model.js';
 import { avatarUrl } from '../users/avatar.js';
-import type { Role } from '../site/permissions.js';
+import { atLeast, type Role } from '../site/permissions.js';
+import { SUSPENDED_NOTICE } from '../site/guards.js';
 import { SESSION_COOKIE, clearSessionCookie, verifySession } from './session.js';
 import { isSetupComplete, knownSetupComplete } from './setup-state.js';
 
@@ -20,9 +21,10 @@ export function loadUser(sessionKey: Buffer, secureCookies: boolean): RequestHan
       res.locals.currentUser = null;
       return next();
     }
-    signedInUser(token, sessionKey, res, secureCookies).then(({ user, sessionId }) => {
+    signedInUser(token, sessionKey, res, secureCookies).then(({ user, sessionId, suspended }) => {
       req.user = user;
       req.sessionId = sessionId;
+      if (suspended) res.locals.accountSuspended = true;
       res.locals.currentUser = user;
       // Rendered for one reader from here on: private, never stored by any shared cache.
       if (user) markPersonal(res);
@@ -42,13 +44,15 @@ async function signedInUser(
   sessionKey: Buffer,
   res: Response,
   secureCookies: boolean,
-): Promise<{ user: CurrentUser | null; sessionId: string | undefined }> {
+): Promise<{ user: CurrentUser | null; sessionId: string | undefined; suspended?: boolean }> {
   const claims = verifySession(token, sessionKey);
-  const doc = claims ? await User.findById(claims.sub, 'username email displayName role status tokenVersion avatarKey revokedSessions').lean() : null;
+  const doc = claims ? await User.findById(claims.sub, 'username email displayName role status tokenVersion avatarKey revokedSessions totpEnabledAt').lean() : null;
   const revoked = doc?.revokedSessions?.some((r) => r.jti === claims?.jti) ?? false;
   if (!claims || !doc || doc.status !== 'active' || doc.tokenVersion !== claims.ver || revoked) {
     clearSessionCookie(res, secureCookies);
-    return { user: null, sessionId: claims?.jti };
+    // A genuine session of an account suspended since (not one signed out on purpose): its holder is
+    // told why, once, instead of finding themselves silently signed out (explainSuspension).
+    return { user: null, sessionId: claims?.jti, suspended: Boolean(claims && doc && doc.status === 'suspended' && !revoked) };
   }
   const user: CurrentUser = {
     id: String(doc._id),
@@ -57,6 +61,7 @@ async function signedInUser(
     displayName: doc.displayName,
     role: doc.role as Role,
     avatarUrl: avatarUrl(doc.avatarKey),
+    twoFactor: Boolean(doc.totpEnabledAt),
   };
   return { user, sessionId: claims.jti };
 }
@@ -68,3 +73,37 @@ export const requireSetupComplete: RequestHandler = (req, res, next) => {
   if (knownSetupComplete() || SETUP_EXEMPT.test(req.path)) return next();
   isSetupComplete().then((complete) => (complete ? next() : res.redirect(303, '/setup')), next);
 };
+
+/**
+ * Tells a suspended user why they are signed out, on the request where their session is refused: on the
+ * page it renders, or, when that request is sent to sign in, on the sign-in page (signInRedirect).
+ * Mounted after the flash messages.
+ */
+export const explainSuspension: RequestHandler = (_req, res, next) => {
+  if (res.locals.accountSuspended) {
+    // A page with a message for one person: private, never stored by a shared cache.
+    markPersonal(res);
+    res.locals.flash = [...(res.locals.flash ?? []), { kind: 'danger', text: SUSPENDED_NOTICE }];
+  }
+  next();
+};
+
+// What staff without 2FA may still reach when the site requires it: the enrolment page itself, signing
+// out, and files.
+const ENROLMENT_EXEMPT = /^\/(account\/2fa|signout|public|vendor|uploads|healthz|favicon\.ico)(\/|$)/;
+
+/**
+ * When the site requires two-factor sign-in for editors and admins (a setting), such a user without it is
+ * sent to enrol before anything else: every other page and action answers 303 to /account/2fa.
+ */
+export function requireStaffTwoFactor(required: () => Promise<boolean>): RequestHandler {
+  return (req, res, next) => {
+    const user = req.user;
+    if (!user || user.twoFactor || !atLeast(user.role, 'editor') || ENROLMENT_EXEMPT.test(req.path)) return next();
+    required().then((yes) => {
+      if (!yes) return next();
+      res.flash('warning', 'This site requires two-factor sign-in for editors and admins. Turn it on to continue.');
+      res.redirect(303, '/account/2fa');
+    }, next);
+  };
+}

@@ -10,3 +10,6 @@ import '../posts/revision.model.js';
 import '../media/media.model.js';
 import '../comments/comment.model.js';
 import '../auth/attempt.model.js';
+import '../auth/one-time.model.js';
+import '../auth/password-reset.model.js';
+import '../auth/invitation.model.js';

@@ -1,6 +1,7 @@
 // The audit log: services call recordAudit after an action succeeds (the router supplies the client
 // address; services never see the request), and /admin/audit reads it newest first with listAudit.
 import { beyond, cursorOf, parseCursor } from '../db/cursor.js';
+import { auditActionLabel, readableAddress } from './audit-labels.js';
 import { AuditEntry } from './audit.model.js';
 
 /** Where a request came from, for the audit log (routers pass it to services, which pass it here). */
@@ -55,11 +56,15 @@ export interface AuditEntryView {
   actorId: string | null;
   actorName: string;
   action: string;
+  /** The action as people read it ("Suspended user"). */
+  actionLabel: string;
   targetType: string;
   targetId: string | null;
   targetLabel: string;
   detail: string;
   ip: string;
+  /** The address as people read it ("127.0.0.1 (this machine)"). */
+  address: string;
 }
 
 export interface AuditPage {
@@ -90,20 +95,28 @@ export async function listAudit(filter: AuditFilter): Promise<AuditPage> {
       actorId: d.actor ? String(d.actor) : null,
       actorName: d.actorName,
       action: d.action,
+      actionLabel: auditActionLabel(d.action),
       targetType: d.targetType,
       targetId: d.targetId ?? null,
       targetLabel: d.targetLabel ?? '',
       detail: d.detail ?? '',
       ip: d.ip ?? '',
+      address: readableAddress(d.ip ?? ''),
     })),
     ...(docs.length > AUDIT_PAGE_SIZE && last ? { next: cursorOf(last.at, last._id)! } : {}),
   };
 }
 
 /** Everyone who appears in the log (ids) and every action recorded, for the filter form. */
-export async function auditFacets(): Promise<{ actorIds: string[]; actions: string[] }> {
+export async function auditFacets(): Promise<{ actorIds: string[]; actions: { value: string; label: string }[] }> {
   const [actorIds, actions] = await Promise.all([AuditEntry.distinct('actor'), AuditEntry.distinct('action')]);
-  return { actorIds: actorIds.filter(Boolean).map(String), actions: actions.map(String).sort() };
+  return {
+    actorIds: actorIds.filter(Boolean).map(String),
+    actions: actions
+      .map(String)
+      .map((value) => ({ value, label: auditActionLabel(value) }))
+      .sort((a, b) => a.label.localeCompare(b.label)),
+  };
 }
 
 /** The name an actor had in their latest entry (for actors whose account is gone). */

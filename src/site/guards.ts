@@ -4,7 +4,11 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Forbidden, NotFound } from '../http/errors.js';
 import { can, type Action, type CurrentUser } from './permissions.js';
 
+export const SUSPENDED_NOTICE = 'Your account has been suspended by an administrator, so you are signed out. If you think this is a mistake, please contact the site administrator.';
+
+/** To sign in, keeping where the visitor was going (and telling a just-suspended user why: loadUser marks it). */
 function signInRedirect(req: Request, res: Response): void {
+  if (res.locals.accountSuspended) res.flash('danger', SUSPENDED_NOTICE);
   res.redirect(303, `/signin?next=${encodeURIComponent(req.originalUrl)}`);
 }
 

@@ -23,6 +23,8 @@ export interface CurrentUser {
   displayName: string;
   role: Role;
   avatarUrl: string;
+  /** Whether two-factor sign-in is on for this account. */
+  twoFactor?: boolean;
 }
 
 export function atLeast(role: Role, minimum: Role): boolean {

@@ -14,6 +14,7 @@ const settingsSchema = new mongoose.Schema(
     postsPerPage: { type: Number, required: true, min: 1, max: 50 },
     signupOpen: { type: Boolean, required: true },
     commentsEnabled: { type: Boolean, required: true },
+    require2faForStaff: { type: Boolean, default: false },
   },
   { timestamps: true, collection: 'settings' },
 );

@@ -13,6 +13,8 @@ export interface SiteSettings {
   postsPerPage: number;
   signupOpen: boolean;
   commentsEnabled: boolean;
+  /** Editors and admins must turn on two-factor sign-in before anything else. */
+  require2faForStaff: boolean;
 }
 
 export const DEFAULT_SETTINGS: SiteSettings = Object.freeze({
@@ -22,6 +24,7 @@ export const DEFAULT_SETTINGS: SiteSettings = Object.freeze({
   postsPerPage: 10,
   signupOpen: true,
   commentsEnabled: true,
+  require2faForStaff: false,
 });
 
 /** The /admin/settings form. Unchecked checkboxes are absent from the body, which means false. */
@@ -36,6 +39,7 @@ export const settingsForm = z.object({
     .max(50, 'At most 50 posts per page.'),
   signupOpen: checkbox,
   commentsEnabled: checkbox,
+  require2faForStaff: checkbox,
 }) satisfies z.ZodType<SiteSettings, unknown>;
 
 let cached: SiteSettings | undefined;

@@ -22,6 +22,11 @@ const userSchema = new mongoose.Schema(
     /** Storage key of the avatar image (webp), absent for the default avatar. */
     avatarKey: { type: String },
     lastSignInAt: { type: Date },
+    /** Two-factor sign-in (auth/two-factor.ts): the TOTP secret, encrypted; when it was turned on; the
+     * SHA-256 of each unused recovery code. Absent while 2FA is off. */
+    totpSecret: { type: String },
+    totpEnabledAt: { type: Date },
+    recoveryCodeHashes: { type: [String], default: undefined },
     /** Signed-out sessions whose tokens have not expired yet (see auth/session.ts). */
     revokedSessions: {
       type: [new mongoose.Schema({ jti: { type: String, required: true }, expiresAt: { type: Date, required: true } }, { _id: false })],

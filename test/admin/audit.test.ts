@@ -78,8 +78,8 @@ describe('the audit log page', () => {
   it('offers the actors and actions that appear in the log as filter choices', async () => {
     const res = await page();
     expect(res.text).toContain(`<option value="${bob.id}">Bob Boss (@`);
-    expect(res.text).toContain('<option value="user.role">user.role</option>');
-    expect(res.text).toContain('<option value="post.publish">post.publish</option>');
+    expect(res.text).toContain('<option value="user.role">Changed role</option>');
+    expect(res.text).toContain('<option value="post.publish">Published post</option>');
   });
 
   it('ignores filter values that are not ids or action names', async () => {
@@ -138,5 +138,37 @@ describe('the audit log is append-only', () => {
     await AuditEntry.bulkWrite([{ insertOne: { document: { actorName: 'system', action: 'test.insert', targetType: 'test' } } }]);
     expect(await AuditEntry.countDocuments({ action: 'test.insert' })).toBe(1);
     expect(mongoose.isValidObjectId((await AuditEntry.findOne({ action: 'test.insert' }).lean())!._id)).toBe(true);
+  });
+});
+
+describe('readable entries', () => {
+  it('names actions in words, shows loopback and IPv4-mapped addresses plainly, and filters by action', async () => {
+    const actor = { id: ada.id, displayName: ada.displayName };
+    await recordAudit({ actor, action: 'user.suspend', target: { type: 'user', id: 'x1', label: 'Readable-1' }, detail: 'active -> suspended', ip: '::1' });
+    await recordAudit({ actor, action: 'user.suspend', target: { type: 'user', id: 'x2', label: 'Readable-2' }, ip: '::ffff:127.0.0.1' });
+    await recordAudit({ actor, action: 'user.2fa-reset', target: { type: 'user', id: 'x3', label: 'Readable-3' }, ip: '::ffff:198.51.100.23' });
+    await recordAudit({ actor, action: 'pages.some-new-thing', target: { type: 'page', id: 'x4', label: 'Readable-4' }, ip: '2001:db8::7' });
+
+    const res = await page();
+    expect(res.text).toContain('>Suspended user<');
+    expect(res.text).toContain('>Reset two-factor sign-in<');
+    // An action without a label yet reads as its words, not as a code.
+    expect(res.text).toContain('>Pages some new thing<');
+    expect(res.text).not.toMatch(/>user\.suspend</);
+    expect(res.text).toContain('>127.0.0.1 (this machine)<');
+    expect(res.text).toContain('>198.51.100.23<');
+    expect(res.text).toContain('>2001:db8::7<');
+    expect(res.text).not.toMatch(/>::1</);
+    expect(res.text).not.toMatch(/>::ffff:/);
+    expect(res.text).toContain('<option value="user.suspend">Suspended user</option>');
+
+    const suspensions = await page('?action=user.suspend');
+    expect(suspensions.text).toContain('Readable-1');
+    expect(suspensions.text).toContain('Readable-2');
+    expect(suspensions.text).not.toContain('Readable-3');
+    expect(targetsIn(suspensions.text)).toHaveLength(0);
+    const resets = await page('?action=user.2fa-reset');
+    expect(resets.text).toContain('Readable-3');
+    expect(resets.text).not.toContain('Readable-1');
   });
 });

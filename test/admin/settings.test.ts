@@ -13,7 +13,7 @@ import { anonymousSession, sessionFor, type TestSession } from '../support/sessi
 const { app, config } = testApp();
 let admin: TestSession;
 
-const valid = { title: 'The Field Notes', tagline: 'Short dispatches', description: 'Notes from the field.', postsPerPage: '10', signupOpen: 'on', commentsEnabled: 'on' };
+const valid = { title: 'The Field Notes', tagline: 'Short dispatches', description: 'Notes from the field.', postsPerPage: '10', signupOpen: 'on', commentsEnabled: 'on', require2faForStaff: '' };
 
 const save = (body: Record<string, string>, session = admin) =>
   request(app).post('/admin/settings').set('Cookie', session.cookie).type('form').send({ ...body, _csrf: session.csrf });
@@ -42,7 +42,7 @@ describe('the settings form', () => {
     expect(res.headers.location).toBe('/admin/settings');
     expect(String(res.headers['set-cookie'])).toContain('Settings%20saved.');
     forgetSettings();
-    expect(await getSettings()).toEqual({ title: 'The Field Notes', tagline: 'Short dispatches', description: 'Notes from the field.', postsPerPage: 10, signupOpen: false, commentsEnabled: true });
+    expect(await getSettings()).toEqual({ title: 'The Field Notes', tagline: 'Short dispatches', description: 'Notes from the field.', postsPerPage: 10, signupOpen: false, commentsEnabled: true, require2faForStaff: false });
     expect(await Settings.countDocuments()).toBe(1);
     const entry = await AuditEntry.findOne({ action: 'settings.update' }).sort({ at: -1, _id: -1 }).lean();
     expect(entry).toMatchObject({ actorName: 'Ada Admin', targetType: 'settings' });
@@ -53,7 +53,7 @@ describe('the settings form', () => {
 
   it('records nothing when nothing changed', async () => {
     const before = await AuditEntry.countDocuments({ action: 'settings.update' });
-    const unchanged = { ...DEFAULT_SETTINGS, postsPerPage: String(DEFAULT_SETTINGS.postsPerPage), signupOpen: 'on', commentsEnabled: 'on' };
+    const unchanged = { ...DEFAULT_SETTINGS, postsPerPage: String(DEFAULT_SETTINGS.postsPerPage), signupOpen: 'on', commentsEnabled: 'on', require2faForStaff: '' };
     const res = await save(unchanged);
     expect(res.status).toBe(303);
     expect(await AuditEntry.countDocuments({ action: 'settings.update' })).toBe(before);

@@ -12,7 +12,7 @@ import { makePost } from '../support/posts.js';
 import { testApp } from '../support/app.js';
 import { postSignIn } from '../support/auth.js';
 import { DEFAULT_PASSWORD, makeUser } from '../support/factories.js';
-import { sessionFor, type TestSession } from '../support/session.js';
+import { cookiesFrom, sessionFor, type TestSession } from '../support/session.js';
 
 const { app, config } = testApp();
 
@@ -338,5 +338,36 @@ describe('deleting a user', () => {
     expect(await User.exists({ _id: author._id })).not.toBeNull();
     expect(await User.findById(author._id).lean()).toMatchObject({ status: 'active', tokenVersion: 0 });
     expect(await Post.countDocuments({ author: author._id })).toBe(1);
+  });
+});
+
+describe('a suspended user is told why', () => {
+  it('on the page their next request renders, and on the sign-in page when it is sent there', async () => {
+    const author = await makeUser({ role: 'author', displayName: 'Tess Told' });
+    const session = sessionFor(author, config);
+    expect((await post(adminSession, `/admin/users/${author._id}/status`, { status: 'suspended' })).status).toBe(303);
+
+    const home = await request(app).get('/').set('Cookie', session.cookie);
+    expect(home.status).toBe(200);
+    expect(home.text).toContain('Your account has been suspended by an administrator');
+    expect(home.text).not.toContain('Tess Told');
+    expect(home.headers['cache-control']).toMatch(/no-store/);
+
+    const guarded = await request(app).get('/dashboard').set('Cookie', session.cookie);
+    expect(guarded.status).toBe(303);
+    expect(guarded.headers.location).toBe('/signin?next=%2Fdashboard');
+    const flash = cookiesFrom(guarded.headers['set-cookie']).split('; ').find((c) => c.startsWith('quire_flash='));
+    const signInPage = await request(app).get(guarded.headers.location!).set('Cookie', flash!);
+    expect(signInPage.text).toContain('Your account has been suspended by an administrator');
+  });
+
+  it('is not said to anyone else: an active account, a forged cookie', async () => {
+    const active = await makeUser({ role: 'author' });
+    const page = await request(app).get('/').set('Cookie', sessionFor(active, config).cookie);
+    expect(page.text).not.toContain('has been suspended');
+    // A session token of a suspended account, signed with another key, tells nothing.
+    const suspended = await makeUser({ status: 'suspended' });
+    const forged = sessionFor(suspended, { jwtSecret: 'another-secret-that-is-long-enough-for-hs256-00000' });
+    expect((await request(app).get('/').set('Cookie', forged.cookie)).text).not.toContain('has been suspended');
   });
 });

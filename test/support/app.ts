@@ -28,6 +28,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     trustProxy: false,
     webConcurrency: 1,
     readModel: undefined,
+    smtpUrl: undefined,
+    mailFrom: 'Quire <no-reply@quire.test>',
     ...overrides,
   };
 }

@@ -1,0 +1,31 @@
+// "At most once", on every engine: a reset token redeemed, an invitation accepted, a TOTP code or a
+// recovery code used. Stock FerretDB 1.24 runs conditional updates (`{usedAt: null}` -> set) without
+// atomicity, so two requests racing with the same token could both pass such a check; but no engine
+// stores two documents with the same _id. So using a thing is inserting its key as an _id: exactly one
+// of any number of racing requests, in any number of processes, succeeds.
+import mongoose from 'mongoose';
+import { isDuplicateKey } from '../db/duplicate-key.js';
+import { OneTimeClaim } from './one-time.model.js';
+
+/** True the first time a key is claimed, false ever after (until `expiresAt`, when it may be pruned). */
+export async function claimOnce(key: string, expiresAt: Date): Promise<boolean> {
+  try {
+    await OneTimeClaim.create({ _id: key, expiresAt });
+    return true;
+  } catch (err) {
+    if (isDuplicateKey(err)) return false;
+    throw err;
+  }
+}
+
+const PRUNE_EVERY_MS = 60 * 60_000;
+let lastPrune = 0;
+
+/** Drops claims whose guarded thing has expired, at most hourly (a failed prune is tried again later). */
+export function pruneClaims(now = Date.now()): void {
+  if (now - lastPrune < PRUNE_EVERY_MS) return;
+  lastPrune = now;
+  OneTimeClaim.deleteMany({ expiresAt: mongoose.trusted({ $lt: new Date(now) }) }).catch(() => {
+    lastPrune = 0;
+  });
+}

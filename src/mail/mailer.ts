@@ -1,0 +1,90 @@
+// Outgoing mail, below the domains (like src/site/): services hand it a plain message (to, subject, text,
+// and the links it carries) and never learn how it travels. With SMTP_URL set, nodemailer sends it over
+// SMTP; without it (development, tests), the outbox transport writes each message to DATA_DIR/outbox as
+// an .eml file (the raw message, openable in any mail client) beside a .json summary, and logs its links,
+// so a newcomer without a mail server can still follow a password-reset or invitation link.
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { Logger } from '../logger.js';
+
+export interface MailMessage {
+  to: string;
+  subject: string;
+  text: string;
+  /** The links the message carries (the outbox lists them; the log shows them in development). */
+  links: string[];
+}
+
+export interface Mailer {
+  /** Sends one message; rejects when the transport refuses it. */
+  send(message: MailMessage): Promise<void>;
+  /** `smtp` or `outbox`, for the admin pages and the log line at start. */
+  readonly kind: 'smtp' | 'outbox';
+}
+
+export interface MailerOptions {
+  smtpUrl: string | undefined;
+  from: string;
+  dataDir: string;
+  logger: Logger;
+}
+
+/** The outbox folder of a data directory. */
+export function outboxDir(dataDir: string): string {
+  return join(dataDir, 'outbox');
+}
+
+export function createMailer({ smtpUrl, from, dataDir, logger }: MailerOptions): Mailer {
+  if (smtpUrl) return new SmtpMailer(nodemailer.createTransport(smtpUrl), from);
+  return new OutboxMailer(outboxDir(dataDir), from, logger);
+}
+
+class SmtpMailer implements Mailer {
+  readonly kind = 'smtp' as const;
+  constructor(
+    private readonly transport: Transporter,
+    private readonly from: string,
+  ) {}
+
+  async send(message: MailMessage): Promise<void> {
+    await this.transport.sendMail({ from: this.from, to: message.to, subject: message.subject, text: message.text });
+  }
+}
+
+/** What the outbox keeps beside each .eml, and what /admin/outbox lists. */
+export interface OutboxSummary {
+  id: string;
+  to: string;
+  subject: string;
+  date: string;
+  links: string[];
+}
+
+class OutboxMailer implements Mailer {
+  readonly kind = 'outbox' as const;
+  // nodemailer builds the same raw message it would send over SMTP, into a buffer.
+  private readonly transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+
+  constructor(
+    private readonly dir: string,
+    private readonly from: string,
+    private readonly logger: Logger,
+  ) {}
+
+  async send(message: MailMessage): Promise<void> {
+    const info = await this.transport.sendMail({ from: this.from, to: message.to, subject: message.subject, text: message.text });
+    const date = new Date();
+    // Sortable by name (time first), unguessable by anyone who can list neither the folder nor the page.
+    const id = `${date.toISOString().replace(/[-:.]/g, '')}-${randomBytes(6).toString('hex')}`;
+    const summary: OutboxSummary = { id, to: message.to, subject: message.subject, date: date.toISOString(), links: message.links };
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    // The message holds working links (a password reset): readable by this user only. The summary is
+    // written last and renamed into place, so a listed message always has its .eml beside it.
+    await writeFile(join(this.dir, `${id}.eml`), info.message as Buffer, { mode: 0o600 });
+    await writeFile(join(this.dir, `${id}.json.tmp`), JSON.stringify(summary, null, 2), { mode: 0o600 });
+    await rename(join(this.dir, `${id}.json.tmp`), join(this.dir, `${id}.json`));
+    this.logger.info({ to: message.to, subject: message.subject, links: message.links, file: join(this.dir, `${id}.eml`) }, 'mail written to the outbox (no SMTP_URL)');
+  }
+}
