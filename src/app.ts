@@ -24,7 +24,8 @@ import { requestLogger } from './http/request-log.js';
 import { configureViews, pageLocals, type PageContext } from './http/views.js';
 import type { Logger } from './logger.js';
 import { mediaRouter } from './media/media.router.js';
-import { LocalDiskStorage, type Storage } from './media/storage.js';
+import { configuredStorage } from './media/storage-choice.js';
+import type { Storage } from './media/storage.js';
 import { authoringRouter } from './posts/authoring.router.js';
 import { feedsRouter } from './posts/feeds.router.js';
 import { publicRouter } from './posts/public.router.js';
@@ -34,7 +35,7 @@ import { accountRouter } from './users/account.router.js';
 export interface AppDeps {
   config: Config;
   logger: Logger;
-  /** Media storage; local disk under UPLOAD_DIR unless a test or deployment passes another. */
+  /** Media storage; the one STORAGE chooses (local disk under UPLOAD_DIR by default) unless a test passes another. */
   storage?: Storage;
   /** The anonymous page cache: on by default, off under NODE_ENV=test unless asked for. */
   pageCache?: boolean;
@@ -70,6 +71,11 @@ const permissionsPolicy: RequestHandler = (_req, res, next) => {
   next();
 };
 
+/** The origin media is served from when it is not this site (an S3 bucket or a CDN in front of it). */
+function mediaOrigins(storage: Storage): string[] {
+  const sample = storage.url('media/x');
+  return /^https?:\/\//i.test(sample) ? [new URL(sample).origin] : [];
+}
 
 export function createApp({ config, logger, storage, pageCache }: AppDeps): Express {
   const app = express();
@@ -77,7 +83,7 @@ export function createApp({ config, logger, storage, pageCache }: AppDeps): Expr
     config,
     logger,
     keys: deriveKeys(config.jwtSecret),
-    storage: storage ?? new LocalDiskStorage(config.uploadDir, '/uploads'),
+    storage: storage ?? configuredStorage(config),
   };
 
   // Express's own fallbacks (finalhandler, when the error page itself fails) print stacks unless its env is
@@ -98,7 +104,8 @@ export function createApp({ config, logger, storage, pageCache }: AppDeps): Expr
           defaultSrc: ["'self'"],
           scriptSrc: ["'self'"],
           styleSrc: ["'self'"],
-          imgSrc: ["'self'", 'data:'],
+          // Media served from a bucket or CDN (S3_PUBLIC_URL) is allowed from that origin only.
+          imgSrc: ["'self'", 'data:', ...mediaOrigins(deps.storage)],
           fontSrc: ["'self'", 'data:'],
           connectSrc: ["'self'"],
           objectSrc: ["'none'"],

@@ -28,6 +28,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     trustProxy: false,
     webConcurrency: 1,
     readModel: undefined,
+    storage: { kind: 'local' },
+    cdn: { purgeUrl: undefined, purgeSecret: undefined, cloudflare: undefined },
     ...overrides,
   };
 }
