@@ -48,21 +48,18 @@ const envSchema = z.object({
   CLOUDFLARE_API_URL: optional(z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).transform((u) => u.replace(/\/+$/, ''))),
 });
 
-/** Where media bytes live: UPLOAD_DIR, or a bucket of an S3-compatible store. */
-export type StorageConfig =
-  | { readonly kind: 'local' }
-  | {
-      readonly kind: 's3';
-      readonly bucket: string;
-      readonly region: string;
-      /** Unset: AWS itself. */
-      readonly endpoint: string | undefined;
-      /** Unset (both): the SDK's default chain (environment, instance or task role). */
-      readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string } | undefined;
-      /** Where browsers fetch objects: the bucket's public address or a CDN in front of it. */
-      readonly publicUrl: string;
-      readonly forcePathStyle: boolean;
-    };
+/** A bucket of an S3-compatible store (STORAGE=s3 uses it; `npm run media:migrate` copies to and from it). */
+export interface S3Config {
+  readonly bucket: string;
+  readonly region: string;
+  /** Unset: AWS itself. */
+  readonly endpoint: string | undefined;
+  /** Unset (both): the SDK's default chain (environment, instance or task role). */
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string } | undefined;
+  /** Where browsers fetch objects: the bucket's public address or a CDN in front of it. */
+  readonly publicUrl: string;
+  readonly forcePathStyle: boolean;
+}
 
 /** Who is told which surrogate keys to purge when content changes (src/site/cdn-purge.ts). */
 export interface CdnConfig {
@@ -90,7 +87,10 @@ export interface Config {
   readonly webConcurrency: number;
   /** The posts read model; unset: chosen from what the database can do (src/posts/read-model.ts). */
   readonly readModel: 'memory' | 'query' | undefined;
-  readonly storage: StorageConfig;
+  /** Where media bytes live: UPLOAD_DIR, or the bucket of `s3`. */
+  readonly storage: 'local' | 's3';
+  /** Set when S3_BUCKET is (required by STORAGE=s3). */
+  readonly s3: S3Config | undefined;
   readonly cdn: CdnConfig;
 }
 
@@ -140,14 +140,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: e.TRUST_PROXY ?? false,
     webConcurrency: e.WEB_CONCURRENCY ?? 1,
     readModel: e.READ_MODEL,
-    storage: storageOf(e),
+    storage: e.STORAGE ?? 'local',
+    s3: s3Of(e),
     cdn: cdnOf(e),
   });
 }
 
-function storageOf(e: z.infer<typeof envSchema>): StorageConfig {
-  if ((e.STORAGE ?? 'local') === 'local') return { kind: 'local' };
-  if (!e.S3_BUCKET) throw new ConfigError('Invalid S3_BUCKET: required when STORAGE=s3');
+function s3Of(e: z.infer<typeof envSchema>): S3Config | undefined {
+  if (!e.S3_BUCKET) {
+    if (e.STORAGE === 's3') throw new ConfigError('Invalid S3_BUCKET: required when STORAGE=s3');
+    return undefined;
+  }
   if ((e.S3_ACCESS_KEY_ID === undefined) !== (e.S3_SECRET_ACCESS_KEY === undefined)) {
     throw new ConfigError('Invalid S3_ACCESS_KEY_ID: set both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or neither (the SDK then finds credentials itself)');
   }
@@ -155,7 +158,6 @@ function storageOf(e: z.infer<typeof envSchema>): StorageConfig {
   // Only AWS's own address can be guessed; any other store says where its objects are served from.
   if (!e.S3_PUBLIC_URL && e.S3_ENDPOINT) throw new ConfigError('Invalid S3_PUBLIC_URL: required with S3_ENDPOINT (the address browsers fetch objects from)');
   return {
-    kind: 's3',
     bucket: e.S3_BUCKET,
     region,
     endpoint: e.S3_ENDPOINT,

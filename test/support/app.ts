@@ -28,7 +28,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     trustProxy: false,
     webConcurrency: 1,
     readModel: undefined,
-    storage: { kind: 'local' },
+    storage: 'local',
+    s3: undefined,
     cdn: { purgeUrl: undefined, purgeSecret: undefined, cloudflare: undefined },
     ...overrides,
   };
