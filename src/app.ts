@@ -29,6 +29,7 @@ import type { Storage } from './media/storage.js';
 import { authoringRouter } from './posts/authoring.router.js';
 import { feedsRouter } from './posts/feeds.router.js';
 import { publicRouter } from './posts/public.router.js';
+import { cdnPurgerFor } from './site/cdn-purge.js';
 import { healthRouter } from './site/health.router.js';
 import { accountRouter } from './users/account.router.js';
 
@@ -39,6 +40,8 @@ export interface AppDeps {
   storage?: Storage;
   /** The anonymous page cache: on by default, off under NODE_ENV=test unless asked for. */
   pageCache?: boolean;
+  /** Waits between retries of a CDN purge (site/cdn-purge.ts); tests shorten them. */
+  purgeRetryDelaysMs?: number[];
 }
 
 // Public pages that anonymous visitors may be served from the page cache.
@@ -77,7 +80,7 @@ function mediaOrigins(storage: Storage): string[] {
   return /^https?:\/\//i.test(sample) ? [new URL(sample).origin] : [];
 }
 
-export function createApp({ config, logger, storage, pageCache }: AppDeps): Express {
+export function createApp({ config, logger, storage, pageCache, purgeRetryDelaysMs }: AppDeps): Express {
   const app = express();
   const deps: RouterDeps = {
     config,
@@ -138,6 +141,8 @@ export function createApp({ config, logger, storage, pageCache }: AppDeps): Expr
     app.locals.pageCache = cache;
     app.use(cache.middleware());
   }
+  // Content changes made here are purged from the CDN (CDN_PURGE_URL, Cloudflare), when one is configured.
+  app.locals.cdnPurger = cdnPurgerFor(config.cdn, logger, purgeRetryDelaysMs)?.start();
   app.use(compression());
 
   // Static files: no session, no database.

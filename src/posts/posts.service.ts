@@ -1,6 +1,7 @@
 // Writing posts: create, edit (with optimistic concurrency and revisions), publish, unpublish, delete.
 // Every function checks `can()` itself, so the authoring pages, the admin pages and scripts share the
-// same rules. Every write signals contentChanged() so cached pages and page-key lists are rebuilt.
+// same rules. Every write signals contentChanged() so cached pages and page-key lists are rebuilt, with
+// the surrogate keys it changed (post-surrogate-keys.ts) so that a CDN purges only those.
 import mongoose, { type Types } from 'mongoose';
 import { recordAudit, type RequestMeta } from '../site/audit.service.js';
 import { can, type NamedActor } from '../auth/permissions.js';
@@ -12,6 +13,7 @@ import { Media } from '../media/media.model.js';
 import { displayStatus, Post, type PostDoc } from './post.model.js';
 import { deriveBody, freeSlug, mediaIdsOf, releasePreviousSlug, resolvePublication, slugProblem, type Intent } from './post-content.js';
 import { withPostLock } from './post-lock.js';
+import { postChangeKeys } from './post-surrogate-keys.js';
 import { deleteRevisions, findRevision, recordRevision } from './revisions.service.js';
 import { rememberTags, tagRefs, type TagRef } from './tags.js';
 
@@ -96,7 +98,7 @@ export async function createPost(actor: NamedActor, input: PostInput, meta: Requ
   await releasePreviousSlug(created.slug, created._id);
   await rememberTags(input.tags);
   if (created.status === 'published') await auditPublication(actor, created, 'post.publish', meta);
-  contentChanged();
+  contentChanged('local', postChangeKeys(null, created));
   return created;
 }
 
@@ -160,7 +162,7 @@ async function saveEdit(actor: NamedActor, postId: Types.ObjectId, loadedVersion
   if (current.title !== saved.title || current.bodyMarkdown !== saved.bodyMarkdown) await recordRevision(current);
   await rememberTags(input.tags);
   await auditTransition(actor, current, saved, meta);
-  contentChanged();
+  contentChanged('local', postChangeKeys(current, saved));
   return saved;
 }
 
@@ -211,7 +213,7 @@ export async function setPublished(actor: NamedActor, postId: string | Types.Obj
     const saved = await Post.findOneAndUpdate({ _id: current._id }, { $set: publication, $inc: { version: 1 } }, { returnDocument: 'after' }).lean<PostRecord>();
     if (!saved) throw new NotFound();
     await auditTransition(actor, current, saved, meta);
-    contentChanged();
+    contentChanged('local', postChangeKeys(current, saved));
     return saved;
   });
 }
@@ -223,7 +225,7 @@ export async function deletePost(actor: NamedActor, postId: string | Types.Objec
     await deleteRevisions(post._id);
     await deleteCommentsOfPost(post._id);
     await recordAudit({ actor: auditActor(actor), action: 'post.delete', target: postTarget(post), detail: `was ${displayStatus(post)}`, ip: meta.ip });
-    contentChanged();
+    contentChanged('local', postChangeKeys(post, null));
   });
 }
 

@@ -10,6 +10,8 @@ const settingsSchema = new mongoose.Schema(
     postsPerPage: { type: Number, required: true, min: 1, max: 50 },
     signupOpen: { type: Boolean, required: true },
     commentsEnabled: { type: Boolean, required: true },
+    cdnMaxAgeSeconds: { type: Number, min: 0, max: 31536000 },
+    cdnStaleSeconds: { type: Number, min: 0, max: 86400 },
   },
   { timestamps: true, collection: 'settings' },
 );

@@ -1,6 +1,7 @@
 // Site settings, read on every page. Kept in memory after the first read and replaced on every update,
 // so a change applies on the next request without a query per request.
 import { z } from 'zod';
+import type { SharedCachePolicy } from '../http/cdn-headers.js';
 import { contentChanged, onContentChange } from '../http/content-version.js';
 import { checkbox, requiredText, text } from '../http/validate.js';
 import { recordAudit, type AuditContext } from './audit.service.js';
@@ -13,6 +14,10 @@ export interface SiteSettings {
   postsPerPage: number;
   signupOpen: boolean;
   commentsEnabled: boolean;
+  /** How long a CDN may keep an anonymous page (s-maxage); purges end it sooner on every change. */
+  cdnMaxAgeSeconds: number;
+  /** How long after that a CDN may still serve it while it fetches a fresh one (stale-while-revalidate). */
+  cdnStaleSeconds: number;
 }
 
 export const DEFAULT_SETTINGS: SiteSettings = Object.freeze({
@@ -22,7 +27,23 @@ export const DEFAULT_SETTINGS: SiteSettings = Object.freeze({
   postsPerPage: 10,
   signupOpen: true,
   commentsEnabled: true,
+  cdnMaxAgeSeconds: 300,
+  cdnStaleSeconds: 60,
 });
+
+const ONE_DAY = 24 * 60 * 60;
+const ONE_YEAR = 365 * ONE_DAY;
+
+function seconds(max: number, fallback: number) {
+  return z.preprocess(
+    (v) => (v === undefined || v === '' ? fallback : v),
+    z.coerce
+      .number({ message: 'Enter a whole number of seconds.' })
+      .int('Enter a whole number of seconds.')
+      .min(0, 'At least 0 seconds.')
+      .max(max, `At most ${max} seconds.`),
+  );
+}
 
 /** The /admin/settings form. Unchecked checkboxes are absent from the body, which means false. */
 export const settingsForm = z.object({
@@ -36,7 +57,15 @@ export const settingsForm = z.object({
     .max(50, 'At most 50 posts per page.'),
   signupOpen: checkbox,
   commentsEnabled: checkbox,
+  // Absent from a form that predates them: the defaults.
+  cdnMaxAgeSeconds: seconds(ONE_YEAR, DEFAULT_SETTINGS.cdnMaxAgeSeconds),
+  cdnStaleSeconds: seconds(ONE_DAY, DEFAULT_SETTINGS.cdnStaleSeconds),
 }) satisfies z.ZodType<SiteSettings, unknown>;
+
+/** What the settings tell a CDN about anonymous pages (http/cdn-headers.ts). */
+export function sharedCachePolicy(site: Pick<SiteSettings, 'cdnMaxAgeSeconds' | 'cdnStaleSeconds'>): SharedCachePolicy {
+  return { maxAgeSeconds: site.cdnMaxAgeSeconds, staleSeconds: site.cdnStaleSeconds };
+}
 
 let cached: SiteSettings | undefined;
 
