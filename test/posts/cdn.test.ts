@@ -254,3 +254,55 @@ describe('the purge hook', () => {
     expect(hook.received.map((r) => r.keys).at(-1)).toEqual(['post-next']);
   });
 });
+
+describe('Cloudflare purge by Cache-Tag', () => {
+  const zoneId = 'a'.repeat(32);
+  const token = 'cloudflare-api-token';
+  const calls: Array<{ path: string; auth: string | undefined; tags: string[] }> = [];
+  /** Answers for the next calls, then success. */
+  const refusals: Array<{ success: false; errors: Array<{ message: string }> }> = [];
+  let server: Server;
+  let purger: CdnPurger;
+
+  beforeAll(async () => {
+    // Cloudflare's API, as far as Quire uses it: POST /zones/:zone/purge_cache {"tags": [...]}.
+    server = createServer((req, res) => {
+      void bodyOf(req).then((body) => {
+        calls.push({ path: req.url ?? '', auth: req.headers.authorization, tags: (JSON.parse(body) as { tags: string[] }).tags });
+        res.setHeader('Content-Type', 'application/json');
+        res.end(JSON.stringify(refusals.shift() ?? { success: true, errors: [] }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/client/v4`;
+    const made = createApp({
+      config: testConfig({ cdn: { purgeUrl: undefined, purgeSecret: undefined, cloudflare: { zoneId, apiToken: token, apiUrl } } }),
+      logger: pino({ level: 'silent' }),
+      purgeRetryDelaysMs: [5],
+    });
+    purger = made.locals.cdnPurger as CdnPurger;
+  });
+
+  afterAll(async () => {
+    purger?.stop();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('sends the keys as tags to the zone, with the token, at most 30 per call', async () => {
+    const keys = Array.from({ length: 40 }, (_, i) => `post-${String(i).padStart(2, '0')}`);
+    contentChanged('local', keys);
+    await purger.idle();
+    expect(calls.map((c) => c.path)).toEqual([`/client/v4/zones/${zoneId}/purge_cache`, `/client/v4/zones/${zoneId}/purge_cache`]);
+    expect(calls.every((c) => c.auth === `Bearer ${token}`)).toBe(true);
+    expect(calls.flatMap((c) => c.tags)).toEqual(keys);
+    expect(calls.map((c) => c.tags.length)).toEqual([30, 10]);
+  });
+
+  it('retries when Cloudflare says it did not succeed (even with a 200)', async () => {
+    calls.length = 0;
+    refusals.push({ success: false, errors: [{ message: 'rate limited' }] });
+    contentChanged('local', ['tag-retry']);
+    await purger.idle();
+    expect(calls.map((c) => c.tags)).toEqual([['tag-retry'], ['tag-retry']]);
+  });
+});
