@@ -29,22 +29,26 @@ import { configureViews, pageLocals, type PageContext } from './http/views.js';
 import type { Logger } from './logger.js';
 import { createMailer, type Mailer } from './mail/mailer.js';
 import { mediaRouter } from './media/media.router.js';
-import { LocalDiskStorage, type Storage } from './media/storage.js';
+import { configuredStorage } from './media/storage-choice.js';
+import type { Storage } from './media/storage.js';
 import { authoringRouter } from './posts/authoring.router.js';
 import { feedsRouter } from './posts/feeds.router.js';
 import { publicRouter } from './posts/public.router.js';
+import { cdnPurgerFor } from './site/cdn-purge.js';
 import { healthRouter } from './site/health.router.js';
 import { accountRouter } from './auth/account.router.js';
 
 export interface AppDeps {
   config: Config;
   logger: Logger;
-  /** Media storage; local disk under UPLOAD_DIR unless a test or deployment passes another. */
+  /** Media storage; the one STORAGE chooses (local disk under UPLOAD_DIR by default) unless a test passes another. */
   storage?: Storage;
   /** Outgoing mail; from SMTP_URL (or the DATA_DIR outbox) unless a test passes another. */
   mailer?: Mailer;
   /** The anonymous page cache: on by default, off under NODE_ENV=test unless asked for. */
   pageCache?: boolean;
+  /** Waits between retries of a CDN purge (site/cdn-purge.ts); tests shorten them. */
+  purgeRetryDelaysMs?: number[];
 }
 
 // Public pages that anonymous visitors may be served from the page cache.
@@ -77,14 +81,19 @@ const permissionsPolicy: RequestHandler = (_req, res, next) => {
   next();
 };
 
+/** The origin media is served from when it is not this site (an S3 bucket or a CDN in front of it). */
+function mediaOrigins(storage: Storage): string[] {
+  const sample = storage.url('media/x');
+  return /^https?:\/\//i.test(sample) ? [new URL(sample).origin] : [];
+}
 
-export function createApp({ config, logger, storage, mailer, pageCache }: AppDeps): Express {
+export function createApp({ config, logger, storage, mailer, pageCache, purgeRetryDelaysMs }: AppDeps): Express {
   const app = express();
   const deps: RouterDeps = {
     config,
     logger,
     keys: deriveKeys(config.jwtSecret),
-    storage: storage ?? new LocalDiskStorage(config.uploadDir, '/uploads'),
+    storage: storage ?? configuredStorage(config),
     mailer: mailer ?? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir, logger }),
   };
 
@@ -106,7 +115,8 @@ export function createApp({ config, logger, storage, mailer, pageCache }: AppDep
           defaultSrc: ["'self'"],
           scriptSrc: ["'self'"],
           styleSrc: ["'self'"],
-          imgSrc: ["'self'", 'data:'],
+          // Media served from a bucket or CDN (S3_PUBLIC_URL) is allowed from that origin only.
+          imgSrc: ["'self'", 'data:', ...mediaOrigins(deps.storage)],
           fontSrc: ["'self'", 'data:'],
           connectSrc: ["'self'"],
           objectSrc: ["'none'"],
@@ -139,6 +149,8 @@ export function createApp({ config, logger, storage, mailer, pageCache }: AppDep
     app.locals.pageCache = cache;
     app.use(cache.middleware());
   }
+  // Content changes made here are purged from the CDN (CDN_PURGE_URL, Cloudflare), when one is configured.
+  app.locals.cdnPurger = cdnPurgerFor(config.cdn, logger, purgeRetryDelaysMs)?.start();
   app.use(compression());
 
   // Static files: no session, no database.

@@ -33,7 +33,42 @@ const envSchema = z.object({
   TRUST_PROXY: optional(
     z.union([z.enum(['true', 'false']).transform((v) => v === 'true'), z.coerce.number().int().min(0).max(10)]),
   ),
+  // Media on an S3-compatible store (src/media/s3-storage.ts) instead of UPLOAD_DIR.
+  STORAGE: optional(z.enum(['local', 's3'])),
+  S3_BUCKET: optional(z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a bucket name (3-63 lower-case letters, digits, dots, hyphens)')),
+  S3_REGION: optional(z.string().regex(/^[a-z0-9-]+$/, 'must be a region name such as us-east-1')),
+  S3_ENDPOINT: optional(z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).transform((u) => u.replace(/\/+$/, ''))),
+  S3_ACCESS_KEY_ID: optional(z.string()),
+  S3_SECRET_ACCESS_KEY: optional(z.string()),
+  S3_PUBLIC_URL: optional(z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).transform((u) => u.replace(/\/+$/, ''))),
+  S3_FORCE_PATH_STYLE: optional(z.enum(['true', 'false']).transform((v) => v === 'true')),
+  // The CDN purge hook (src/site/cdn-purge.ts).
+  CDN_PURGE_URL: optional(z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })),
+  CDN_PURGE_SECRET: optional(z.string().min(16, 'must be at least 16 characters')),
+  CLOUDFLARE_ZONE_ID: optional(z.string().regex(/^[a-f0-9]{32}$/, 'must be a zone id (32 hex digits)')),
+  CLOUDFLARE_API_TOKEN: optional(z.string()),
+  CLOUDFLARE_API_URL: optional(z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).transform((u) => u.replace(/\/+$/, ''))),
 });
+
+/** A bucket of an S3-compatible store (STORAGE=s3 uses it; `npm run media:migrate` copies to and from it). */
+export interface S3Config {
+  readonly bucket: string;
+  readonly region: string;
+  /** Unset: AWS itself. */
+  readonly endpoint: string | undefined;
+  /** Unset (both): the SDK's default chain (environment, instance or task role). */
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string } | undefined;
+  /** Where browsers fetch objects: the bucket's public address or a CDN in front of it. */
+  readonly publicUrl: string;
+  readonly forcePathStyle: boolean;
+}
+
+/** Who is told which surrogate keys to purge when content changes (src/site/cdn-purge.ts). */
+export interface CdnConfig {
+  readonly purgeUrl: string | undefined;
+  readonly purgeSecret: string | undefined;
+  readonly cloudflare: { readonly zoneId: string; readonly apiToken: string; readonly apiUrl: string } | undefined;
+}
 
 /** Frozen by loadConfig: nothing changes it after start-up. */
 export interface Config {
@@ -58,6 +93,11 @@ export interface Config {
   readonly smtpUrl: string | undefined;
   /** The From of every message Quire sends. */
   readonly mailFrom: string;
+  /** Where media bytes live: UPLOAD_DIR, or the bucket of `s3`. */
+  readonly storage: 'local' | 's3';
+  /** Set when S3_BUCKET is (required by STORAGE=s3). */
+  readonly s3: S3Config | undefined;
+  readonly cdn: CdnConfig;
 }
 
 export class ConfigError extends Error {
@@ -108,7 +148,46 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     readModel: e.READ_MODEL,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM ?? `Quire <no-reply@${new URL(siteUrl).hostname}>`,
+    storage: e.STORAGE ?? 'local',
+    s3: s3Of(e),
+    cdn: cdnOf(e),
   });
+}
+
+function s3Of(e: z.infer<typeof envSchema>): S3Config | undefined {
+  if (!e.S3_BUCKET) {
+    if (e.STORAGE === 's3') throw new ConfigError('Invalid S3_BUCKET: required when STORAGE=s3');
+    return undefined;
+  }
+  if ((e.S3_ACCESS_KEY_ID === undefined) !== (e.S3_SECRET_ACCESS_KEY === undefined)) {
+    throw new ConfigError('Invalid S3_ACCESS_KEY_ID: set both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or neither (the SDK then finds credentials itself)');
+  }
+  const region = e.S3_REGION ?? 'us-east-1';
+  // Only AWS's own address can be guessed; any other store says where its objects are served from.
+  if (!e.S3_PUBLIC_URL && e.S3_ENDPOINT) throw new ConfigError('Invalid S3_PUBLIC_URL: required with S3_ENDPOINT (the address browsers fetch objects from)');
+  return {
+    bucket: e.S3_BUCKET,
+    region,
+    endpoint: e.S3_ENDPOINT,
+    credentials: e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY ? { accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY } : undefined,
+    publicUrl: e.S3_PUBLIC_URL ?? `https://${e.S3_BUCKET}.s3.${region}.amazonaws.com`,
+    forcePathStyle: e.S3_FORCE_PATH_STYLE ?? false,
+  };
+}
+
+function cdnOf(e: z.infer<typeof envSchema>): CdnConfig {
+  if (e.CDN_PURGE_URL && !e.CDN_PURGE_SECRET) throw new ConfigError('Invalid CDN_PURGE_SECRET: required with CDN_PURGE_URL (the hook must be able to tell Quire from anyone else)');
+  if ((e.CLOUDFLARE_ZONE_ID === undefined) !== (e.CLOUDFLARE_API_TOKEN === undefined)) {
+    throw new ConfigError('Invalid CLOUDFLARE_ZONE_ID: set both CLOUDFLARE_ZONE_ID and CLOUDFLARE_API_TOKEN, or neither');
+  }
+  return {
+    purgeUrl: e.CDN_PURGE_URL,
+    purgeSecret: e.CDN_PURGE_SECRET,
+    cloudflare:
+      e.CLOUDFLARE_ZONE_ID && e.CLOUDFLARE_API_TOKEN
+        ? { zoneId: e.CLOUDFLARE_ZONE_ID, apiToken: e.CLOUDFLARE_API_TOKEN, apiUrl: e.CLOUDFLARE_API_URL ?? 'https://api.cloudflare.com/client/v4' }
+        : undefined,
+  };
 }
 
 function parseEnv(env: Record<string, string | undefined>): z.infer<typeof envSchema> {

@@ -15,7 +15,7 @@ import { migrate } from './schema/migrate.js';
 import { migrations } from './schema/migrations/index.js';
 import { closeGracefully } from './http/shutdown.js';
 import { createLogger, type Logger } from './logger.js';
-import { LocalDiskStorage } from './media/storage.js';
+import { configuredStorage } from './media/storage-choice.js';
 import { readModelFor, useReadModel } from './posts/read-model-choice.js';
 import { indexFilePath, keepIndexFile } from './posts/posts-snapshot.js';
 import { startChangeFeed } from './shared-signals.js';
@@ -55,7 +55,7 @@ async function openDatabase(config: Config, logger: Logger): Promise<Database> {
 async function runServer(config: Config, logger: Logger): Promise<void> {
   const db = await openDatabase(config, logger);
   // One storage for the migrations (which may move media files) and the app.
-  const storage = localStorage(config);
+  const storage = configuredStorage(config);
   // In a cluster the primary has applied them already.
   if (cluster.isPrimary) await migrate(logger, migrations, { storage });
   const feed = await startChangeFeed(logger);
@@ -101,7 +101,7 @@ async function runPrimary(config: Config, logger: Logger): Promise<void> {
     await db.close();
     process.exit(1);
   }
-  await migrate(logger, migrations, { storage: localStorage(config) });
+  await migrate(logger, migrations, { storage: configuredStorage(config) });
   // Workers connect on their own; the primary keeps only the embedded engine (if any) running.
   await mongoose.disconnect();
   const env = config.mongodbUri ? {} : { MONGODB_URI: `${db.uri.replace(/\/?$/, '/')}quire` };
@@ -146,10 +146,6 @@ async function runPrimary(config: Config, logger: Logger): Promise<void> {
     process.exit(exitCode);
   };
   onStopSignal(logger, () => stopAll(0));
-}
-
-function localStorage(config: Config): LocalDiskStorage {
-  return new LocalDiskStorage(config.uploadDir, '/uploads');
 }
 
 function onStopSignal(logger: Logger, stop: () => Promise<void>): void {

@@ -1,7 +1,7 @@
 // npm run migrate [-- --status]: applies pending database migrations, or lists them.
 import { migrate, migrationStatus } from '../schema/migrate.js';
 import { migrations } from '../schema/migrations/index.js';
-import { LocalDiskStorage } from '../media/storage.js';
+import { configuredStorage } from '../media/storage-choice.js';
 import { runCli } from './run.js';
 
 await runCli(async ({ config, logger }) => {
@@ -11,6 +11,6 @@ await runCli(async ({ config, logger }) => {
     }
     return;
   }
-  const applied = await migrate(logger, migrations, { storage: new LocalDiskStorage(config.uploadDir, '/uploads') });
+  const applied = await migrate(logger, migrations, { storage: configuredStorage(config) });
   console.log(applied.length ? `Applied ${applied.length} migration(s): ${applied.join(', ')}` : 'Database is up to date.');
 });

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import mongoose from 'mongoose';
-import { LocalDiskStorage } from '../media/storage.js';
+import { configuredStorage } from '../media/storage-choice.js';
 import { indexFilePath, keepIndexFile, warmPostsSnapshots } from '../posts/posts-snapshot.js';
 import { readModelFor } from '../posts/read-model-choice.js';
 import { runCli } from './run.js';
@@ -80,7 +80,7 @@ async function main(): Promise<void> {
     const report = await seed({
       config,
       logger,
-      storage: new LocalDiskStorage(config.uploadDir, '/uploads'),
+      storage: configuredStorage(config),
       posts: options.posts,
       force: options.force,
       progress: say,

@@ -4,6 +4,7 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import { isDatabaseUnavailable } from '../db/outage.js';
 import type { Logger } from '../logger.js';
+import { dropSharedCacheHeaders } from './cdn-headers.js';
 import { AppError, Invalid, NotFound, PayloadTooLarge, ServiceUnavailable } from './errors.js';
 import { wantsJson } from './negotiation.js';
 import type { FormView } from './validate.js';
@@ -35,6 +36,8 @@ export function errorHandler(logger: Logger, showStack: boolean, page: PageConte
     const retryAfter = err.details.retryAfterSeconds;
     if (retryAfter !== undefined) res.set('Retry-After', String(Math.max(1, Math.ceil(retryAfter))));
     if (err.status >= 400) res.set('Cache-Control', 'no-store');
+    // A page that failed after declaring its surrogate keys is not that page: no CDN keeps it.
+    dropSharedCacheHeaders(res);
 
     if (wantsJson(req)) {
       res.status(err.status).json({ error: { status: err.status, message: err.message, fields: err.details.fields } });

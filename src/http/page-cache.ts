@@ -39,6 +39,8 @@ interface Entry {
   /** Made when first needed: a page answered once and not kept is not hashed unless the request is conditional. */
   etag?: string;
   cacheControl: string;
+  /** The page's surrogate keys (cdn-headers.ts), replayed on every hit. */
+  surrogate: { key?: string; tag?: string };
   bodies: { identity: Buffer; gzip?: Buffer; br?: Buffer };
   /** Encodings whose body is the smaller, slower compression (or being made so). */
   refined: { gzip?: boolean; br?: boolean };
@@ -208,6 +210,8 @@ export class PageCache {
   private serve(req: Request, res: Response, entry: Entry, outcome: 'hit' | 'miss', kept = true): void {
     if (kept || req.headers['if-none-match']) res.setHeader('ETag', (entry.etag ??= etagOf(entry.bodies.identity)));
     res.setHeader('Cache-Control', entry.cacheControl);
+    if (entry.surrogate.key) res.setHeader('Surrogate-Key', entry.surrogate.key);
+    if (entry.surrogate.tag) res.setHeader('Cache-Tag', entry.surrogate.tag);
     res.setHeader('Vary', 'Accept-Encoding');
     res.setHeader('X-Page-Cache', outcome);
     if (req.fresh) {
@@ -296,11 +300,14 @@ export class PageCache {
     if (typeof body === 'string' && !/charset=/i.test(contentType)) contentType += '; charset=utf-8';
     const identity = typeof body === 'string' ? Buffer.from(body) : body;
     if (identity.length > this.maxBytes / 10) return null;
+    // A page that declared itself to shared caches (cdn-headers.ts) keeps what it said; any other gets the default.
+    const declared = res.getHeader('Surrogate-Key') ? String(res.getHeader('Cache-Control') ?? '') : '';
     return {
       key,
       status: 200,
       contentType,
-      cacheControl: CACHE_CONTROL,
+      cacheControl: declared || CACHE_CONTROL,
+      surrogate: { key: res.getHeader('Surrogate-Key')?.toString(), tag: res.getHeader('Cache-Tag')?.toString() },
       bodies: { identity },
       refined: {},
       bytes: identity.length,

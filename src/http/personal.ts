@@ -69,6 +69,10 @@ export function isPersonalRequest(req: IncomingMessage): boolean {
 export function markPersonal(res: ServerResponse): void {
   personalResponses.add(res);
   if (res.headersSent) return;
+  // Surrogate keys name a shared page (cdn-headers.ts); this one is not (removed here, not imported:
+  // cdn-headers.ts builds on this module).
+  res.removeHeader('Surrogate-Key');
+  res.removeHeader('Cache-Tag');
   // A handler's stricter `no-store` (account pages) is kept as it is.
   if (!/\bno-store\b/i.test(String(res.getHeader('Cache-Control') ?? ''))) res.setHeader('Cache-Control', 'private, no-store');
 }

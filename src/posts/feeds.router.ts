@@ -1,7 +1,8 @@
 // /feed.xml, /sitemap.xml and /robots.txt: mounted first, as they need neither a session nor a form.
 import { Router } from 'express';
 import type { RouterDeps } from '../router-deps.js';
-import { getSettings } from '../site/settings.service.js';
+import { markCacheable, surrogateKey } from '../http/cdn-headers.js';
+import { getSettings, sharedCachePolicy } from '../site/settings.service.js';
 import { renderFeed, renderRobots, renderSitemap } from './feeds.js';
 
 export function feedsRouter({ config, storage }: RouterDeps): Router {
@@ -11,15 +12,21 @@ export function feedsRouter({ config, storage }: RouterDeps): Router {
   const mediaUrl = storage.url('media/x');
   const mediaOrigins = /^https?:\/\//i.test(mediaUrl) ? [mediaUrl] : [];
 
-  router.get('/feed.xml', async (_req, res) => {
-    res.type('application/rss+xml; charset=utf-8').send(await renderFeed(siteUrl, await getSettings(), new Date(), mediaOrigins));
+  router.get('/feed.xml', async (req, res) => {
+    const site = await getSettings();
+    const body = await renderFeed(siteUrl, site, new Date(), mediaOrigins);
+    markCacheable(req, res, [surrogateKey.list('feed')], sharedCachePolicy(site));
+    res.type('application/rss+xml; charset=utf-8').send(body);
   });
 
-  router.get('/sitemap.xml', async (_req, res) => {
-    res.type('application/xml; charset=utf-8').send(await renderSitemap(siteUrl));
+  router.get('/sitemap.xml', async (req, res) => {
+    const body = await renderSitemap(siteUrl);
+    markCacheable(req, res, [surrogateKey.list('sitemap')], sharedCachePolicy(await getSettings()));
+    res.type('application/xml; charset=utf-8').send(body);
   });
 
-  router.get('/robots.txt', (_req, res) => {
+  router.get('/robots.txt', async (req, res) => {
+    markCacheable(req, res, [], sharedCachePolicy(await getSettings()));
     res.type('text/plain; charset=utf-8').send(renderRobots(siteUrl));
   });
 

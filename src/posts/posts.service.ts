@@ -1,7 +1,8 @@
 // Writing posts: create, edit (with optimistic concurrency and revisions), publish, unpublish, delete.
 // Every function checks `can()` itself, so the authoring pages, the admin pages and scripts share the
 // same rules. Every write is announced by the Post model itself (src/db/announce-writes.ts), so cached
-// pages and the reading indexes are rebuilt whoever writes.
+// pages and the reading indexes are rebuilt whoever writes; and each says which surrogate keys it changed
+// (post-surrogate-keys.ts), from the post before and after, so that a CDN purges only those pages.
 import mongoose, { type Types } from 'mongoose';
 import { recordAudit, type RequestMeta } from '../site/audit.service.js';
 import { can, type NamedActor } from '../site/permissions.js';
@@ -12,6 +13,8 @@ import { postComments } from './post-comments.js';
 import { displayStatus, Post, type PostDoc } from './post.model.js';
 import { deriveBody, freeSlug, mediaIdsOf, releasePreviousSlug, resolvePublication, slugProblem, type Intent } from './post-content.js';
 import { withPostLock } from './post-lock.js';
+import { postChangeKeys } from './post-surrogate-keys.js';
+import { purgeKeys } from '../site/cdn-purge.js';
 import { deleteRevisions, findRevision, recordRevision } from './revisions.service.js';
 import { rememberTags, tagRefs, type TagRef } from './tags.js';
 
@@ -96,6 +99,7 @@ export async function createPost(actor: NamedActor, input: PostInput, meta: Requ
   await releasePreviousSlug(created.slug, created._id);
   await rememberTags(input.tags);
   if (created.status === 'published') await auditPublication(actor, created, 'post.publish', meta);
+  purgeKeys(postChangeKeys(null, created));
   return created;
 }
 
@@ -159,6 +163,7 @@ async function saveEdit(actor: NamedActor, postId: Types.ObjectId, loadedVersion
   if (current.title !== saved.title || current.bodyMarkdown !== saved.bodyMarkdown) await recordRevision(current);
   await rememberTags(input.tags);
   await auditTransition(actor, current, saved, meta);
+  purgeKeys(postChangeKeys(current, saved));
   return saved;
 }
 
@@ -209,6 +214,7 @@ export async function setPublished(actor: NamedActor, postId: string | Types.Obj
     const saved = await Post.findOneAndUpdate({ _id: current._id }, { $set: publication, $inc: { version: 1 } }, { returnDocument: 'after' }).lean<PostRecord>();
     if (!saved) throw new NotFound();
     await auditTransition(actor, current, saved, meta);
+    purgeKeys(postChangeKeys(current, saved));
     return saved;
   });
 }
@@ -220,6 +226,7 @@ export async function deletePost(actor: NamedActor, postId: string | Types.Objec
     await deleteRevisions(post._id);
     await postComments().postDeleted(post._id);
     await recordAudit({ actor: auditActor(actor), action: 'post.delete', target: postTarget(post), detail: `was ${displayStatus(post)}`, ip: meta.ip });
+    purgeKeys(postChangeKeys(post, null));
   });
 }
 

@@ -3,7 +3,8 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { RouterDeps } from '../router-deps.js';
-import type { SiteSettings } from '../site/settings.service.js';
+import { sharedCachePolicy, type SiteSettings } from '../site/settings.service.js';
+import { markCacheable, surrogateKey } from '../http/cdn-headers.js';
 import { NotFound } from '../http/errors.js';
 import { form, pageNumber, parse, validate, inputOf } from '../http/validate.js';
 import { formatDate } from '../http/format.js';
@@ -26,11 +27,15 @@ export function publicRouter({ config, storage }: RouterDeps): Router {
   const siteUrl = config.siteUrl.replace(/\/+$/, '');
   const perPage = (res: Response) => (res.locals.site as SiteSettings).postsPerPage;
   const canonical = (path: string, page = 1) => `${siteUrl}${page > 1 ? `${path}?page=${page}` : path}`;
+  // The surrogate keys of a page: what it is, and every post it shows (a CDN purges it by any of them).
+  const cacheable = (req: Request, res: Response, keys: string[], posts: Array<{ id: string }> = []) =>
+    markCacheable(req, res, [...keys, ...posts.map((p) => surrogateKey.post(p.id))], sharedCachePolicy(res.locals.site as SiteSettings));
 
   router.get('/', async (req, res) => {
     const { page } = parse(pageQuery, req.query);
     const list = await publicPage({ kind: 'all' }, page, perPage(res), storage);
     if (!list) throw new NotFound();
+    cacheable(req, res, [surrogateKey.list('home')], list.posts);
     res.render('posts/home', {
       title: page > 1 ? `Page ${page}` : undefined,
       canonical: canonical('/', page),
@@ -50,6 +55,7 @@ export function publicRouter({ config, storage }: RouterDeps): Router {
     const live = post.status === 'published';
     // A draft or scheduled post is only ever rendered for someone who may edit it.
     if (!live) res.set('Cache-Control', 'private, no-store');
+    else cacheable(req, res, [surrogateKey.post(post.id)]);
     res.render('posts/post', {
       title: post.title,
       description: post.excerpt,
@@ -75,6 +81,7 @@ export function publicRouter({ config, storage }: RouterDeps): Router {
     const found = req.params.username.length <= 60 ? await authorPage(req.params.username, page, perPage(res), storage) : null;
     if (!found) throw new NotFound();
     const path = found.author.url;
+    cacheable(req, res, [surrogateKey.author(found.author.id)], found.list.posts);
     res.render('posts/author', {
       title: page > 1 ? `${found.author.displayName} · Page ${page}` : found.author.displayName,
       description: found.author.bio ? found.author.bio.slice(0, 200) : `Posts by ${found.author.displayName}.`,
@@ -92,6 +99,7 @@ export function publicRouter({ config, storage }: RouterDeps): Router {
     const found = req.params.slug.length <= 60 ? await tagPage(req.params.slug, page, perPage(res), storage) : null;
     if (!found) throw new NotFound();
     const path = `/tags/${found.tag.slug}`;
+    cacheable(req, res, [surrogateKey.tag(found.tag.slug)], found.list.posts);
     res.render('posts/tag', {
       title: page > 1 ? `${found.tag.name} · Page ${page}` : found.tag.name,
       description: `Posts tagged “${found.tag.name}”.`,
@@ -106,6 +114,7 @@ export function publicRouter({ config, storage }: RouterDeps): Router {
   router.get('/search', form('posts/search', searchLocals), validate(searchQuery, 'query'), async (req, res) => {
     const { q, after } = inputOf(searchQuery, res);
     const results = q ? await searchPosts(q, after, perPage(res), storage) : null;
+    cacheable(req, res, [surrogateKey.list('search')], results?.posts);
     res.render('posts/search', {
       ...searchLocals(req),
       title: q ? `Search: ${q}` : 'Search',

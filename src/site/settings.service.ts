@@ -2,6 +2,7 @@
 // so a change applies on the next request without a query per request.
 import { z } from 'zod';
 import { onChange } from '../db/changes.js';
+import type { SharedCachePolicy } from '../http/cdn-headers.js';
 import { checkbox, requiredText, text } from '../http/validate.js';
 import { recordAudit, type AuditContext } from './audit.service.js';
 import { Settings, SETTINGS_TOPIC } from './settings.model.js';
@@ -15,6 +16,10 @@ export interface SiteSettings {
   commentsEnabled: boolean;
   /** Editors and admins must turn on two-factor sign-in before anything else. */
   require2faForStaff: boolean;
+  /** How long a CDN may keep an anonymous page (s-maxage); purges end it sooner on every change. */
+  cdnMaxAgeSeconds: number;
+  /** How long after that a CDN may still serve it while it fetches a fresh one (stale-while-revalidate). */
+  cdnStaleSeconds: number;
 }
 
 export const DEFAULT_SETTINGS: SiteSettings = Object.freeze({
@@ -25,7 +30,23 @@ export const DEFAULT_SETTINGS: SiteSettings = Object.freeze({
   signupOpen: true,
   commentsEnabled: true,
   require2faForStaff: false,
+  cdnMaxAgeSeconds: 300,
+  cdnStaleSeconds: 60,
 });
+
+const ONE_DAY = 24 * 60 * 60;
+const ONE_YEAR = 365 * ONE_DAY;
+
+function seconds(max: number, fallback: number) {
+  return z.preprocess(
+    (v) => (v === undefined || v === '' ? fallback : v),
+    z.coerce
+      .number({ message: 'Enter a whole number of seconds.' })
+      .int('Enter a whole number of seconds.')
+      .min(0, 'At least 0 seconds.')
+      .max(max, `At most ${max} seconds.`),
+  );
+}
 
 /** The /admin/settings form. Unchecked checkboxes are absent from the body, which means false. */
 export const settingsForm = z.object({
@@ -40,7 +61,15 @@ export const settingsForm = z.object({
   signupOpen: checkbox,
   commentsEnabled: checkbox,
   require2faForStaff: checkbox,
+  // Absent from a form that predates them: the defaults.
+  cdnMaxAgeSeconds: seconds(ONE_YEAR, DEFAULT_SETTINGS.cdnMaxAgeSeconds),
+  cdnStaleSeconds: seconds(ONE_DAY, DEFAULT_SETTINGS.cdnStaleSeconds),
 }) satisfies z.ZodType<SiteSettings, unknown>;
+
+/** What the settings tell a CDN about anonymous pages (http/cdn-headers.ts). */
+export function sharedCachePolicy(site: Pick<SiteSettings, 'cdnMaxAgeSeconds' | 'cdnStaleSeconds'>): SharedCachePolicy {
+  return { maxAgeSeconds: site.cdnMaxAgeSeconds, staleSeconds: site.cdnStaleSeconds };
+}
 
 let cached: SiteSettings | undefined;
 

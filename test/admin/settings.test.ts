@@ -42,7 +42,7 @@ describe('the settings form', () => {
     expect(res.headers.location).toBe('/admin/settings');
     expect(String(res.headers['set-cookie'])).toContain('Settings%20saved.');
     forgetSettings();
-    expect(await getSettings()).toEqual({ title: 'The Field Notes', tagline: 'Short dispatches', description: 'Notes from the field.', postsPerPage: 10, signupOpen: false, commentsEnabled: true, require2faForStaff: false });
+    expect(await getSettings()).toEqual({ title: 'The Field Notes', tagline: 'Short dispatches', description: 'Notes from the field.', postsPerPage: 10, signupOpen: false, commentsEnabled: true, cdnMaxAgeSeconds: 300, cdnStaleSeconds: 60, require2faForStaff: false });
     expect(await Settings.countDocuments()).toBe(1);
     const entry = await AuditEntry.findOne({ action: 'settings.update' }).sort({ at: -1, _id: -1 }).lean();
     expect(entry).toMatchObject({ actorName: 'Ada Admin', targetType: 'settings' });
@@ -53,7 +53,15 @@ describe('the settings form', () => {
 
   it('records nothing when nothing changed', async () => {
     const before = await AuditEntry.countDocuments({ action: 'settings.update' });
-    const unchanged = { ...DEFAULT_SETTINGS, postsPerPage: String(DEFAULT_SETTINGS.postsPerPage), signupOpen: 'on', commentsEnabled: 'on', require2faForStaff: '' };
+    const unchanged = {
+      ...DEFAULT_SETTINGS,
+      postsPerPage: String(DEFAULT_SETTINGS.postsPerPage),
+      signupOpen: 'on',
+      commentsEnabled: 'on',
+      cdnMaxAgeSeconds: String(DEFAULT_SETTINGS.cdnMaxAgeSeconds),
+      cdnStaleSeconds: String(DEFAULT_SETTINGS.cdnStaleSeconds),
+      require2faForStaff: '',
+    };
     const res = await save(unchanged);
     expect(res.status).toBe(303);
     expect(await AuditEntry.countDocuments({ action: 'settings.update' })).toBe(before);
@@ -68,6 +76,10 @@ describe('the settings form', () => {
     ['51 posts per page', { postsPerPage: '51' }, 'postsPerPage'],
     ['a fraction of a post per page', { postsPerPage: '2.5' }, 'postsPerPage'],
     ['words for posts per page', { postsPerPage: 'ten' }, 'postsPerPage'],
+    ['a negative CDN lifetime', { cdnMaxAgeSeconds: '-1' }, 'cdnMaxAgeSeconds'],
+    ['a CDN lifetime over a year', { cdnMaxAgeSeconds: '31536001' }, 'cdnMaxAgeSeconds'],
+    ['stale pages for over a day', { cdnStaleSeconds: '86401' }, 'cdnStaleSeconds'],
+    ['a fraction of a second stale', { cdnStaleSeconds: '1.5' }, 'cdnStaleSeconds'],
   ])('refuses %s with 422, the form kept and nothing saved', async (_name, change, field) => {
     const res = await save({ ...valid, ...change });
     expect(res.status).toBe(422);

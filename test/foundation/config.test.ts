@@ -93,6 +93,39 @@ describe('config', () => {
     }).toThrow(TypeError);
   });
 
+  it('chooses local media storage unless STORAGE=s3, and reads the bucket from S3_*', () => {
+    expect(loadConfig({ DATA_DIR: dataDir() })).toMatchObject({ storage: 'local', s3: undefined });
+    const s3 = { STORAGE: 's3', S3_BUCKET: 'quire-media', S3_ENDPOINT: 'http://127.0.0.1:9000/', S3_PUBLIC_URL: 'https://media.example.com/', S3_FORCE_PATH_STYLE: 'true', S3_ACCESS_KEY_ID: 'id', S3_SECRET_ACCESS_KEY: 'key' };
+    expect(loadConfig({ DATA_DIR: dataDir(), ...s3 })).toMatchObject({
+      storage: 's3',
+      s3: { bucket: 'quire-media', region: 'us-east-1', endpoint: 'http://127.0.0.1:9000', publicUrl: 'https://media.example.com', forcePathStyle: true, credentials: { accessKeyId: 'id', secretAccessKey: 'key' } },
+    });
+    // On AWS itself the public address can be derived.
+    expect(loadConfig({ DATA_DIR: dataDir(), STORAGE: 's3', S3_BUCKET: 'quire-media', S3_REGION: 'eu-west-1' }).s3!.publicUrl).toBe('https://quire-media.s3.eu-west-1.amazonaws.com');
+  });
+
+  it.each([
+    [{ STORAGE: 's3' }, /^Invalid S3_BUCKET: required when STORAGE=s3/],
+    [{ STORAGE: 'disk' }, /^Invalid STORAGE:/],
+    [{ STORAGE: 's3', S3_BUCKET: 'Not_A_Bucket' }, /^Invalid S3_BUCKET:/],
+    [{ STORAGE: 's3', S3_BUCKET: 'quire-media', S3_ENDPOINT: 'http://127.0.0.1:9000' }, /^Invalid S3_PUBLIC_URL: required with S3_ENDPOINT/],
+    [{ STORAGE: 's3', S3_BUCKET: 'quire-media', S3_ACCESS_KEY_ID: 'id' }, /^Invalid S3_ACCESS_KEY_ID: set both/],
+    [{ CDN_PURGE_URL: 'https://purge.example.com/hook' }, /^Invalid CDN_PURGE_SECRET: required with CDN_PURGE_URL/],
+    [{ CDN_PURGE_URL: 'https://purge.example.com/hook', CDN_PURGE_SECRET: 'short' }, /^Invalid CDN_PURGE_SECRET:/],
+    [{ CLOUDFLARE_ZONE_ID: 'f'.repeat(32) }, /^Invalid CLOUDFLARE_ZONE_ID: set both/],
+  ])('refuses an incomplete storage or CDN setting: %j', (env, message) => {
+    expect(() => loadConfig({ DATA_DIR: dataDir(), ...env })).toThrow(message);
+  });
+
+  it('reads the CDN purge targets', () => {
+    const config = loadConfig({ DATA_DIR: dataDir(), CDN_PURGE_URL: 'https://purge.example.com/hook', CDN_PURGE_SECRET: 's'.repeat(20), CLOUDFLARE_ZONE_ID: 'f'.repeat(32), CLOUDFLARE_API_TOKEN: 'token' });
+    expect(config.cdn).toEqual({
+      purgeUrl: 'https://purge.example.com/hook',
+      purgeSecret: 's'.repeat(20),
+      cloudflare: { zoneId: 'f'.repeat(32), apiToken: 'token', apiUrl: 'https://api.cloudflare.com/client/v4' },
+    });
+  });
+
   it('treats empty values as unset', () => {
     expect(loadConfig({ DATA_DIR: dataDir(), PORT: '', MONGODB_URI: ' ' }).port).toBe(3000);
   });

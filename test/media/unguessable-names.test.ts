@@ -151,6 +151,9 @@ describe('migration 0003 (records made before random names)', () => {
     const failing: Storage = {
       put: (k, d) => disk.put(k, d),
       get: (k) => disk.get(k),
+      stream: (k) => disk.stream(k),
+      head: (k) => disk.head(k),
+      list: (p) => disk.list(p),
       delete: (k) => disk.delete(k),
       deletePrefix: async () => {
         throw new Error('killed');

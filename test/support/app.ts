@@ -30,6 +30,9 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     readModel: undefined,
     smtpUrl: undefined,
     mailFrom: 'Quire <no-reply@quire.test>',
+    storage: 'local',
+    s3: undefined,
+    cdn: { purgeUrl: undefined, purgeSecret: undefined, cloudflare: undefined },
     ...overrides,
   };
 }
