@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 
 /** Import paths from a layer below the domains (and its subfolders) to everything above it. */
 function aboveTheDomains() {
-  const upper = ['auth', 'users', 'posts', 'media', 'comments', 'admin', 'cli'];
+  const upper = ['auth', 'users', 'posts', 'pages', 'media', 'comments', 'admin', 'cli'];
   const files = ['app.js', 'server.js', 'shared-signals.js', 'router-deps.js'];
   return [...upper.flatMap((d) => [`../${d}/*`, `../../${d}/*`]), ...files.flatMap((f) => [`../${f}`, `../../${f}`])];
 }
@@ -33,7 +33,7 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group: aboveTheDomains(), message: 'src/site sits below the domains: a domain uses the site services, never the other way round.' }] }] },
   },
   {
-    files: ['src/{auth,users,posts,media,comments,db}/**/*.ts'],
+    files: ['src/{auth,users,posts,pages,media,comments,db}/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../admin/*', '../../admin/*', '../app.js', '../server.js', '../cli/*', '../../cli/*'], message: 'Only the admin pages, the app and the command-line tools sit above the domains.' }] }] },
   },
   {

@@ -25,6 +25,7 @@ import { configureViews, pageLocals, type PageContext } from './http/views.js';
 import type { Logger } from './logger.js';
 import { mediaRouter } from './media/media.router.js';
 import { LocalDiskStorage, type Storage } from './media/storage.js';
+import { pagesRouter } from './pages/pages.router.js';
 import { authoringRouter } from './posts/authoring.router.js';
 import { feedsRouter } from './posts/feeds.router.js';
 import { publicRouter } from './posts/public.router.js';
@@ -41,7 +42,7 @@ export interface AppDeps {
 }
 
 // Public pages that anonymous visitors may be served from the page cache.
-const PUBLIC_PAGES = /^\/(?:$|posts\/[^/]+\/?$|authors\/|tags\/|search\/?$|feed\.xml$|sitemap\.xml$|robots\.txt$)/;
+const PUBLIC_PAGES = /^\/(?:$|posts\/[^/]+\/?$|pages\/[^/]+\/?$|authors(?:\/|$)|tags(?:\/|$)|search\/?$|feed\.xml$|sitemap\.xml$|robots\.txt$)/;
 
 // Powerful browser features Quire never uses are switched off for its pages and anything they embed
 // (a sanitized post body included); interest-cohort and browsing-topics opt out of ad-interest tracking.
@@ -166,6 +167,7 @@ export function createApp({ config, logger, storage, pageCache }: AppDeps): Expr
   app.use(under(['/account'], accountRouter(deps)));
   app.use(under(['/dashboard', '/posts'], authoringRouter(deps)));
   app.use(under(['/media'], mediaRouter(deps)));
+  app.use(under(['/pages', '/admin/pages'], pagesRouter(deps)));
   app.use('/admin', adminRouter(deps));
   app.use(under(['/posts', '/comments', '/admin/comments'], commentsRouter(deps)));
   app.use(publicRouter(deps));

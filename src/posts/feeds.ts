@@ -2,6 +2,7 @@
 // absolute (from SITE_URL), and every text is XML-escaped, so a title like `Q&A <draft>` stays well-formed.
 import mongoose from 'mongoose';
 import sanitizeHtml from 'sanitize-html';
+import { publishedPages } from '../pages/pages.service.js';
 import type { SiteSettings } from '../site/settings.service.js';
 import { User } from '../users/user.model.js';
 import { POST_HTML_ALLOWLIST } from './markdown.js';
@@ -104,7 +105,7 @@ export async function renderFeed(siteUrl: string, site: SiteSettings, now = new 
 }
 
 export async function renderSitemap(siteUrl: string, now = new Date()): Promise<string> {
-  const posts = await readModel().sitemap(SITEMAP_LIMIT, now);
+  const [posts, pages] = await Promise.all([readModel().sitemap(SITEMAP_LIMIT, now), publishedPages()]);
   const tagSlugs = [...new Set(posts.flatMap((p) => p.tags))];
   const authorIds = [...new Set(posts.map((p) => p.author))];
   const authors = authorIds.length
@@ -118,6 +119,10 @@ export async function renderSitemap(siteUrl: string, now = new Date()): Promise<
     '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
     url('/', lastChange),
     ...posts.map((p) => url(`/posts/${p.slug}`, new Date(p.updatedAt))),
+    // Static pages belong in the sitemap (not in the feed or the post lists); so do the tag and author indexes.
+    ...pages.map((p) => url(`/pages/${p.slug}`, p.updatedAt)),
+    url('/tags'),
+    url('/authors'),
     ...tagSlugs.sort().map((slug) => url(`/tags/${encodeURIComponent(slug)}`)),
     ...authors.map((a) => url(`/authors/${encodeURIComponent(a.username)}`)),
     '</urlset>',
