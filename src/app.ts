@@ -25,6 +25,7 @@ import { configureViews, pageLocals, type PageContext } from './http/views.js';
 import type { Logger } from './logger.js';
 import { mediaRouter } from './media/media.router.js';
 import { LocalDiskStorage, type Storage } from './media/storage.js';
+import { navigationLocals, navigationRouter } from './pages/navigation.router.js';
 import { pagesRouter } from './pages/pages.router.js';
 import { authoringRouter } from './posts/authoring.router.js';
 import { feedsRouter } from './posts/feeds.router.js';
@@ -158,6 +159,7 @@ export function createApp({ config, logger, storage, pageCache }: AppDeps): Expr
   app.use(csrfProtection({ key: deps.keys.csrf, secure: config.secureCookies, siteUrl: config.siteUrl }));
   app.use(flashMessages(config.secureCookies));
   app.use(pageLocals(page));
+  app.use(navigationLocals());
   app.use(requireSetupComplete);
 
   // Each router is entered only for the paths it serves (src/http/mount.ts); order still decides between
@@ -168,6 +170,7 @@ export function createApp({ config, logger, storage, pageCache }: AppDeps): Expr
   app.use(under(['/dashboard', '/posts'], authoringRouter(deps)));
   app.use(under(['/media'], mediaRouter(deps)));
   app.use(under(['/pages', '/admin/pages'], pagesRouter(deps)));
+  app.use(under(['/admin/settings/navigation'], navigationRouter(deps)));
   app.use('/admin', adminRouter(deps));
   app.use(under(['/posts', '/comments', '/admin/comments'], commentsRouter(deps)));
   app.use(publicRouter(deps));
