@@ -2,7 +2,7 @@
 // in-memory indexes (post-index.ts, search-index.ts) and posts kept by id (post-fetch.ts).
 import mongoose from 'mongoose';
 import type { Cursor } from './cursor.js';
-import { everyEntry, findSlug, neighbourIds, pageOfIds, publicEntries, type IndexEntry } from './post-index.js';
+import { everyEntry, findSlug, neighbourIds, pageOfIds, publicCountsOf, publicEntries, type IndexEntry } from './post-index.js';
 import { readPost } from './post-fetch.js';
 import { warmPostsSnapshots } from './posts-snapshot.js';
 import type { ManagedPage, ManagedQuery, PostReadModel } from './read-model.js';
@@ -62,6 +62,7 @@ export const memoryReadModel: PostReadModel = {
   neighbours: (id, now) => neighbourIds(id, now),
   search: (q, cursor, limit, now) => searchIds(q, cursor, limit, now),
   post: (id) => readPost(id),
+  publicCounts: (now) => publicCountsOf(now),
   managed,
   warm: () => warmPostsSnapshots(),
 };

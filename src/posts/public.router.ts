@@ -8,9 +8,10 @@ import { commentsForPost } from '../comments/comments.service.js';
 import { NotFound } from '../http/errors.js';
 import { form, pageNumber, parse, validate, inputOf } from '../http/validate.js';
 import { formatDate } from '../http/format.js';
-import { authorPage, postForReader, publicPage, searchPosts, SEARCH_MAX_LENGTH, tagPage } from './reading.service.js';
+import { authorIndex, authorPage, postForReader, publicPage, searchPosts, SEARCH_MAX_LENGTH, tagIndex, tagPage } from './reading.service.js';
 
 const pageQuery = z.object({ page: pageNumber });
+const tagsQuery = z.object({ sort: z.enum(['name', 'count']).catch('name') });
 const searchQuery = z.object({
   q: z.string().trim().max(SEARCH_MAX_LENGTH, `Searches are limited to ${SEARCH_MAX_LENGTH} characters.`).optional().default(''),
   after: z.string().max(60).optional().catch(undefined),
@@ -68,6 +69,15 @@ export function publicRouter({ config, storage }: RouterDeps): Router {
       formatDate,
       comments: live ? await commentsForPost(post.id, req.user) : null,
     });
+  });
+
+  router.get('/authors', async (_req, res) => {
+    res.render('posts/authors', { title: 'Authors', description: `The people who write for ${(res.locals.site as SiteSettings).title}.`, canonical: canonical('/authors'), authors: await authorIndex() });
+  });
+
+  router.get('/tags', async (req, res) => {
+    const { sort } = parse(tagsQuery, req.query);
+    res.render('posts/tags', { title: 'Tags', description: 'Every tag, with its number of posts.', canonical: canonical('/tags'), tags: await tagIndex(sort), sort });
   });
 
   router.get('/authors/:username', async (req, res) => {

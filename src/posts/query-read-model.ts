@@ -102,6 +102,15 @@ export const queryReadModel: PostReadModel = {
     return Post.findById(id, READ_FIELDS).lean<ReadDoc>().exec();
   },
 
+  async publicCounts(now) {
+    // Two grouped scans of the public posts (their filter is indexed); no $facet, which FerretDB lacks.
+    const [tags, authors] = await Promise.all([
+      Post.aggregate<{ _id: string; n: number }>([{ $match: publicFilter(now) }, { $unwind: '$tags' }, { $group: { _id: '$tags', n: { $sum: 1 } } }]),
+      Post.aggregate<{ _id: unknown; n: number }>([{ $match: publicFilter(now) }, { $group: { _id: '$author', n: { $sum: 1 } } }]),
+    ]);
+    return { tags: new Map(tags.map((t) => [t._id, t.n])), authors: new Map(authors.map((a) => [String(a._id), a.n])) };
+  },
+
   async managed(query, now) {
     const { filter, field, direction } = managedPlan(query, now);
     const sort: Sort = { [field]: direction, _id: direction };

@@ -13,7 +13,7 @@ import { displayStatus, onPostWrite, Post, type DisplayStatus } from './post.mod
 import { publicPostsByIds, readModel } from './read-model-choice.js';
 import type { ListScope } from './read-model.js';
 import { CARD_FIELDS, authorsByIds, toAuthorView, toCards, type AuthorView, type CardSource, type PostCard } from './post-views.js';
-import { findTag, type TagRef } from './tags.js';
+import { findTag, tagRefs, type TagRef } from './tags.js';
 
 export interface PostPage {
   posts: PostCard[];
@@ -69,6 +69,36 @@ export async function authorPage(username: string, page: number, perPage: number
   // Readers have no author page unless they once published (a demoted author keeps theirs).
   if (user.role === 'reader' && list.total === 0) return null;
   return { author: toAuthorView(user), list };
+}
+
+export interface TagCount extends TagRef {
+  count: number;
+}
+
+/** Every tag with public posts and how many, by name (A to Z) or by count (most first, then by name). */
+export async function tagIndex(order: 'name' | 'count', now = new Date()): Promise<TagCount[]> {
+  const { tags } = await readModel().publicCounts(now);
+  const refs = await tagRefs(tags.keys());
+  const byName = (a: TagCount, b: TagCount) => a.name.localeCompare(b.name, 'en', { sensitivity: 'base' }) || a.slug.localeCompare(b.slug);
+  const list = [...tags].map(([slug, count]) => ({ ...(refs.get(slug) ?? { slug, name: slug }), count }));
+  return list.sort(order === 'count' ? (a, b) => b.count - a.count || byName(a, b) : byName);
+}
+
+export interface AuthorCount extends AuthorView {
+  count: number;
+}
+
+/** Every author with public posts (avatar, bio, how many), by display name. */
+export async function authorIndex(now = new Date()): Promise<AuthorCount[]> {
+  const { authors } = await readModel().publicCounts(now);
+  const views = await authorsByIds(authors.keys());
+  return [...authors]
+    .flatMap(([id, count]) => {
+      const view = views.get(id);
+      // A deleted author's posts are reassigned; an id without a user is left out rather than shown as "unknown".
+      return view ? [{ ...view, count }] : [];
+    })
+    .sort((a, b) => a.displayName.localeCompare(b.displayName, 'en', { sensitivity: 'base' }) || a.username.localeCompare(b.username));
 }
 
 export interface PostView extends PostCard {
