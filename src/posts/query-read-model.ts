@@ -47,6 +47,7 @@ function managedPlan(query: ManagedQuery, now: Date): { filter: Filter; field: '
   }
   if (query.authorId) filter.author = query.authorId;
   if (query.tag) filter.tags = query.tag;
+  if (query.q) filter.title = literalPattern(query.q);
   if (query.order === 'updated' || query.status === 'draft' || query.status === undefined) return { filter, field: 'updatedAt', direction: -1 };
   return { filter, field: 'publishedAt', direction: query.status === 'scheduled' ? 1 : -1 };
 }

@@ -48,6 +48,8 @@ export interface ManagedQuery {
   status?: DisplayStatus | undefined;
   authorId?: string | undefined;
   tag?: string | undefined;
+  /** Only posts whose title contains this, literally and case-insensitively (never a pattern). */
+  q?: string | undefined;
   /**
    * 'updated': most recently changed first (the admin list); 'status': the status's own order (drafts by
    * last change, scheduled soonest first, published newest first; needs `status`).
