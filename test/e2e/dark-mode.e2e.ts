@@ -11,7 +11,7 @@ describe.each(WIDTHS)('dark mode at %i px', (width) => {
   it('follows the system, switches with the toggle and remembers it, on reader, editor and admin pages', async () => {
     const journey = await startJourney(`dark-${width}`, { width });
     const { page } = journey;
-    const theme = () => page.evaluate(() => document.documentElement.getAttribute('data-bs-theme'));
+    const theme = () => page.locator('html').getAttribute('data-bs-theme');
     await page.emulateMedia({ colorScheme: 'dark' });
 
     await page.goto('/');
@@ -35,10 +35,10 @@ describe.each(WIDTHS)('dark mode at %i px', (width) => {
     expect(await theme()).toBe('light');
     await page.reload();
     expect(await theme()).toBe('light');
-    expect(await page.evaluate(() => localStorage.getItem('quire-theme'))).toBe('light');
+    expect(await page.evaluate<string | null>("localStorage.getItem('quire-theme')")).toBe('light');
     await header(page).getByRole('button', { name: 'Dark mode' }).click();
     expect(await theme()).toBe('dark');
-    expect(await page.evaluate(() => localStorage.getItem('quire-theme'))).toBeNull();
+    expect(await page.evaluate<string | null>("localStorage.getItem('quire-theme')")).toBeNull();
 
     await signIn(page, inject('credentials').admin);
     await page.goto('/posts/new');
