@@ -5,10 +5,11 @@ import tseslint from 'typescript-eslint';
 
 // The domains, lowest first: each may import those before it, never those after it. Media knows nothing of
 // who uploads or which posts use an image (it declares what it needs in media-usage.ts); users keep
-// accounts and their avatars; auth signs them in; posts are written by users; comments hang on posts
+// accounts and their avatars; auth signs them in; posts are written by users; static pages and the
+// navigation menu link posts' tags; comments hang on posts
 // (posts declare what they need of them in post-comments.ts); admin manages everything. src/wiring.ts
 // provides the declared interfaces.
-const DOMAINS = ['media', 'users', 'auth', 'posts', 'comments', 'admin'];
+const DOMAINS = ['media', 'users', 'auth', 'posts', 'pages', 'comments', 'admin'];
 /** What sits above every domain: the app, the server, the tools, the schema (every model, migrations). */
 const TOP_FILES = ['app.js', 'server.js', 'shared-signals.js', 'router-deps.js', 'wiring.js'];
 const TOP_FOLDERS = ['cli', 'schema'];

@@ -31,6 +31,8 @@ import { createMailer, type Mailer } from './mail/mailer.js';
 import { mediaRouter } from './media/media.router.js';
 import { configuredStorage } from './media/storage-choice.js';
 import type { Storage } from './media/storage.js';
+import { navigationLocals, navigationRouter } from './pages/navigation.router.js';
+import { pagesRouter } from './pages/pages.router.js';
 import { authoringRouter } from './posts/authoring.router.js';
 import { feedsRouter } from './posts/feeds.router.js';
 import { publicRouter } from './posts/public.router.js';
@@ -52,7 +54,7 @@ export interface AppDeps {
 }
 
 // Public pages that anonymous visitors may be served from the page cache.
-const PUBLIC_PAGES = /^\/(?:$|posts\/[^/]+\/?$|authors\/|tags\/|search\/?$|feed\.xml$|sitemap\.xml$|robots\.txt$)/;
+const PUBLIC_PAGES = /^\/(?:$|posts\/[^/]+\/?$|pages\/[^/]+\/?$|authors(?:\/|$)|tags(?:\/|$)|search\/?$|feed\.xml$|sitemap\.xml$|robots\.txt$)/;
 
 // Powerful browser features Quire never uses are switched off for its pages and anything they embed
 // (a sanitized post body included); interest-cohort and browsing-topics opt out of ad-interest tracking.
@@ -178,6 +180,7 @@ export function createApp({ config, logger, storage, mailer, pageCache, purgeRet
   app.use(flashMessages(config.secureCookies));
   app.use(explainSuspension);
   app.use(pageLocals(page));
+  app.use(navigationLocals());
   app.use(requireSetupComplete);
   app.use(requireStaffTwoFactor(async () => (await getSettings()).require2faForStaff));
 
@@ -191,6 +194,8 @@ export function createApp({ config, logger, storage, mailer, pageCache, purgeRet
   app.use(under(['/account'], accountRouter(deps)));
   app.use(under(['/dashboard', '/posts'], authoringRouter(deps)));
   app.use(under(['/media'], mediaRouter(deps)));
+  app.use(under(['/pages', '/admin/pages'], pagesRouter(deps)));
+  app.use(under(['/admin/settings/navigation'], navigationRouter(deps)));
   app.use('/admin', adminRouter(deps));
   app.use(under(['/posts', '/comments', '/admin/comments'], commentsRouter(deps)));
   app.use(publicRouter(deps));

@@ -12,7 +12,7 @@ declare global {
     }
     interface Response {
       /** Queues a one-time message for the next page (see http/flash.ts). */
-      flash(kind: FlashKind, text: string): void;
+      flash(kind: FlashKind, text: string, at?: string): void;
       /** Replaces this browser's CSRF secret (at sign-in and sign-out; see http/csrf.ts). */
       rotateCsrf(): void;
     }

@@ -1,6 +1,6 @@
 // /admin: the dashboard, site settings and the audit log, plus the user and content sections mounted from
 // their own routers. Pages are noindex and never cached; every action is a CSRF-checked POST answered 303.
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { RouterDeps } from '../router-deps.js';
 import { currentUser, requireCan } from '../site/guards.js';
@@ -16,6 +16,7 @@ import { getSettings, settingsForm, updateSettings } from '../site/settings.serv
 import { listOutbox } from '../mail/outbox.js';
 import { usersAdminRouter } from './users.admin.router.js';
 import { invitationsAdminRouter } from './invitations.admin.router.js';
+import { navigationFormLocals } from '../pages/navigation.router.js';
 
 const auditQuery = z.object({
   actor: objectId.optional().catch(undefined),
@@ -48,10 +49,11 @@ export function adminRouter(deps: RouterDeps): Router {
     res.render('admin/dashboard', { title: 'Admin', content, users, pendingComments });
   });
 
-  const settingsPage = async () => ({ title: 'Settings', settings: await getSettings() });
+  // The page also holds the navigation menu's form (its own POST, src/pages/navigation.router.ts).
+  const settingsPage = async (req: Request) => ({ title: 'Settings', settings: await getSettings(), menuForm: await navigationFormLocals(currentUser(req)) });
 
-  router.get('/settings', requireCan('settings:manage'), async (_req, res) => {
-    res.render('admin/settings', await settingsPage());
+  router.get('/settings', requireCan('settings:manage'), async (req, res) => {
+    res.render('admin/settings', await settingsPage(req));
   });
 
   router.post('/settings', requireCan('settings:manage'), form('admin/settings', settingsPage), validate(settingsForm), async (req, res) => {

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { RouterDeps } from '../router-deps.js';
 import { currentUser, requireCan } from '../site/guards.js';
 import { plural } from '../http/format.js';
-import { checkedIds, inputOf, listQueryString, objectId, pageNumber, validate } from '../http/validate.js';
+import { checkedIds, inputOf, listQueryString, objectId, pageNumber, text, validate } from '../http/validate.js';
 import { listMedia } from '../media/media-library.js';
 import { deleteMedia, findManageable } from '../media/media.service.js';
 import { postsUsing } from '../media/media-usage.js';
@@ -28,6 +28,8 @@ const postListQuery = z.object({
   status: z.enum(DISPLAY_STATUSES).optional().catch(undefined),
   author: objectId.optional().catch(undefined),
   tag: z.string().max(60).regex(SLUG_PATTERN).optional().catch(undefined),
+  /** Title search: a literal substring (escaped before it becomes a pattern), '' for none. */
+  q: text(100).optional().catch(undefined).transform((v) => v || undefined),
   page: pageNumber,
 });
 
@@ -48,6 +50,7 @@ function listUrl(query: z.infer<typeof postListQuery>, page: number): string {
   if (query.status) params.set('status', query.status);
   if (query.author) params.set('author', query.author);
   if (query.tag) params.set('tag', query.tag);
+  if (query.q) params.set('q', query.q);
   if (page > 1) params.set('page', String(page));
   return params.size ? `?${params}` : '';
 }

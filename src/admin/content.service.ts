@@ -22,6 +22,8 @@ export interface AdminPostQuery {
   status?: DisplayStatus | undefined;
   author?: string | undefined;
   tag?: string | undefined;
+  /** Words in the title (a literal substring). */
+  q?: string | undefined;
   page: number;
 }
 
@@ -54,7 +56,7 @@ async function authorsOf(ids: unknown[]): Promise<Map<string, { id: string; disp
 
 /** Every post (drafts and scheduled too), most recently updated first, one bounded page at a time. */
 export async function listAdminPosts(query: AdminPostQuery, now = new Date()): Promise<AdminPostList> {
-  const managed = { status: query.status, authorId: query.author, tag: query.tag, order: 'updated' as const };
+  const managed = { status: query.status, authorId: query.author, tag: query.tag, q: query.q, order: 'updated' as const };
   const fields = 'title slug author tags updatedAt';
   const asked = (Math.max(1, query.page) - 1) * POSTS_PAGE_SIZE;
   let { docs, total } = await managedPosts<AdminPostDoc>({ ...managed, offset: asked, limit: POSTS_PAGE_SIZE }, fields, now);

@@ -1,6 +1,6 @@
 // The comment forms and queries, parsed and bounded at the edge.
 import { z } from 'zod';
-import { checkedIds, pageNumber } from '../http/validate.js';
+import { checkedIds, objectId, pageNumber } from '../http/validate.js';
 import { COMMENT_MAX_LENGTH, COMMENT_STATUSES } from './comment.model.js';
 import { BULK_ACTIONS, BULK_MAX } from './moderation.service.js';
 
@@ -14,6 +14,8 @@ export const commentForm = z.object({
         .min(1, 'Write something first.')
         .max(COMMENT_MAX_LENGTH, `Comments are limited to ${COMMENT_MAX_LENGTH.toLocaleString('en-US')} characters.`),
     ),
+  /** The comment this one replies to (the reply forms under comments); absent for a new thread. */
+  parent: z.union([objectId, z.literal('')]).optional().transform((v) => v || undefined),
 });
 
 /**

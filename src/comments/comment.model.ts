@@ -27,6 +27,11 @@ const commentSchema = new mongoose.Schema(
     fingerprint: { type: String, required: true },
     status: { type: String, enum: COMMENT_STATUSES, required: true },
     editedAt: { type: Date, default: null },
+    /**
+     * The top-level comment this one replies to (one level of replies: a reply to a reply is stored under
+     * the same top-level comment); null for a top-level comment.
+     */
+    parent: { type: ObjectId, ref: 'Comment', default: null },
   },
   { timestamps: true, collection: 'comments', versionKey: false },
 );
@@ -39,6 +44,8 @@ commentSchema.index({ postAuthor: 1, status: 1, createdAt: -1, _id: -1 });
 // Per-user limits (comments in the last minute), trust (approved count) and detaching a deleted user.
 commentSchema.index({ author: 1, createdAt: -1 });
 commentSchema.index({ author: 1, status: 1 });
+// A top-level comment's replies (deleted with it).
+commentSchema.index({ parent: 1 });
 // Duplicates: the same text by the same person on the same post.
 commentSchema.index({ author: 1, post: 1, fingerprint: 1 });
 

@@ -63,10 +63,13 @@ export function commentsRouter({ storage }: RouterDeps): Router {
   };
 
   router.post('/posts/:slug/comments', signInToComment, form('posts/post', newCommentPage), validate(commentForm), async (req, res) => {
-    const written = await postComment(actorOf(req), slugOf(req), inputOf(commentForm, res).body);
+    const input = inputOf(commentForm, res);
+    const written = await postComment(actorOf(req), slugOf(req), input.body, undefined, input.parent);
+    // Shown beside the new comment, where the redirect's fragment scrolls to (not at the top of the page).
     res.flash(
       'success',
       written.status === 'approved' ? 'Your comment is published.' : 'Thanks! Your comment is awaiting review: only you can see it until a moderator approves it.',
+      `comment-${written.id}`,
     );
     res.redirect(303, `/posts/${written.slug}#comment-${written.id}`);
   });

@@ -12,7 +12,7 @@ import { checkAfterWrite, checkBeforeWrite, oneAtATime } from './comment-limits.
 import { closedReason, postById, postBySlug, type ClosedReason, type CommentablePost } from './comment-posts.js';
 import { fingerprintOf, normalizeBody, renderCommentBody } from './comment-text.js';
 import { toCommentViews, type CommentView } from './comment-views.js';
-import { deleteAsModerator, findComment, moderates } from './moderation.service.js';
+import { deleteAsModerator, deleteRepliesTo, findComment, moderates } from './moderation.service.js';
 
 /** Approved comments that make a commenter trusted: their next comments appear without review. */
 export const TRUSTED_AFTER = 3;
@@ -21,6 +21,10 @@ export const THREAD_LIMIT = 500;
 
 export interface ThreadComment extends CommentView {
   own: boolean;
+  /** Replies to this top-level comment, oldest first (always empty on a reply: one level). */
+  replies: ThreadComment[];
+  /** The viewer may answer it: a top-level, approved comment, comments open, the viewer may comment. */
+  canReply: boolean;
   /** The text as written, for the edit form (own comments still in their edit window only). */
   body: string | null;
   canEdit: boolean;
@@ -30,7 +34,7 @@ export interface ThreadComment extends CommentView {
 
 export interface Thread {
   slug: string;
-  /** Approved comments: what the heading counts. */
+  /** Approved comments that everyone sees (replies under a comment not approved are not): what the heading counts. */
   count: number;
   comments: ThreadComment[];
   truncated: boolean;
@@ -45,7 +49,7 @@ export interface Thread {
  * The comments under a published post as `viewer` sees them: approved ones for everyone, the viewer's own
  * pending ones, and every pending one for the post's moderators. Null for posts that are not public.
  */
-const THREAD_FIELDS = 'author status body bodyHtml createdAt editedAt';
+const THREAD_FIELDS = 'author status body bodyHtml createdAt editedAt parent';
 
 async function threadOf(visible: Record<string, unknown>, postId: Types.ObjectId): Promise<{ docs: CommentDoc[]; count: number }> {
   const [docs, count] = await Promise.all([
@@ -81,7 +85,8 @@ export async function commentsForPost(postId: string, viewer: NamedActor | null,
   ]);
   const shown = docs.slice(0, THREAD_LIMIT);
   const views = await toCommentViews(shown);
-  const comments = views.map((view, i): ThreadComment => {
+  const mayComment = !closed && can(viewer, 'comment:create');
+  const flat = views.map((view, i): ThreadComment & { parent: string | null } => {
     const doc = shown[i]!;
     const own = Boolean(viewer && doc.author && String(doc.author) === viewer.id);
     const editableUntil = own ? new Date(doc.createdAt.getTime() + EDIT_WINDOW_MS) : null;
@@ -89,20 +94,30 @@ export async function commentsForPost(postId: string, viewer: NamedActor | null,
     return {
       ...view,
       own,
+      parent: doc.parent ? String(doc.parent) : null,
+      replies: [],
+      canReply: !doc.parent && doc.status === 'approved' && mayComment,
       body: inWindow ? doc.body : null,
       canEdit: inWindow && !closed,
       canDelete: inWindow || canModerate,
       editableUntil: inWindow ? editableUntil : null,
     };
   });
+  // Replies under their top-level comment; a reply whose comment this viewer cannot see is not shown.
+  const topLevel = new Map(flat.filter((c) => !c.parent).map((c) => [c.id, c]));
+  for (const c of flat) if (c.parent) topLevel.get(c.parent)?.replies.push(c);
+  const comments = [...topLevel.values()];
+  const truncated = docs.length > THREAD_LIMIT;
+  // The count is what every visitor sees: approved comments, and approved replies to approved ones.
+  const seen = comments.reduce((n, c) => (c.status === 'approved' ? n + 1 + c.replies.filter((r) => r.status === 'approved').length : n), 0);
   return {
     slug: post.slug,
-    count,
+    count: truncated ? count : seen,
     comments,
-    truncated: docs.length > THREAD_LIMIT,
+    truncated,
     closed,
     canModerate,
-    canComment: !closed && can(viewer, 'comment:create'),
+    canComment: mayComment,
     maxLength: COMMENT_MAX_LENGTH,
   };
 }
@@ -150,15 +165,30 @@ export interface Written {
   status: CommentStatus;
 }
 
-export async function postComment(actor: NamedActor, slug: string, text: string, now = new Date()): Promise<Written> {
+/**
+ * The top-level comment a reply to `parentId` is stored under: the comment itself, or the one it replies to
+ * (one level of replies). Only approved comments on this post can be answered (404 otherwise: a pending or
+ * rejected comment is not there for the replier).
+ */
+async function replyTarget(parentId: string, postId: Types.ObjectId): Promise<Types.ObjectId> {
+  const answered = mongoose.isValidObjectId(parentId) ? await Comment.findById(parentId, 'post status parent').lean<CommentDoc>() : null;
+  if (!answered || String(answered.post) !== String(postId) || answered.status !== 'approved') throw new NotFound('That comment cannot be answered.');
+  if (!answered.parent) return answered._id;
+  const top = await Comment.findById(answered.parent, 'post status').lean<CommentDoc>();
+  if (!top || top.status !== 'approved') throw new NotFound('That comment cannot be answered.');
+  return top._id;
+}
+
+export async function postComment(actor: NamedActor, slug: string, text: string, now = new Date(), parentId?: string): Promise<Written> {
   if (!can(actor, 'comment:create')) throw new Forbidden();
   const post = await openPost(slug, now);
+  const parent = parentId ? await replyTarget(parentId, post._id) : null;
   const body = checkedBody(text);
   const key = { author: new mongoose.Types.ObjectId(actor.id), post: post._id, fingerprint: fingerprintOf(body) };
   const status: CommentStatus = (await isTrusted(actor)) ? 'approved' : 'pending';
   const created = await oneAtATime(actor.id, async () => {
     await checkBeforeWrite(key);
-    const doc = await Comment.create({ ...key, postAuthor: post.author, body, bodyHtml: renderCommentBody(body), status });
+    const doc = await Comment.create({ ...key, postAuthor: post.author, body, bodyHtml: renderCommentBody(body), status, parent });
     await checkAfterWrite(key, doc._id);
     return doc;
   });
@@ -217,5 +247,6 @@ export async function deleteComment(actor: NamedActor, id: string, meta: Request
   }
   const comment = await ownRecentComment(actor, id, now);
   await Comment.deleteOne({ _id: comment._id });
+  await deleteRepliesTo(comment._id);
   return { slug, asModerator: false };
 }

@@ -80,8 +80,15 @@ export async function deleteAsModerator(actor: NamedActor, target: ModerationTar
   assertModerates(actor, target);
   const result = await Comment.deleteOne({ _id: target.comment._id });
   if (result.deletedCount === 0) return false;
+  // A top-level comment's replies go with it (they answer something nobody can read any more).
+  await deleteRepliesTo(target.comment._id);
   await audit(actor, 'comment.delete', target, `was ${target.comment.status}`, meta);
   return true;
+}
+
+/** Deletes the replies to a comment; resolves with how many there were. */
+export async function deleteRepliesTo(commentId: Types.ObjectId): Promise<number> {
+  return (await Comment.deleteMany({ parent: commentId })).deletedCount;
 }
 
 /** Pending comments the actor moderates: on their own posts for authors, everywhere for editors and admins. */

@@ -8,14 +8,21 @@ export type FlashKind = 'success' | 'info' | 'warning' | 'danger';
 export interface FlashMessage {
   kind: FlashKind;
   text: string;
+  /**
+   * The element of the next page the message belongs beside (a comment's anchor, `comment-<id>`), so it is
+   * shown where the redirect's fragment scrolls to rather than at the top; absent: at the top.
+   */
+  at?: string;
 }
+
+const PLACE = /^comment-[a-f0-9]{24}$/;
 
 export function flashMessages(secure: boolean) {
   const options: CookieOptions = { httpOnly: true, sameSite: 'lax', secure, path: '/', signed: true, maxAge: 60_000 };
   return function flash(req: Request, res: Response, next: NextFunction): void {
     const pending: FlashMessage[] = [];
-    res.flash = (kind: FlashKind, text: string) => {
-      pending.push({ kind, text });
+    res.flash = (kind: FlashKind, text: string, at?: string) => {
+      pending.push(at && PLACE.test(at) ? { kind, text, at } : { kind, text });
       res.cookie(FLASH_COOKIE, JSON.stringify(pending), options);
     };
     res.locals.flash = [];
@@ -36,7 +43,8 @@ function parseMessages(raw: string): FlashMessage[] {
     if (!Array.isArray(value)) return [];
     return value
       .filter((m): m is FlashMessage => typeof m?.text === 'string' && ['success', 'info', 'warning', 'danger'].includes(m?.kind))
-      .slice(0, 5);
+      .slice(0, 5)
+      .map((m) => (typeof m.at === 'string' && PLACE.test(m.at) ? { kind: m.kind, text: m.text, at: m.at } : { kind: m.kind, text: m.text }));
   } catch {
     return [];
   }

@@ -103,8 +103,22 @@ export async function renderFeed(siteUrl: string, site: SiteSettings, now = new 
   ].join('\n');
 }
 
+/** A page the sitemap lists beside the posts: its path and last change. */
+export interface SitemapPage {
+  path: string;
+  updatedAt: Date;
+}
+
+// The static pages domain sits above posts (its pages are written in posts' Markdown): it provides its
+// published pages here (src/wiring.ts) instead of posts importing it.
+let otherPages: () => Promise<SitemapPage[]> = async () => [];
+
+export function provideSitemapPages(pages: () => Promise<SitemapPage[]>): void {
+  otherPages = pages;
+}
+
 export async function renderSitemap(siteUrl: string, now = new Date()): Promise<string> {
-  const posts = await readModel().sitemap(SITEMAP_LIMIT, now);
+  const [posts, pages] = await Promise.all([readModel().sitemap(SITEMAP_LIMIT, now), otherPages()]);
   const tagSlugs = [...new Set(posts.flatMap((p) => p.tags))];
   const authorIds = [...new Set(posts.map((p) => p.author))];
   const authors = authorIds.length
@@ -118,6 +132,10 @@ export async function renderSitemap(siteUrl: string, now = new Date()): Promise<
     '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
     url('/', lastChange),
     ...posts.map((p) => url(`/posts/${p.slug}`, new Date(p.updatedAt))),
+    // Static pages belong in the sitemap (not in the feed or the post lists); so do the tag and author indexes.
+    ...pages.map((p) => url(p.path, p.updatedAt)),
+    url('/tags'),
+    url('/authors'),
     ...tagSlugs.sort().map((slug) => url(`/tags/${encodeURIComponent(slug)}`)),
     ...authors.map((a) => url(`/authors/${encodeURIComponent(a.username)}`)),
     '</urlset>',

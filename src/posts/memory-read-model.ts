@@ -1,8 +1,10 @@
 // The read model for engines without usable indexes (read-model.ts): every question answered from the
 // in-memory indexes (post-index.ts, search-index.ts) and posts kept by id (post-fetch.ts).
 import mongoose from 'mongoose';
+import { literalPattern } from '../db/literal-pattern.js';
 import type { Cursor } from '../db/cursor.js';
-import { everyEntry, findSlug, neighbourIds, pageOfIds, previousHolders, publicEntries, slugsLike, type IndexEntry } from './post-index.js';
+import { Post } from './post.model.js';
+import { everyEntry, findSlug, neighbourIds, pageOfIds, previousHolders, publicCountsOf, publicEntries, slugsLike, type IndexEntry } from './post-index.js';
 import { readPost } from './post-fetch.js';
 import { warmPostsSnapshots } from './posts-snapshot.js';
 import type { ManagedPage, ManagedQuery, PostReadModel } from './read-model.js';
@@ -31,7 +33,11 @@ function isAfter(entry: IndexEntry, cursor: Cursor, key: (e: IndexEntry) => numb
 async function managed(query: ManagedQuery, now: Date): Promise<ManagedPage> {
   const t = now.getTime();
   const rows: IndexEntry[] = [];
+  // Titles are not in the index (it stays small): a title search asks the database for the matching ids,
+  // one read of the collection on FerretDB, paid only by a manager's search, never by a reader.
+  const titled = query.q ? new Set((await Post.find({ title: literalPattern(query.q) }, '_id').lean()).map((d) => String(d._id))) : null;
   for (const entry of await everyEntry()) {
+    if (titled && !titled.has(entry.id)) continue;
     if (query.status && statusOf(entry, t) !== query.status) continue;
     if (query.authorId && entry.author !== query.authorId) continue;
     if (query.tag && !entry.tags.includes(query.tag)) continue;
@@ -64,6 +70,7 @@ export const memoryReadModel: PostReadModel = {
   neighbours: (id, now) => neighbourIds(id, now),
   search: (q, cursor, limit, now) => searchIds(q, cursor, limit, now),
   post: (id) => readPost(id),
+  publicCounts: (now) => publicCountsOf(now),
   managed,
   warm: () => warmPostsSnapshots(),
 };

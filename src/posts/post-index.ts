@@ -20,7 +20,7 @@ import type { Types } from 'mongoose';
 import type { PostDoc } from './post.model.js';
 import { hexOf, postsSnapshot, type Pool, type PostsBuilder } from './posts-snapshot.js';
 import { firstNotBefore } from './sorted.js';
-import type { ListScope, PageOfIds, SlugMatch } from './read-model.js';
+import type { ListScope, PageOfIds, PublicCounts, SlugMatch } from './read-model.js';
 
 // Entries hold plain values (hex ids, times in ms, shared tag lists): few objects per post, for the sake of
 // the garbage collector at 100,000 posts (see Pool in posts-snapshot.ts).
@@ -223,6 +223,21 @@ export async function neighbourIds(postId: Types.ObjectId | string, now = new Da
   const newer = index.published[i - 1];
   const older = index.published[i + 1];
   return { newer: newer && newer.at! <= now.getTime() ? newer.id : null, older: older ? older.id : null };
+}
+
+/** How many public posts each tag and each author (hex id) has at `now` (the /tags and /authors pages). */
+export async function publicCountsOf(now = new Date()): Promise<PublicCounts> {
+  const index = (await currentIndex()).value;
+  const t = now.getTime();
+  const count = (map: Map<string, IndexEntry[]>) => {
+    const counts = new Map<string, number>();
+    for (const [key, list] of map) {
+      const visible = list.length - firstVisible(list, t);
+      if (visible > 0) counts.set(key, visible);
+    }
+    return counts;
+  };
+  return { tags: count(index.byTag), authors: count(index.byAuthor) };
 }
 
 /** Every post's entry (drafts too), for the managed lists. */

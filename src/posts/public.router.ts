@@ -9,17 +9,33 @@ import { NotFound } from '../http/errors.js';
 import { form, pageNumber, parse, validate, inputOf } from '../http/validate.js';
 import { formatDate } from '../http/format.js';
 import { postComments } from './post-comments.js';
-import { authorPage, postForReader, publicPage, searchPosts, SEARCH_MAX_LENGTH, tagPage } from './reading.service.js';
+import { highlight } from '../http/highlight.js';
+import { authorIndex, authorPage, postForReader, publicPage, searchPosts, SEARCH_MAX_LENGTH, tagIndex, tagPage } from './reading.service.js';
 
 const pageQuery = z.object({ page: pageNumber });
+const tagsQuery = z.object({ sort: z.enum(['name', 'count']).catch('name') });
 const searchQuery = z.object({
   q: z.string().trim().max(SEARCH_MAX_LENGTH, `Searches are limited to ${SEARCH_MAX_LENGTH} characters.`).optional().default(''),
+  page: pageNumber,
   after: z.string().max(60).optional().catch(undefined),
 });
 
+/** The page numbers a pager shows: the first, the last, and two either side of the current one; null is a gap. */
+export function pageNumbers(page: number, pageCount: number): Array<number | null> {
+  const shown = [...new Set([1, page - 2, page - 1, page, page + 1, page + 2, pageCount])].filter((n) => n >= 1 && n <= pageCount).sort((a, b) => a - b);
+  const out: Array<number | null> = [];
+  for (const n of shown) {
+    const previous = out[out.length - 1];
+    if (typeof previous === 'number' && n - previous === 2) out.push(previous + 1);
+    else if (typeof previous === 'number' && n - previous > 2) out.push(null);
+    out.push(n);
+  }
+  return out;
+}
+
 /** Links to pages of a list: page 1 is the bare path. */
 function pager(path: string, page: number, pageCount: number) {
-  return { page, pageCount, href: (n: number) => (n === 1 ? path : `${path}?page=${n}`) };
+  return { page, pageCount, numbers: pageNumbers(page, pageCount), href: (n: number) => (n === 1 ? path : `${path}?page=${n}`) };
 }
 
 export function publicRouter({ config, storage }: RouterDeps): Router {
@@ -76,6 +92,15 @@ export function publicRouter({ config, storage }: RouterDeps): Router {
     });
   });
 
+  router.get('/authors', async (_req, res) => {
+    res.render('posts/authors', { title: 'Authors', description: `The people who write for ${(res.locals.site as SiteSettings).title}.`, canonical: canonical('/authors'), authors: await authorIndex() });
+  });
+
+  router.get('/tags', async (req, res) => {
+    const { sort } = parse(tagsQuery, req.query);
+    res.render('posts/tags', { title: 'Tags', description: 'Every tag, with its number of posts.', canonical: canonical('/tags'), tags: await tagIndex(sort), sort });
+  });
+
   router.get('/authors/:username', async (req, res) => {
     const { page } = parse(pageQuery, req.query);
     const found = req.params.username.length <= 60 ? await authorPage(req.params.username, page, perPage(res), storage) : null;
@@ -112,23 +137,28 @@ export function publicRouter({ config, storage }: RouterDeps): Router {
   });
 
   router.get('/search', form('posts/search', searchLocals), validate(searchQuery, 'query'), async (req, res) => {
-    const { q, after } = inputOf(searchQuery, res);
-    const results = q ? await searchPosts(q, after, perPage(res), storage) : null;
+    const { q, page, after } = inputOf(searchQuery, res);
+    const results = q ? await searchPosts(q, { page, after }, perPage(res), storage) : null;
+    if (q && !results) throw new NotFound();
     cacheable(req, res, [surrogateKey.list('search')], results?.posts);
+    const base = `/search?q=${encodeURIComponent(q)}`;
     res.render('posts/search', {
       ...searchLocals(req),
       title: q ? `Search: ${q}` : 'Search',
       q,
       results,
-      nextHref: results?.next ? `/search?q=${encodeURIComponent(q)}&after=${results.next}` : null,
-      firstHref: after ? `/search?q=${encodeURIComponent(q)}` : null,
+      // Numbered pages over the counted results; past them, keyset pages ("Older results").
+      pagination: results?.page ? { ...pager(base, results.page, results.pageCount), href: (n: number) => (n === 1 ? base : `${base}&page=${n}`) } : null,
+      nextHref: results?.next ? `${base}&after=${results.next}` : null,
+      firstHref: after ? base : null,
+      highlight,
       formatDate,
     });
   });
 
   function searchLocals(_req: Request) {
     // Result pages are endless variations of one page: keep them out of search engines.
-    return { title: 'Search', description: 'Search the posts.', canonical: `${siteUrl}/search`, noindex: true, q: '', results: null, nextHref: null, firstHref: null, formatDate };
+    return { title: 'Search', description: 'Search the posts.', canonical: `${siteUrl}/search`, noindex: true, q: '', results: null, pagination: null, nextHref: null, firstHref: null, highlight, formatDate };
   }
 
   return router;

@@ -47,6 +47,7 @@ function managedPlan(query: ManagedQuery, now: Date): { filter: Filter; field: '
   }
   if (query.authorId) filter.author = query.authorId;
   if (query.tag) filter.tags = query.tag;
+  if (query.q) filter.title = literalPattern(query.q);
   if (query.order === 'updated' || query.status === 'draft' || query.status === undefined) return { filter, field: 'updatedAt', direction: -1 };
   return { filter, field: 'publishedAt', direction: query.status === 'scheduled' ? 1 : -1 };
 }
@@ -110,6 +111,15 @@ export const queryReadModel: PostReadModel = {
 
   post(id) {
     return Post.findById(id, READ_FIELDS).lean<ReadDoc>().exec();
+  },
+
+  async publicCounts(now) {
+    // Two grouped scans of the public posts (their filter is indexed); no $facet, which FerretDB lacks.
+    const [tags, authors] = await Promise.all([
+      Post.aggregate<{ _id: string; n: number }>([{ $match: publicFilter(now) }, { $unwind: '$tags' }, { $group: { _id: '$tags', n: { $sum: 1 } } }]),
+      Post.aggregate<{ _id: unknown; n: number }>([{ $match: publicFilter(now) }, { $group: { _id: '$author', n: { $sum: 1 } } }]),
+    ]);
+    return { tags: new Map(tags.map((t) => [t._id, t.n])), authors: new Map(authors.map((a) => [String(a._id), a.n])) };
   },
 
   async managed(query, now) {

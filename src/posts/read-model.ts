@@ -34,6 +34,12 @@ export interface SitemapEntry {
   tags: readonly string[];
 }
 
+/** Public posts per tag slug and per author (hex id); keys without public posts are absent. */
+export interface PublicCounts {
+  tags: Map<string, number>;
+  authors: Map<string, number>;
+}
+
 export type SlugMatch = { id: string; moved: boolean } | null | 'unknown';
 
 /** The lists of people who manage posts: the dashboard (one status, its own order) and /admin/posts. */
@@ -42,6 +48,8 @@ export interface ManagedQuery {
   status?: DisplayStatus | undefined;
   authorId?: string | undefined;
   tag?: string | undefined;
+  /** Only posts whose title contains this, literally and case-insensitively (never a pattern). */
+  q?: string | undefined;
   /**
    * 'updated': most recently changed first (the admin list); 'status': the status's own order (drafts by
    * last change, scheduled soonest first, published newest first; needs `status`).
@@ -85,6 +93,8 @@ export interface PostReadModel {
   search(q: string, cursor: Cursor | null, limit: number, now: Date): Promise<string[]>;
   /** One post's public fields. */
   post(id: Types.ObjectId | string): Promise<ReadDoc | null>;
+  /** How many public posts each tag and each author has (the /tags and /authors pages). */
+  publicCounts(now: Date): Promise<PublicCounts>;
   /** A page of a managed list. */
   managed(query: ManagedQuery, now: Date): Promise<ManagedPage>;
   /** Builds what the model keeps ahead of the first reader; resolves with its size and time. */

@@ -13,7 +13,7 @@ import { displayStatus, Post, type DisplayStatus } from './post.model.js';
 import { publicPostsByIds, readModel } from './read-model-choice.js';
 import type { ListScope } from './read-model.js';
 import { CARD_FIELDS, authorsByIds, toAuthorView, toCards, type AuthorView, type CardSource, type PostCard } from './post-views.js';
-import { findTag, type TagRef } from './tags.js';
+import { findTag, tagRefs, type TagRef } from './tags.js';
 
 export interface PostPage {
   posts: PostCard[];
@@ -69,6 +69,36 @@ export async function authorPage(username: string, page: number, perPage: number
   // Readers have no author page unless they once published (a demoted author keeps theirs).
   if (user.role === 'reader' && list.total === 0) return null;
   return { author: toAuthorView(user), list };
+}
+
+export interface TagCount extends TagRef {
+  count: number;
+}
+
+/** Every tag with public posts and how many, by name (A to Z) or by count (most first, then by name). */
+export async function tagIndex(order: 'name' | 'count', now = new Date()): Promise<TagCount[]> {
+  const { tags } = await readModel().publicCounts(now);
+  const refs = await tagRefs(tags.keys());
+  const byName = (a: TagCount, b: TagCount) => a.name.localeCompare(b.name, 'en', { sensitivity: 'base' }) || a.slug.localeCompare(b.slug);
+  const list = [...tags].map(([slug, count]) => ({ ...(refs.get(slug) ?? { slug, name: slug }), count }));
+  return list.sort(order === 'count' ? (a, b) => b.count - a.count || byName(a, b) : byName);
+}
+
+export interface AuthorCount extends AuthorView {
+  count: number;
+}
+
+/** Every author with public posts (avatar, bio, how many), by display name. */
+export async function authorIndex(now = new Date()): Promise<AuthorCount[]> {
+  const { authors } = await readModel().publicCounts(now);
+  const views = await authorsByIds(authors.keys());
+  return [...authors]
+    .flatMap(([id, count]) => {
+      const view = views.get(id);
+      // A deleted author's posts are reassigned; an id without a user is left out rather than shown as "unknown".
+      return view ? [{ ...view, count }] : [];
+    })
+    .sort((a, b) => a.displayName.localeCompare(b.displayName, 'en', { sensitivity: 'base' }) || a.username.localeCompare(b.username));
 }
 
 export interface PostView extends PostCard {
@@ -161,19 +191,49 @@ export async function previewView(
 
 export const SEARCH_MAX_LENGTH = 100;
 
+/** Results counted and numbered up to this many; beyond, "more than" and keyset pages (`after`). */
+export const SEARCH_COUNT_CAP = 1000;
+
 export interface SearchResults {
   posts: PostCard[];
+  /** Matches in all, up to SEARCH_COUNT_CAP (then `more` is true). */
+  total: number;
+  more: boolean;
+  /** The numbered page shown (null on a keyset page past the numbered ones). */
+  page: number | null;
+  pageCount: number;
+  /** Cursor for the keyset page after this one, when the numbered pages end before the results do. */
   next: string | null;
 }
 
 /**
- * Published posts whose title, tags or text contain `q` (case-insensitive, literally), newest first, in
- * keyset pages. Matched in memory as a plain substring (search-index.ts): no input is ever a pattern.
+ * Published posts whose title, tags or text contain `q` (case-insensitive, literally), newest first.
+ * Matched in memory as a plain substring (search-index.ts): no input is ever a pattern. The first
+ * SEARCH_COUNT_CAP matches are counted and served as numbered pages; deeper results, if any, as keyset
+ * pages after the last numbered one (`after`), which cost the same at any depth. Null: no such page.
  */
-export async function searchPosts(q: string, after: string | undefined, perPage: number, storage: Storage, now = new Date()): Promise<SearchResults> {
-  const ids = await readModel().search(q, parseCursor(after), perPage + 1, now);
+export async function searchPosts(
+  q: string,
+  at: { page: number; after?: string | undefined },
+  perPage: number,
+  storage: Storage,
+  now = new Date(),
+  cap = SEARCH_COUNT_CAP,
+): Promise<SearchResults | null> {
+  const counted = await readModel().search(q, null, cap + 1, now);
+  const more = counted.length > cap;
+  const total = Math.min(counted.length, cap);
+  const pageCount = Math.max(1, Math.ceil(total / perPage));
+  const keyset = at.after ? parseCursor(at.after) : null;
+  let ids: string[];
+  if (keyset) ids = await readModel().search(q, keyset, perPage + 1, now);
+  else if (at.page > pageCount) return null;
+  else ids = counted.slice((at.page - 1) * perPage, Math.min(at.page * perPage, total) + 1);
   const cards = await publicCards(ids, storage, now);
-  const page = cards.slice(0, perPage);
-  const last = page[page.length - 1];
-  return { posts: page, next: cards.length > perPage && last ? cursorOf(last.publishedAt, last.id) : null };
+  const shown = cards.slice(0, perPage);
+  const last = shown[shown.length - 1];
+  // Past the numbered pages, the next page is the keyset page after the last result shown.
+  const lastNumbered = !keyset && at.page === pageCount;
+  const hasMore = keyset ? cards.length > perPage : lastNumbered && more;
+  return { posts: shown, total, more, page: keyset ? null : at.page, pageCount, next: hasMore && last ? cursorOf(last.publishedAt, last.id) : null };
 }

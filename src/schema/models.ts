@@ -7,6 +7,8 @@ import '../site/audit.model.js';
 import '../posts/post.model.js';
 import '../posts/tag.model.js';
 import '../posts/revision.model.js';
+import '../pages/page.model.js';
+import '../pages/navigation.model.js';
 import '../media/media.model.js';
 import '../comments/comment.model.js';
 import '../auth/attempt.model.js';

@@ -39,6 +39,7 @@ export type Action =
   | 'comment:create'
   | 'comment:moderate' // on own posts for authors, any for editors
   | 'content:admin' // /admin/posts, /admin/media, comment queue
+  | 'page:manage' // static pages (About, Contact): write, publish, delete any
   | 'users:manage'
   | 'settings:manage'
   | 'audit:view';
@@ -52,6 +53,7 @@ const anyRole: Record<Action, Role> = {
   'comment:create': 'reader',
   'comment:moderate': 'editor',
   'content:admin': 'editor',
+  'page:manage': 'editor',
   'users:manage': 'admin',
   'settings:manage': 'admin',
   'audit:view': 'admin',

@@ -39,7 +39,9 @@ describe.each(WIDTHS)('comments at %i px', (width) => {
     await commentsSection(page).getByRole('textbox', { name: 'Your comment' }).fill(text);
     await Promise.all([page.waitForURL((url) => url.pathname === postPath && url.hash.startsWith('#comment-')), commentsSection(page).getByRole('button', { name: 'Post comment' }).click()]);
     const own = commentItem(page, text);
-    await own.getByText('Awaiting review').waitFor();
+    await own.getByText('Awaiting review', { exact: true }).waitFor();
+    // The message about it is beside it, where the page scrolled to, not at the top.
+    await own.getByRole('status').filter({ hasText: 'Your comment is awaiting review' }).waitFor();
     await own.getByText('Only you and the moderators can see this comment until it is approved.').waitFor();
     await expectNoSidewaysScroll(page);
     await journey.shot('comment-awaiting-review');

@@ -24,7 +24,8 @@ beforeAll(async () => {
 
 /** Titles of the post cards on a page, in order. */
 function cardTitles(html: string): string[] {
-  return [...html.matchAll(/<h2 class="h[35] card-title"[^>]*><a[^>]*>([^<]*)<\/a><\/h2>/g)].map((m) => m[1]!);
+  // (Search results mark the terms: <mark> is taken out.)
+  return [...html.matchAll(/<h2 class="h[35] card-title"[^>]*><a[^>]*>((?:[^<]|<\/?mark>)*)<\/a><\/h2>/g)].map((m) => m[1]!.replace(/<\/?mark>/g, ''));
 }
 
 /** Records every query mongoose sends while `work` runs. */
