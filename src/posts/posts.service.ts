@@ -104,15 +104,25 @@ export async function createPost(actor: NamedActor, input: PostInput, meta: Requ
  * Saves an edit made on the version `loadedVersion`. If the post changed since (someone else saved),
  * nothing is written and Conflict (409) carries both versions.
  */
-export async function updatePost(actor: NamedActor, slug: string, loadedVersion: number, input: PostInput, meta: RequestMeta = {}): Promise<PostRecord> {
+export async function updatePost(actor: NamedActor, slug: string, loadedVersion: number, input: PostInput, meta: RequestMeta = {}, options: SaveOptions = {}): Promise<PostRecord> {
   const found = await editablePost(actor, slug);
-  return withPostLock(found._id, () => saveEdit(actor, found._id, loadedVersion, input, meta));
+  return withPostLock(found._id, () => saveEdit(actor, found._id, loadedVersion, input, meta, options));
 }
 
-async function saveEdit(actor: NamedActor, postId: Types.ObjectId, loadedVersion: number, input: PostInput, meta: RequestMeta): Promise<PostRecord> {
+export interface SaveOptions {
+  /** The editor's autosave: drafts only, status kept, revisions coalesced (revisions.service.ts). */
+  autosave?: boolean;
+}
+
+export const AUTOSAVE_DRAFTS_ONLY = 'Autosave keeps drafts only: a published or scheduled post changes when you press Update or Save.';
+
+async function saveEdit(actor: NamedActor, postId: Types.ObjectId, loadedVersion: number, input: PostInput, meta: RequestMeta, options: SaveOptions = {}): Promise<PostRecord> {
   const current = await Post.findById(postId).lean<PostRecord>();
   if (!current) throw new NotFound();
   if (current.version !== loadedVersion) throw conflict(current, input);
+  // Half-typed sentences must never go live: a post readers can see (or will at its scheduled time) is
+  // only changed by an explicit save.
+  if (options.autosave && (current.status !== 'draft' || input.intent !== 'save')) throw invalidField('body', AUTOSAVE_DRAFTS_ONLY);
 
   const newSlug = input.slug || current.slug;
   if (newSlug !== current.slug) {
@@ -157,7 +167,7 @@ async function saveEdit(actor: NamedActor, postId: Types.ObjectId, loadedVersion
   }
 
   if (newSlug !== current.slug) await releasePreviousSlug(newSlug, current._id);
-  if (current.title !== saved.title || current.bodyMarkdown !== saved.bodyMarkdown) await recordRevision(current);
+  if (current.title !== saved.title || current.bodyMarkdown !== saved.bodyMarkdown) await recordRevision(current, options.autosave ? { autosaveBy: actor.id } : {});
   await rememberTags(input.tags);
   await auditTransition(actor, current, saved, meta);
   contentChanged();
