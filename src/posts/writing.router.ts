@@ -20,7 +20,7 @@ function actorOf(req: Request): NamedActor {
 const jsonBody: RequestHandler = (req, _res, next) => next(req.is('application/json') ? undefined : 'route');
 
 function saved(post: PostRecord) {
-  return { slug: post.slug, version: post.version, editUrl: `/posts/${post.slug}/edit`, savedAt: post.updatedAt };
+  return { id: String(post._id), slug: post.slug, version: post.version, editUrl: `/posts/${post.slug}/edit`, savedAt: post.updatedAt };
 }
 
 export function writingRouter(_deps: RouterDeps): Router {

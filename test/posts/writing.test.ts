@@ -1,12 +1,14 @@
 // The editor's JSON endpoints: the live preview renders exactly what the published page shows, and
 // autosave keeps drafts through the normal save path (CSRF, ownership, the lost-update guard) while
 // coalescing its revisions.
+import type { Types } from 'mongoose';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Post } from '../../src/posts/post.model.js';
 import { AUTOSAVE_COALESCE_MS, PostRevision } from '../../src/posts/revision.model.js';
 import { testApp } from '../support/app.js';
 import { makeUser } from '../support/factories.js';
+import { makeImage, upload } from '../support/media.js';
 import { makePost } from '../support/posts.js';
 import { sessionFor, type TestSession } from '../support/session.js';
 
@@ -62,7 +64,7 @@ describe('POST /posts/preview (JSON)', () => {
 
     const res = await request(app).post('/posts').set('Cookie', s.cookie).type('form').send({ _csrf: s.csrf, intent: 'publish', title: 'Corpus', body: CORPUS });
     expect(res.status).toBe(303);
-    const page = await request(app).get(res.headers.location.replace(/\/edit$/, ''));
+    const page = await request(app).get(res.headers.location!.replace(/\/edit$/, ''));
     const published = /<div class="post-body">\n([\s\S]*?)\n {2}<\/div>\n<\/article>/.exec(page.text)?.[1]?.trim();
     expect(published).toBe(html);
   });
@@ -150,7 +152,7 @@ describe('autosave coalescing', () => {
     const res = await postJson(`/posts/${slug}/autosave`, { title: post.title, body, version: post.version }, session);
     expect(res.status).toBe(200);
   }
-  const revisionsOf = async (postId: unknown) => PostRevision.find({ post: postId }).sort({ at: -1, _id: -1 }).lean();
+  const revisionsOf = async (postId: Types.ObjectId) => PostRevision.find({ post: postId }).sort({ at: -1, _id: -1 }).lean();
 
   it('keeps one revision per run of autosaves: the text from before the run', async () => {
     const post = await makePost({ author, title: 'Run', body: 'Before the run.' });
@@ -180,5 +182,15 @@ describe('autosave coalescing', () => {
     const res = await request(app).post(`/posts/${post.slug}/edit`).set('Cookie', s.cookie).type('form').send({ _csrf: s.csrf, intent: 'save', title: 'Manual', body: 'Saved by hand.', version: String(current.version) });
     expect(res.status).toBe(303);
     expect((await revisionsOf(post._id)).map((r) => r.bodyMarkdown)).toEqual(['Autosaved.', 'Start.']);
+  });
+});
+
+describe('images from the editor', () => {
+  it('an upload asked for as JSON answers with the Markdown to insert, and that Markdown renders the uploaded image', async () => {
+    const res = await upload(app, s, await makeImage('png', 900, 600), { filename: 'pasted.png', contentType: 'image/png', alt: 'A [bracketed] red box' }).set('Accept', 'application/json');
+    expect(res.status).toBe(201);
+    expect(res.body.markdown).toMatch(/^!\[A bracketed red box\]\(\/uploads\/media\/[a-f0-9]{32}\/[^)]+\)$/);
+    const preview = await postJson('/posts/preview', { body: res.body.markdown });
+    expect(preview.body.html).toMatch(/<img loading="lazy" src="\/uploads\/media\/[a-f0-9]{32}\/[^"]+" alt="A bracketed red box"/);
   });
 });
