@@ -17,6 +17,7 @@ import { editPostForm, newPostForm, previewForm, restoreForm, toPostInput } from
 import { formatDate, formatDateTime } from '../http/format.js';
 import { createPost, deletePost, editablePost, editablePostById, restoreRevision, setPublished, updatePost, usableCover } from './posts.service.js';
 import { previewView } from './reading.service.js';
+import { revisionDiff } from './revision-diff.js';
 
 const dashboardQuery = z.object({
   status: z.enum(['draft', 'scheduled', 'published']).optional().catch(undefined),
@@ -124,6 +125,13 @@ export function authoringRouter({ storage }: RouterDeps): Router {
     const post = await setPublished(actor, (await editablePost(actor, slugOf(req)))._id, false, { ip: req.ip });
     res.flash('success', 'Moved back to drafts: readers no longer see it.');
     res.redirect(303, backTo(req, post.slug));
+  });
+
+  // What changed since an earlier version, word by word, with a Restore button (the POST below).
+  router.get('/posts/:slug/revisions/:id', guard, async (req, res) => {
+    const diff = await revisionDiff(actorOf(req), slugOf(req), String(req.params.id));
+    res.set('Cache-Control', 'private, no-store');
+    res.render('posts/revision', { title: `Changes since ${formatDateTime(diff.revision.at)}`, noindex: true, diff, formatDateTime });
   });
 
   router.post('/posts/:slug/revisions/:id/restore', guard, validate(restoreForm), async (req, res) => {

@@ -45,7 +45,7 @@ export async function listRevisions(postId: Types.ObjectId): Promise<RevisionVie
 
 export async function findRevision(postId: Types.ObjectId, revisionId: string) {
   if (!mongoose.isValidObjectId(revisionId)) return null;
-  return PostRevision.findOne({ _id: revisionId, post: postId }, 'title bodyMarkdown').lean();
+  return PostRevision.findOne({ _id: revisionId, post: postId }, 'title bodyMarkdown editorName at').lean();
 }
 
 export async function deleteRevisions(postId: Types.ObjectId): Promise<void> {
