@@ -105,7 +105,8 @@ export function authoringRouter({ storage }: RouterDeps): Router {
     const input = inputOf(editPostForm, res);
     try {
       const post = await updatePost(actorOf(req), slugOf(req), input.version, toPostInput(input), { ip: req.ip });
-      res.flash('success', flashFor(displayStatus(post), 'saved'));
+      // A draft that autosave already created is published from its edit page: still "Published."
+      res.flash('success', input.intent === 'publish' ? 'Published.' : flashFor(displayStatus(post), 'saved'));
       res.redirect(303, `/posts/${post.slug}/edit`);
     } catch (err) {
       if (!(err instanceof Conflict)) throw err;
