@@ -194,3 +194,13 @@ describe('images from the editor', () => {
     expect(preview.body.html).toMatch(/<img loading="lazy" src="\/uploads\/media\/[a-f0-9]{32}\/[^"]+" alt="A bracketed red box"/);
   });
 });
+
+describe('the cover picker', () => {
+  it('labels each image with its description and file name, and carries the text the search box filters on', async () => {
+    const res = await upload(app, s, await makeImage('png', 320, 200), { filename: 'Harbour-Dusk.png', contentType: 'image/png', alt: 'Boats in the harbour at dusk' }).set('Accept', 'application/json');
+    expect(res.status).toBe(201);
+    const page = await request(app).get('/posts/new').set('Cookie', s.cookie);
+    expect(page.text).toContain('data-picker-text="boats in the harbour at dusk harbour-dusk.png"');
+    expect(page.text).toMatch(new RegExp(`<label class="picker-option d-block" for="cover-${res.body.id}"[^>]*>\\s*<img [^>]*alt=""[^>]*>\\s*<span class="d-block small picker-alt">Boats in the harbour at dusk</span>`));
+  });
+});
