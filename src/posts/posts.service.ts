@@ -12,6 +12,7 @@ import { Media } from '../media/media.model.js';
 import { displayStatus, Post, type PostDoc } from './post.model.js';
 import { deriveBody, freeSlug, mediaIdsOf, releasePreviousSlug, resolvePublication, slugProblem, type Intent } from './post-content.js';
 import { withPostLock } from './post-lock.js';
+import { slugify } from './slugs.js';
 import { deleteRevisions, findRevision, recordRevision } from './revisions.service.js';
 import { rememberTags, tagRefs, type TagRef } from './tags.js';
 
@@ -122,6 +123,17 @@ export interface SaveOptions {
   autosave?: boolean;
 }
 
+/**
+ * An autosaved draft whose slug field was left empty (a new post's page, still open) follows its title:
+ * the first autosave may come before the title is finished ("Untitled", "My fir"). A slug that already
+ * comes from this title is kept.
+ */
+async function draftSlug(current: PostRecord, title: string): Promise<string> {
+  const base = slugify(title) || 'post';
+  if (current.title === title || new RegExp(`^${base}(?:-\\d+)?$`).test(current.slug)) return current.slug;
+  return freeSlug(title);
+}
+
 export const AUTOSAVE_DRAFTS_ONLY = 'Autosave keeps drafts only: a published or scheduled post changes when you press Update or Save.';
 
 async function saveEdit(actor: NamedActor, postId: Types.ObjectId, loadedVersion: number, input: PostInput, meta: RequestMeta, options: SaveOptions = {}): Promise<PostRecord> {
@@ -132,7 +144,7 @@ async function saveEdit(actor: NamedActor, postId: Types.ObjectId, loadedVersion
   // only changed by an explicit save.
   if (options.autosave && (current.status !== 'draft' || input.intent !== 'save')) throw invalidField('body', AUTOSAVE_DRAFTS_ONLY);
 
-  const newSlug = input.slug || current.slug;
+  const newSlug = input.slug || (options.autosave ? await draftSlug(current, input.title) : current.slug);
   if (newSlug !== current.slug) {
     const problem = await slugProblem(newSlug, current._id);
     if (problem) throw invalidField('slug', problem);

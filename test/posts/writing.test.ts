@@ -104,6 +104,22 @@ describe('autosave', () => {
     expect(String(post.author)).toBe(String(author._id));
   });
 
+  it("lets a new draft's slug follow its title while the slug field is empty, and keeps a slug the author set", async () => {
+    const first = await postJson('/posts/autosave', { title: 'My fir', body: 'Draft.' });
+    expect(first.body.slug).toBe('my-fir');
+    const second = await postJson(`/posts/${first.body.slug}/autosave`, { title: 'My first trip', slug: '', body: 'Draft.', version: first.body.version });
+    expect(second.status).toBe(200);
+    expect(second.body).toMatchObject({ slug: 'my-first-trip', editUrl: '/posts/my-first-trip/edit' });
+    // Same title again: the slug stays.
+    const third = await postJson('/posts/my-first-trip/autosave', { title: 'My first trip', slug: '', body: 'Draft, longer.', version: second.body.version });
+    expect(third.body.slug).toBe('my-first-trip');
+    // An explicit slug is the author's: kept whatever the title.
+    const fourth = await postJson('/posts/my-first-trip/autosave', { title: 'Another title', slug: 'chosen-slug', body: 'x', version: third.body.version });
+    expect(fourth.body.slug).toBe('chosen-slug');
+    const fifth = await postJson('/posts/chosen-slug/autosave', { title: 'Yet another', slug: 'chosen-slug', body: 'x', version: fourth.body.version });
+    expect(fifth.body.slug).toBe('chosen-slug');
+  });
+
   it('never publishes: a new post autosaved with intent=publish is refused by the schema', async () => {
     const res = await postJson('/posts/autosave', { title: 'Sneaky', body: 'x', intent: 'publish' });
     expect(res.status).toBe(422);

@@ -88,7 +88,8 @@ export function startAutosave(editor) {
       return;
     }
     setVersion(form, answer.version);
-    if (res.status === 201) becomeEditOf(answer);
+    // A new draft, or one whose slug followed its title: the page now edits it at its address.
+    if (res.status === 201 || answer.editUrl !== new URL(form.action, location.href).pathname) becomeEditOf(answer);
     savedSnapshot = sent;
     if (dirty()) {
       keepLocally();
@@ -102,12 +103,12 @@ export function startAutosave(editor) {
 
   // A new post's first autosave made a draft: from now on this page edits that draft.
   function becomeEditOf(answer) {
-    const oldKey = key;
+    const oldKey = key === storageKey(answer.id) ? null : key;
     form.action = answer.editUrl;
     url = `/posts/${answer.slug}/autosave`;
     form.dataset.autosaveUrl = url;
     key = storageKey(answer.id);
-    forget(oldKey);
+    if (oldKey) forget(oldKey);
     history.replaceState(history.state, '', answer.editUrl);
     document.title = document.title.replace(/^New post/, 'Edit draft');
   }
