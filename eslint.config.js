@@ -47,7 +47,7 @@ function domainRules() {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist.*/**', 'node_modules/**', 'data/**', 'uploads/**', 'test-results/**', 'bench-results/**'] },
+  { ignores: ['dist/**', 'dist.*/**', 'public/build/**', 'public/build.*/**', 'node_modules/**', 'data/**', 'uploads/**', 'test-results/**', 'bench-results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -80,5 +80,10 @@ export default tseslint.config(
   {
     files: ['public/js/**/*.js'],
     languageOptions: { globals: { ...globals.browser }, sourceType: 'script' },
+  },
+  // The editor is ES modules, bundled by scripts/build.mjs.
+  {
+    files: ['public/js/editor/**/*.js'],
+    languageOptions: { globals: { ...globals.browser }, sourceType: 'module' },
   },
 );

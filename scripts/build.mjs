@@ -26,6 +26,52 @@ function sourceFiles(dir) {
     .sort();
 }
 
+// The post editor's script (public/js/editor/, CodeMirror 6 and its Markdown support) is bundled into
+// public/build/ (not committed): an ES module entry and lazily loaded chunks (code-block languages), with
+// hashed chunk names so that a browser may cache them for ever. Rebuilt when its sources, the lock file or
+// this script change (public/build/.build-stamp), like dist/.
+async function buildEditorBundle() {
+  const clientDir = join(root, 'public', 'js', 'editor');
+  const outDir = join(root, 'public', 'build');
+  const clientStamp = join(outDir, '.build-stamp');
+  // A tree without the editor (the build script's own tests copy it over a small source tree) has nothing to bundle.
+  if (!existsSync(join(clientDir, 'editor.js'))) return;
+  const hash = createHash('sha256');
+  hash.update(readFileSync(fileURLToPath(import.meta.url)));
+  hash.update(readFileSync(join(root, 'package-lock.json')));
+  for (const file of sourceFiles(clientDir)) hash.update(`\n${relative(root, file)}\n`).update(readFileSync(file));
+  const digest = hash.digest('hex');
+  if (!force && existsSync(clientStamp) && readFileSync(clientStamp, 'utf8').trim() === digest) return;
+  const { build } = await import('esbuild');
+  const staging = `${outDir}.building-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  try {
+    await build({
+      entryPoints: { editor: join(clientDir, 'editor.js') },
+      outdir: staging,
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      platform: 'browser',
+      target: ['es2022'],
+      minify: true,
+      chunkNames: 'chunks/[name]-[hash]',
+      legalComments: 'linked',
+      logLevel: 'warning',
+    });
+    writeFileSync(join(staging, '.build-stamp'), `${digest}\n`);
+    const previous = `${outDir}.previous-${process.pid}`;
+    if (existsSync(outDir)) renameSync(outDir, previous);
+    renameSync(staging, outDir);
+    rmSync(previous, { recursive: true, force: true });
+  } catch (err) {
+    rmSync(staging, { recursive: true, force: true });
+    if (existsSync(clientStamp) && readFileSync(clientStamp, 'utf8').trim() === digest) return;
+    console.error(`Editor bundle failed: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
+}
+
 function fingerprint(files) {
   const hash = createHash('sha256');
   const esbuildManifest = JSON.parse(readFileSync(join(root, 'node_modules', 'esbuild', 'package.json'), 'utf8'));
@@ -37,6 +83,8 @@ function fingerprint(files) {
   }
   return hash.digest('hex');
 }
+
+await buildEditorBundle();
 
 const files = sourceFiles(srcDir);
 const stamp = fingerprint(files);

@@ -34,6 +34,7 @@ import type { Storage } from './media/storage.js';
 import { navigationLocals, navigationRouter } from './pages/navigation.router.js';
 import { pagesRouter } from './pages/pages.router.js';
 import { authoringRouter } from './posts/authoring.router.js';
+import { writingRouter } from './posts/writing.router.js';
 import { feedsRouter } from './posts/feeds.router.js';
 import { publicRouter } from './posts/public.router.js';
 import { cdnPurgerFor } from './site/cdn-purge.js';
@@ -173,6 +174,9 @@ export function createApp({ config, logger, storage, mailer, pageCache, purgeRet
   // Bodies: flat urlencoded forms (no nested objects from `a[b]=c`), small JSON for scripts.
   // 1 MB: a post body of 200,000 characters (the editor's limit) can encode to more than 256 kB.
   app.use(express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 200 }));
+  // The editor's preview and autosave send a whole post body as JSON (up to 200,000 characters, which is
+  // more than 256 kB in most scripts other than Latin): the same 1 MB as the form.
+  app.use(['/posts/preview', '/posts/autosave', '/posts/:slug/autosave'], express.json({ limit: '1mb' }));
   app.use(express.json({ limit: '256kb' }));
   app.use(loadUser(deps.keys.session, config.secureCookies));
   app.use(userLimits({ exempt: ['/signout', '/account/signout-everywhere'] }));
@@ -192,6 +196,7 @@ export function createApp({ config, logger, storage, mailer, pageCache, purgeRet
   app.use(under(['/password'], passwordResetRouter(deps)));
   app.use(under(['/invite'], invitationRouter(deps)));
   app.use(under(['/account'], accountRouter(deps)));
+  app.use(under(['/posts'], writingRouter(deps)));
   app.use(under(['/dashboard', '/posts'], authoringRouter(deps)));
   app.use(under(['/media'], mediaRouter(deps)));
   app.use(under(['/pages', '/admin/pages'], pagesRouter(deps)));

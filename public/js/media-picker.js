@@ -3,6 +3,32 @@
 // textarea (name="body"), on a line of its own. Without this script the snippets are plain read-only fields to copy.
 (function () {
   'use strict';
+  // The cover picker gets a search box over the images' alt text and file names.
+  var grid = document.querySelector('.media-picker .picker-grid');
+  if (grid && grid.children.length > 6) {
+    var search = document.createElement('input');
+    search.type = 'search';
+    search.className = 'form-control form-control-sm mb-2';
+    search.placeholder = 'Search images';
+    search.setAttribute('aria-label', 'Search cover images by description or file name');
+    var found = document.createElement('div');
+    found.className = 'visually-hidden';
+    found.setAttribute('role', 'status');
+    grid.before(search, found);
+    search.addEventListener('input', function () {
+      var words = search.value.toLowerCase().split(/\s+/).filter(Boolean);
+      var shown = 0;
+      Array.prototype.forEach.call(grid.children, function (cell) {
+        var text = cell.getAttribute('data-picker-text') || '';
+        var match = words.every(function (w) { return text.indexOf(w) !== -1; });
+        // The chosen cover stays visible, so a search never hides what the form will send.
+        var chosen = cell.querySelector('input:checked');
+        cell.hidden = !match && !chosen;
+        if (!cell.hidden) shown++;
+      });
+      found.textContent = shown + (shown === 1 ? ' image' : ' images') + ' shown';
+    });
+  }
   var snippets = document.querySelectorAll('input[data-snippet]');
   if (!snippets.length) return;
 

@@ -27,6 +27,18 @@ export function asset(urlPath: string): string {
   return `${urlPath}?v=${version}`;
 }
 
+/**
+ * asset() for a file that a build step makes (the editor bundle, public/build/): null when it has not been
+ * built (the test suite renders pages without building), so the page falls back to working without it.
+ */
+export function builtAsset(urlPath: string): string | null {
+  try {
+    return asset(urlPath);
+  } catch {
+    return null;
+  }
+}
+
 export function mountStaticAssets(app: Express): void {
   const serve = (dir: string) =>
     express.static(dir, {

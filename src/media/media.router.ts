@@ -8,7 +8,8 @@ import { currentUser, requireCan } from '../site/guards.js';
 import { wantsJson } from '../http/negotiation.js';
 import { form, inputOf, objectId, requiredText, validate } from '../http/validate.js';
 import { getMediaDetail, listMedia } from './media-library.js';
-import { deleteMedia, findManageable, updateAlt, uploadMedia } from './media.service.js';
+import { deleteMedia, findManageable, markdownFor, updateAlt, uploadMedia } from './media.service.js';
+import { toImageView } from './image-view.js';
 import { postsUsing, type PostRef } from './media-usage.js';
 import type { MediaDoc } from './media.model.js';
 import { acceptUpload } from '../http/upload.js';
@@ -50,7 +51,9 @@ export function mediaRouter({ config, storage }: RouterDeps): Router {
       const media = await uploadMedia(currentUser(req), { buffer: file.buffer, originalname: file.originalname }, alt, storage);
       res.flash('success', `Uploaded “${media.filename}”.`);
       if (wantsJson(req)) {
-        res.status(201).location(`/media/${String(media._id)}`).json({ id: String(media._id), redirect: '/media' });
+        // The editor inserts `markdown` at the cursor (public/js/editor/images.js).
+        const markdown = markdownFor(media.alt, toImageView(media, (key) => storage.url(key)));
+        res.status(201).location(`/media/${String(media._id)}`).json({ id: String(media._id), redirect: '/media', markdown });
         return;
       }
       res.redirect(303, '/media');

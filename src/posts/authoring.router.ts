@@ -17,6 +17,7 @@ import { editPostForm, newPostForm, previewForm, restoreForm, toPostInput } from
 import { formatDate, formatDateTime } from '../http/format.js';
 import { createPost, deletePost, editablePost, editablePostById, restoreRevision, setPublished, updatePost, usableCover } from './posts.service.js';
 import { previewView } from './reading.service.js';
+import { revisionDiff } from './revision-diff.js';
 
 const dashboardQuery = z.object({
   status: z.enum(['draft', 'scheduled', 'published']).optional().catch(undefined),
@@ -104,7 +105,8 @@ export function authoringRouter({ storage }: RouterDeps): Router {
     const input = inputOf(editPostForm, res);
     try {
       const post = await updatePost(actorOf(req), slugOf(req), input.version, toPostInput(input), { ip: req.ip });
-      res.flash('success', flashFor(displayStatus(post), 'saved'));
+      // A draft that autosave already created is published from its edit page: still "Published."
+      res.flash('success', input.intent === 'publish' ? 'Published.' : flashFor(displayStatus(post), 'saved'));
       res.redirect(303, `/posts/${post.slug}/edit`);
     } catch (err) {
       if (!(err instanceof Conflict)) throw err;
@@ -124,6 +126,13 @@ export function authoringRouter({ storage }: RouterDeps): Router {
     const post = await setPublished(actor, (await editablePost(actor, slugOf(req)))._id, false, { ip: req.ip });
     res.flash('success', 'Moved back to drafts: readers no longer see it.');
     res.redirect(303, backTo(req, post.slug));
+  });
+
+  // What changed since an earlier version, word by word, with a Restore button (the POST below).
+  router.get('/posts/:slug/revisions/:id', guard, async (req, res) => {
+    const diff = await revisionDiff(actorOf(req), slugOf(req), String(req.params.id));
+    res.set('Cache-Control', 'private, no-store');
+    res.render('posts/revision', { title: `Changes since ${formatDateTime(diff.revision.at)}`, noindex: true, diff, formatDateTime });
   });
 
   router.post('/posts/:slug/revisions/:id/restore', guard, validate(restoreForm), async (req, res) => {

@@ -3,6 +3,7 @@ import type { Actor } from '../site/permissions.js';
 import { listPickerMedia } from '../media/media.service.js';
 import type { Storage } from '../media/storage.js';
 import { displayStatus, type DisplayStatus } from './post.model.js';
+import { builtAsset } from '../http/assets.js';
 import { formatDateTime } from '../http/format.js';
 import type { PostRecord } from './posts.service.js';
 import { listRevisions } from './revisions.service.js';
@@ -62,5 +63,9 @@ export async function editorLocals(actor: Actor, post: PostRecord | null, storag
     revisions,
     minPublishAt: toDateTimeLocal(new Date()),
     formatDateTime,
+    // The enhanced editor (public/js/editor/): autosave goes to the server for drafts and new posts only.
+    editorScript: builtAsset('/public/build/editor.js'),
+    autosave: !post || displayStatus(post) === 'draft' ? 'server' : 'local',
+    autosaveUrl: post ? `/posts/${post.slug}/autosave` : '/posts/autosave',
   };
 }

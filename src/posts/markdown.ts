@@ -4,8 +4,9 @@
 // through the same pass, and no script, event handler, style or javascript:/data: URL survives it.
 import { Marked } from 'marked';
 import sanitizeHtml from 'sanitize-html';
+import { codeHighlighting } from './code-highlight.js';
 
-const marked = new Marked({ gfm: true, breaks: false, async: false });
+const marked = new Marked({ gfm: true, breaks: false, async: false }, codeHighlighting);
 
 const IMG_SRC = /^(?:https?:\/\/[^\s/]+|\/uploads\/)[^\s]*$/i;
 const ABSOLUTE_HTTP = /^https?:\/\//i;
@@ -14,7 +15,7 @@ const ABSOLUTE_HTTP = /^https?:\/\//i;
 export const POST_HTML_ALLOWLIST: sanitizeHtml.IOptions = {
   allowedTags: [
     'p', 'h2', 'h3', 'h4', 'h5', 'h6', 'a', 'img', 'ul', 'ol', 'li', 'blockquote', 'code', 'pre', 'em', 'strong',
-    'del', 'hr', 'br', 'table', 'thead', 'tbody', 'tr', 'th', 'td',
+    'del', 'hr', 'br', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'span',
   ],
   allowedAttributes: {
     a: ['href', 'title', 'rel'],
@@ -23,7 +24,9 @@ export const POST_HTML_ALLOWLIST: sanitizeHtml.IOptions = {
     th: [{ name: 'align', multiple: false, values: ['left', 'center', 'right'] }],
     td: [{ name: 'align', multiple: false, values: ['left', 'center', 'right'] }],
   },
-  allowedClasses: { code: ['language-*'] },
+  // Highlighting classes only (code-highlight.ts): a span keeps no other class and no attribute, so an
+  // author's raw <span> can colour text like code does and nothing more.
+  allowedClasses: { code: ['hljs', 'language-*'], span: ['hljs-*'] },
   allowedSchemes: ['http', 'https', 'mailto'],
   allowedSchemesByTag: { img: ['http', 'https'] },
   allowedSchemesAppliedToAttributes: ['href', 'src'],
@@ -78,6 +81,21 @@ export function plainText(safeHtml: string): string {
   const spaced = safeHtml.replace(UNPUNCTUATED_END, '$1.$2').replace(BLOCK_END, (end) => `${end} `);
   const text = sanitizeHtml(spaced, { allowedTags: [], allowedAttributes: {} });
   return text.replace(/&(?:amp|lt|gt|quot|nbsp|#39|#x27);/g, (entity) => ENTITIES[entity] ?? entity).replace(/\s+/g, ' ').trim();
+}
+
+// Code and tables read badly as running text ("const x = 1; | Name | Price |"): excerpts skip them. The
+// contents of these tags are dropped, not just the tags (nested tables included).
+const NOT_PROSE = ['pre', 'table'];
+const PROSE_ONLY: sanitizeHtml.IOptions = {
+  allowedTags: (POST_HTML_ALLOWLIST.allowedTags as string[]).filter((t) => !NOT_PROSE.includes(t) && !['thead', 'tbody', 'tr', 'th', 'td'].includes(t)),
+  allowedAttributes: {},
+  disallowedTagsMode: 'discard',
+  nonTextTags: [...NOT_PROSE, 'script', 'style', 'textarea', 'option', 'noscript'],
+};
+
+/** The words of sanitized HTML outside code blocks and tables: what excerpts and search snippets show. */
+export function proseText(safeHtml: string): string {
+  return plainText(sanitizeHtml(safeHtml, PROSE_ONLY));
 }
 
 /** About the first `max` characters of the text, cut at a word boundary. */

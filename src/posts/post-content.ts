@@ -4,7 +4,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import mongoose from 'mongoose';
 import { invalidField } from '../http/errors.js';
 import { mediaIdsByStorageKeys } from '../media/media.service.js';
-import { excerptOf, mediaKeysIn, plainText, readingMinutes, renderMarkdown } from './markdown.js';
+import { excerptOf, mediaKeysIn, plainText, proseText, readingMinutes, renderMarkdown } from './markdown.js';
 import { Post, type StoredStatus } from './post.model.js';
 import { readModel } from './read-model-choice.js';
 import { firstFreeSlug, RESERVED_POST_SLUGS, slugify, withSuffix } from './slugs.js';
@@ -28,7 +28,7 @@ export function deriveBody(bodyMarkdown: string, customExcerpt: string): Derived
   return {
     bodyHtml,
     bodyText,
-    excerpt: custom || excerptOf(bodyText),
+    excerpt: custom || excerptOf(proseText(bodyHtml)),
     customExcerpt: custom.length > 0,
     readingMinutes: readingMinutes(bodyText),
   };

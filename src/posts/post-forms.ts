@@ -66,6 +66,22 @@ export const previewForm = z.object({
   postId: z.union([objectId, z.literal('')]).optional(),
 });
 
+/** The editor's live preview (JSON): the Markdown only. */
+export const previewJson = z.object({ body: fields.body });
+
+/**
+ * An autosave (JSON): the whole form as it stands, as a draft. A draft is saved before it has a title
+ * (so the first words are not lost), under "Untitled"; the status never changes (intent is always save).
+ */
+const autosaveFields = {
+  ...fields,
+  title: text(200).optional().default('').transform((t) => t || 'Untitled'),
+  intent: z.literal('save').optional().default('save'),
+  publishAt: z.unknown().optional().transform(() => null),
+};
+export const autosaveNewForm = z.object(autosaveFields);
+export const autosaveEditForm = z.object({ ...autosaveFields, version: editPostForm.shape.version });
+
 export const restoreForm = z.object({ version: z.coerce.number().int().min(1) });
 
 export function toPostInput(form: z.infer<typeof newPostForm>): PostInput {

@@ -15,6 +15,7 @@ import { deriveBody, freeSlug, mediaIdsOf, releasePreviousSlug, resolvePublicati
 import { withPostLock } from './post-lock.js';
 import { postChangeKeys } from './post-surrogate-keys.js';
 import { purgeKeys } from '../site/cdn-purge.js';
+import { slugify } from './slugs.js';
 import { deleteRevisions, findRevision, recordRevision } from './revisions.service.js';
 import { rememberTags, tagRefs, type TagRef } from './tags.js';
 
@@ -107,17 +108,46 @@ export async function createPost(actor: NamedActor, input: PostInput, meta: Requ
  * Saves an edit made on the version `loadedVersion`. If the post changed since (someone else saved),
  * nothing is written and Conflict (409) carries both versions.
  */
-export async function updatePost(actor: NamedActor, slug: string, loadedVersion: number, input: PostInput, meta: RequestMeta = {}): Promise<PostRecord> {
-  const found = await editablePost(actor, slug);
-  return withPostLock(found._id, () => saveEdit(actor, found._id, loadedVersion, input, meta));
+export async function updatePost(actor: NamedActor, slug: string, loadedVersion: number, input: PostInput, meta: RequestMeta = {}, options: SaveOptions = {}): Promise<PostRecord> {
+  // An editor opened before someone else changed the slug still posts to the old address: found by its
+  // old slug, the save meets the version guard (409 with both versions) instead of a 404 that loses it.
+  const found = await editablePost(actor, slug).catch(async (err: unknown) => {
+    if (!(err instanceof NotFound)) throw err;
+    const renamed = await Post.findOne({ previousSlugs: slug }).lean<PostRecord>();
+    if (!renamed) throw err;
+    assertMayEdit(actor, renamed);
+    return renamed;
+  });
+  return withPostLock(found._id, () => saveEdit(actor, found._id, loadedVersion, input, meta, options));
 }
 
-async function saveEdit(actor: NamedActor, postId: Types.ObjectId, loadedVersion: number, input: PostInput, meta: RequestMeta): Promise<PostRecord> {
+export interface SaveOptions {
+  /** The editor's autosave: drafts only, status kept, revisions coalesced (revisions.service.ts). */
+  autosave?: boolean;
+}
+
+/**
+ * An autosaved draft whose slug field was left empty (a new post's page, still open) follows its title:
+ * the first autosave may come before the title is finished ("Untitled", "My fir"). A slug that already
+ * comes from this title is kept.
+ */
+async function draftSlug(current: PostRecord, title: string): Promise<string> {
+  const base = slugify(title) || 'post';
+  if (current.title === title || new RegExp(`^${base}(?:-\\d+)?$`).test(current.slug)) return current.slug;
+  return freeSlug(title);
+}
+
+export const AUTOSAVE_DRAFTS_ONLY = 'Autosave keeps drafts only: a published or scheduled post changes when you press Update or Save.';
+
+async function saveEdit(actor: NamedActor, postId: Types.ObjectId, loadedVersion: number, input: PostInput, meta: RequestMeta, options: SaveOptions = {}): Promise<PostRecord> {
   const current = await Post.findById(postId).lean<PostRecord>();
   if (!current) throw new NotFound();
-  if (current.version !== loadedVersion) throw conflict(current, input);
+  if (current.version !== loadedVersion) throw await conflict(current, input);
+  // Half-typed sentences must never go live: a post readers can see (or will at its scheduled time) is
+  // only changed by an explicit save.
+  if (options.autosave && (current.status !== 'draft' || input.intent !== 'save')) throw invalidField('body', AUTOSAVE_DRAFTS_ONLY);
 
-  const newSlug = input.slug || current.slug;
+  const newSlug = input.slug || (options.autosave ? await draftSlug(current, input.title) : current.slug);
   if (newSlug !== current.slug) {
     const problem = await slugProblem(newSlug, current._id);
     if (problem) throw invalidField('slug', problem);
@@ -156,24 +186,48 @@ async function saveEdit(actor: NamedActor, postId: Types.ObjectId, loadedVersion
   if (!saved) {
     const latest = await Post.findById(current._id).lean<PostRecord>();
     if (!latest) throw new NotFound();
-    throw conflict(latest, input);
+    throw await conflict(latest, input);
   }
 
   if (newSlug !== current.slug) await releasePreviousSlug(newSlug, current._id);
-  if (current.title !== saved.title || current.bodyMarkdown !== saved.bodyMarkdown) await recordRevision(current);
+  if (current.title !== saved.title || current.bodyMarkdown !== saved.bodyMarkdown) await recordRevision(current, options.autosave ? { autosaveBy: actor.id } : {});
   await rememberTags(input.tags);
   await auditTransition(actor, current, saved, meta);
   purgeKeys(postChangeKeys(current, saved));
   return saved;
 }
 
-function conflict(latest: PostRecord, input: PostInput): Conflict {
+/**
+ * The 409: nothing was written, and the page shows every field of both versions (theirs: what is saved
+ * now; mine: everything the author sent), so that no typed word is lost (views/posts/conflict.ejs).
+ */
+async function conflict(latest: PostRecord, input: PostInput): Promise<Conflict> {
+  const names = await tagRefs(latest.tags);
+  const scheduled = displayStatus(latest) === 'scheduled' && latest.publishedAt;
   return new Conflict('This post was changed by someone else after you opened it. Nothing was saved.', {
     slug: latest.slug,
-    mine: { title: input.title, bodyMarkdown: input.bodyMarkdown },
+    mine: {
+      title: input.title,
+      slug: input.slug || latest.slug,
+      bodyMarkdown: input.bodyMarkdown,
+      excerpt: input.excerpt,
+      tags: input.tags.map((t) => t.name).join(', '),
+      coverMediaId: input.coverMediaId ?? '',
+      coverAlt: input.coverAlt,
+      publishAt: input.publishAt ? input.publishAt.toISOString() : '',
+      intent: input.intent,
+      commentsEnabled: input.commentsEnabled ?? latest.commentsEnabled !== false,
+    },
     theirs: {
       title: latest.title,
+      slug: latest.slug,
       bodyMarkdown: latest.bodyMarkdown,
+      excerpt: latest.customExcerpt ? latest.excerpt : '',
+      tags: latest.tags.map((t) => names.get(t)?.name ?? t).join(', '),
+      coverMediaId: latest.coverMediaId ? String(latest.coverMediaId) : '',
+      coverAlt: latest.coverMediaId ? latest.coverAlt : '',
+      publishAt: scheduled ? latest.publishedAt!.toISOString() : '',
+      status: displayStatus(latest),
       version: latest.version,
       updatedAt: latest.updatedAt,
       editorName: latest.lastEditorName,

@@ -4,6 +4,9 @@ import mongoose, { type InferSchemaType, type Types } from 'mongoose';
 
 export const REVISIONS_KEPT = 50;
 
+/** How long a run of autosaves by one user keeps adding to the same revision. */
+export const AUTOSAVE_COALESCE_MS = 10 * 60_000;
+
 const revisionSchema = new mongoose.Schema(
   {
     post: { type: mongoose.Schema.Types.ObjectId, ref: 'Post', required: true },
@@ -15,6 +18,13 @@ const revisionSchema = new mongoose.Schema(
     editorName: { type: String, default: '' },
     /** When this version was saved. */
     at: { type: Date, required: true },
+    /**
+     * Set when an autosave replaced this version: who autosaved, and when. The next autosaves by the same
+     * user within AUTOSAVE_COALESCE_MS keep no revision of their own (revisions.service.ts), so a typing
+     * session leaves one revision (the text before it), not one per pause.
+     */
+    autosaveBy: { type: mongoose.Schema.Types.ObjectId, ref: 'User' },
+    recordedAt: { type: Date },
   },
   { collection: 'post_revisions', versionKey: false },
 );

@@ -73,7 +73,7 @@ describe('seed', () => {
     // Articles are written by the author and the editor, in Markdown with headings, lists, code and links.
     const article = await Post.findOne({ slug: 'closures-explained-with-a-shopping-list' }).lean();
     expect(article).toMatchObject({ status: 'published', tags: ['javascript'] });
-    expect(article!.bodyHtml).toMatch(/<h2>[\s\S]*<ul>[\s\S]*<pre><code class="language-js">[\s\S]*<a href="https:\/\//);
+    expect(article!.bodyHtml).toMatch(/<h2>[\s\S]*<ul>[\s\S]*<pre><code class="hljs language-js"><span class="hljs-[\s\S]*<a href="https:\/\//);
     const writers = await Post.distinct('author');
     expect(writers.map(String).sort()).toEqual(users.filter((u) => u.role === 'author' || u.role === 'editor').map((u) => String(u._id)).sort());
   });

@@ -67,8 +67,9 @@ describe.each(WIDTHS)('an author at %i px', (width) => {
 
     await page.goto('/posts/new');
     await page.getByLabel('Title', { exact: true }).fill(title);
+    // The body is CodeMirror over the form's textarea (a textbox of its own; the textarea is hidden).
     await page
-      .getByLabel(/^Body/)
+      .getByRole('textbox', { name: /^Body/ })
       .fill(`Written by a browser that is ${width} pixels wide.\n\n## What we checked\n\n- The **cover** came from the media library.\n- The preview shows this list.\n`);
     await page.getByLabel('Tags').fill('Testing, Field notes');
     const picker = page.getByRole('group', { name: 'Cover image' });

@@ -64,7 +64,7 @@ describe('renderMarkdown', () => {
 
   it('keeps tables, code blocks with a language class, and escapes code', () => {
     const html = renderMarkdown('```js\nif (a < b) alert("x")\n```\n\n| a | b |\n|:-|-:|\n| 1 | 2 |');
-    expect(html).toContain('<code class="language-js">if (a &lt; b) alert("x")');
+    expect(html).toContain('<code class="hljs language-js"><span class="hljs-keyword">if</span> (a &lt; b) <span class="hljs-title">alert</span>(<span class="hljs-string">"x"</span>)');
     expect(html).toContain('<th align="left">a</th>');
     expect(html).toContain('<td align="right">2</td>');
   });
