@@ -89,6 +89,8 @@ const CACHE_CONTROL = 'public, max-age=0, must-revalidate';
  * length and encoding, the ETag, X-Page-Cache), never shared (Set-Cookie), or set by the entry itself.
  */
 const NOT_REPLAYED = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding', 'content-length', 'content-encoding', 'etag', 'x-page-cache', 'set-cookie', 'cache-control', 'vary', 'content-type']);
+/** How many headers the entry sets itself, last in its list: Cache-Control, Vary, Content-Type. */
+const OWN_HEADERS = 3;
 /** What a 304 leaves out of the entry's headers (it has no body to describe). */
 const NOT_IN_304 = new Set(['content-type']);
 /** Longer URLs (query strings nobody links to) are answered without being counted or kept. */
@@ -268,11 +270,15 @@ export class PageCache {
    * Writes an entry with Node's own calls (writeHead with a prepared block), for a hit and for the miss
    * that made it alike. `withEtag` is false for a miss whose page is not kept: not hashed unless the
    * request is conditional.
+   *
+   * A miss's response already holds the replayed headers (the entry took them from it), so it is given
+   * only the entry's own ones; writeHead moves those after the others, in the order a hit sends them.
    */
   private write(req: IncomingMessage, res: ServerResponse, entry: Entry, outcome: Outcome, withEtag: boolean): void {
     const conditional = req.headers['if-none-match'] !== undefined || req.headers['if-modified-since'] !== undefined;
     const etag = withEtag || conditional ? (entry.etag ??= etagOf(entry.bodies.identity)) : undefined;
     if (conditional && fresh(req.headers, { etag })) {
+      if (outcome === 'miss') for (const name of NOT_IN_304) res.removeHeader(name);
       res.writeHead(304, this.block(entry, 'notModified', outcome, etag));
       res.end();
       return;
@@ -285,12 +291,17 @@ export class PageCache {
     if (outcome === 'hit' && encoding !== 'identity' && !entry.refined[encoding]) this.refine(entry, encoding);
   }
 
-  /** The complete header block of a response from `entry`; a hit's is made once per entry and kind. */
+  /**
+   * The header block of a response from `entry`: for a hit the complete one (made once per entry and
+   * kind), for a miss the entry's own headers (its Cache-Control, Vary and Content-Type, which it may
+   * have changed) and those made for this response.
+   */
   private block(entry: Entry, kind: Encoding | 'notModified', outcome: Outcome, etag: string | undefined): Block {
     const kept = outcome === 'hit' && etag !== undefined ? entry.blocks[kind] : undefined;
     if (kept) return kept;
     const block: Block = [];
-    for (const [name, value] of entry.headers) if (kind !== 'notModified' || !NOT_IN_304.has(name.toLowerCase())) block.push(name, value);
+    const headers = outcome === 'hit' ? entry.headers : entry.headers.slice(entry.headers.length - OWN_HEADERS);
+    for (const [name, value] of headers) if (kind !== 'notModified' || !NOT_IN_304.has(name.toLowerCase())) block.push(name, value);
     if (etag !== undefined) block.push('ETag', etag);
     block.push('X-Page-Cache', outcome);
     if (kind !== 'notModified') {
@@ -358,8 +369,6 @@ export class PageCache {
       if (!entry) return send(body as never);
       const kept = this.wanted(key);
       if (kept) this.store(entry);
-      // The miss is answered from the entry's block alone, exactly as its hits will be.
-      for (const name of res.getHeaderNames()) res.removeHeader(name);
       this.write(req, res, entry, 'miss', kept);
       return res;
     };
