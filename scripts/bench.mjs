@@ -344,6 +344,14 @@ async function main() {
   render.child.kill('SIGTERM');
   const mainTable = roundsTable(targets, results, NODE_HELLO, EXPRESS_HELLO);
   const signedInTable = await signedIn(small.base, post, rounds);
+  const header = [
+    `Quire bench ${new Date().toISOString()} · Node ${process.version} (server and client) · ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}) · load average at start ${load1.toFixed(2)}, before each round ${loads.map((l) => l.toFixed(2)).join(', ')}`,
+    `${rounds} interleaved rounds · ${connections} connections · ${duration} s per route after a 1 s warm-up · accept-encoding: gzip, br · server LOG_LEVEL=${args['log-level']} (to a file) · ${embedded?.engine ?? 'MONGODB_URI'} · ${sizes[0].toLocaleString('en')} posts`,
+  ].join('\n');
+  // Written now, so that a run stopped during the (long) scale table still leaves its main tables.
+  const mainReport = `${header}\n\n${mainTable}\n\n${signedInTable}`;
+  writeResults(`${mainReport}\n`, { results: Object.fromEntries(results), connections, duration, rounds, loads, node: process.version });
+  if (!quick && !args['no-readme']) writeReadme(mainReport);
 
   // Scale: the same routes at each size, as page-cache misses (unique URLs) so the application does the
   // work. One site at a time: the smaller one is stopped before the larger one is seeded.
@@ -390,17 +398,9 @@ async function main() {
   const scaleTable = scaleLines.join('\n');
   const seeding = seeded.map((seconds, i) => `${sizes[i].toLocaleString('en')} posts seeded in ${seconds.toFixed(0)} s`).join(', ');
 
-  const loadsText = loads.map((l) => l.toFixed(2)).join(', ');
-  const header = [
-    `Quire bench ${new Date().toISOString()} · Node ${process.version} (server and client) · ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}) · load average at start ${load1.toFixed(2)}, before each round ${loadsText}`,
-    `${rounds} interleaved rounds · ${connections} connections · ${duration} s per route after a 1 s warm-up (scale: ${scaleDuration} s, page-cache misses) · accept-encoding: gzip, br · server LOG_LEVEL=${args['log-level']} (to a file) · ${embedded?.engine ?? 'MONGODB_URI'} · ${seeding}`,
-  ].join('\n');
-  const report = `${header}\n\n${mainTable}\n\n${signedInTable}\n\n${scaleTable}\n`;
+  const report = `${mainReport}\n\nScale (page-cache misses, ${scaleDuration} s per route; ${seeding}):\n\n${scaleTable}\n`;
   console.log(`\n${report}`);
-  mkdirSync(join(root, 'bench-results'), { recursive: true });
-  writeFileSync(join(root, 'bench-results', 'latest.md'), report);
-  writeFileSync(join(root, 'bench-results', 'latest.json'), JSON.stringify({ results: Object.fromEntries(results), scaleRows, connections, duration, scaleDuration, rounds, loads, node: process.version }, null, 2));
-  if (!quick && !args['no-readme']) writeReadme(`${header}\n\n${mainTable}\n\n${signedInTable}`);
+  writeResults(report, { results: Object.fromEntries(results), scaleRows, connections, duration, scaleDuration, rounds, loads, node: process.version });
   log(`done in ${((Date.now() - started) / 60000).toFixed(1)} min; written to bench-results/latest.md${quick || args['no-readme'] ? '' : ' and README.md'}`);
 
   await embedded?.stop();
@@ -514,6 +514,12 @@ async function signedIn(base, post, roundCount) {
   const lines = ['| signed in, one request at a time | requests | median ms | min–max ms |', '|---|---:|---:|---:|'];
   for (const [label, values] of times) lines.push(`| ${label} | ${values.length} | ${median(values).toFixed(0)} | ${spread(values)} |`);
   return lines.join('\n');
+}
+
+function writeResults(markdown, json) {
+  mkdirSync(join(root, 'bench-results'), { recursive: true });
+  writeFileSync(join(root, 'bench-results', 'latest.md'), markdown);
+  writeFileSync(join(root, 'bench-results', 'latest.json'), JSON.stringify(json, null, 2));
 }
 
 /** Replaces the README's bench table (between its two markers) with this run's. */
