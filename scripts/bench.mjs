@@ -220,7 +220,7 @@ const pct = (v) => `${(v * 100).toFixed(0)}%`;
  */
 function roundsTable(targets, results, nodeLabel, expressLabel) {
   const lines = [
-    '| route | req/s (median) | req/s min–max | p50 ms | p99 ms (median, max) | vs node:http hello (min–max) | vs Express hello (min–max) | p99 vs Express hello | peak RSS MB | non-2xx |',
+    '| route | req/s (median) | req/s min–max | p50 ms | p99 ms (median, max) | vs node:http hello (min–max) | vs Express hello (min–max) | p99 vs Express hello | peak RSS MB | non-2xx or failed |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   const node = results.get(nodeLabel);
