@@ -12,7 +12,7 @@
 // The server runs as `npm start` runs it in production: its default log level (info, one JSON line per
 // request, written to a file), not a quieter one, so that the numbers are those of a deployed Quire.
 //
-//   npm run bench                       full run (3 rounds; seeds 1,000 and 100,000 posts; about 15 minutes);
+//   npm run bench                       full run (3 rounds; seeds 1,000 and 100,000 posts; 25 minutes at a load of 15);
 //                                       writes bench-results/latest.md and the README's table
 //   BENCH_QUICK=1 npm run bench         (or -- --quick) 3 short rounds, scale table at 1,000 posts only
 //                                       (add --large N for more); writes bench-results/latest.md only
