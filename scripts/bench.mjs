@@ -1,17 +1,26 @@
 #!/usr/bin/env node
 // npm run bench: Quire's compiled server in production mode on seeded data, loaded on 127.0.0.1 with
-// autocannon beside two ceilings in the same run (a bare Express "hello world" and a bare Express route
-// rendering the same home template from memory). Prints requests/s, p50/p99 latency and peak RSS per
-// route with each route's throughput as a ratio to hello world, then a scale table at 1,000 and 100,000
-// posts. Bounded: every run has a fixed duration; all traffic goes to 127.0.0.1.
+// autocannon, in rounds that alternate every route with its ceilings in the same run: a bare node:http
+// "hello world", a bare Express "hello world" and a bare Express route rendering the same home template from
+// memory. Each round records the machine's load average before it starts; the table gives, per route, the
+// median over the rounds and the spread (min-max) of requests/s, p50/p99 latency, and its throughput as a
+// ratio to each hello world (ratios taken within each round, so a busy round moves both sides). Signed-in
+// pages (dashboard, editor) and an upload are timed one request at a time (a user's requests are bounded
+// per minute: src/http/user-limits.ts). Then a scale table at 1,000 and 100,000 posts. Bounded: every run
+// has a fixed duration; all traffic goes to 127.0.0.1.
 //
-//   npm run bench                       full run (seeds 1,000 and 100,000 posts; about 6 minutes)
-//   npm run bench -- --quick            shorter runs, scale table at 1,000 posts only (add --large N for more)
-//   npm run bench -- --duration 5 --connections 50 --large 20000
+// The server runs as `npm start` runs it in production: its default log level (info, one JSON line per
+// request, written to a file), not a quieter one, so that the numbers are those of a deployed Quire.
+//
+//   npm run bench                       full run (3 rounds; seeds 1,000 and 100,000 posts; 25 minutes at a load of 15);
+//                                       writes bench-results/latest.md and the README's table
+//   BENCH_QUICK=1 npm run bench         (or -- --quick) 3 short rounds, scale table at 1,000 posts only
+//                                       (add --large N for more); writes bench-results/latest.md only
+//   npm run bench -- --rounds 5 --duration 5 --connections 50 --large 20000 --log-level warn
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -23,16 +32,21 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '10' },
     'scale-duration': { type: 'string', default: '10' },
     connections: { type: 'string', default: '50' },
+    rounds: { type: 'string', default: '3' },
     small: { type: 'string', default: '1000' },
     large: { type: 'string' },
     quick: { type: 'boolean', default: false },
+    'log-level': { type: 'string', default: 'info' },
+    'no-readme': { type: 'boolean', default: false },
   },
 });
-const duration = args.quick ? 3 : Number(args.duration);
-const scaleDuration = args.quick ? 2 : Number(args['scale-duration']);
+const quick = args.quick || process.env.BENCH_QUICK === '1';
+const duration = quick ? 3 : Number(args.duration);
+const scaleDuration = quick ? 2 : Number(args['scale-duration']);
 const connections = Number(args.connections);
+const rounds = Math.max(Number(args.rounds), 1);
 // --quick measures the small site only, unless --large is given too.
-const sizes = args.quick && args.large === undefined ? [Number(args.small)] : [Number(args.small), Number(args.large ?? 100_000)];
+const sizes = quick && args.large === undefined ? [Number(args.small)] : [Number(args.small), Number(args.large ?? 100_000)];
 const ACCEPT = { 'accept-encoding': 'gzip, br', accept: 'text/html,application/xhtml+xml' };
 
 const work = mkdtempSync(join(tmpdir(), 'quire-bench-'));
@@ -58,13 +72,16 @@ function freePort() {
   });
 }
 
-function start(script, scriptArgs, env) {
-  const child = spawn(process.execPath, [script, ...scriptArgs], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts a Node script; with `logFile`, its standard output goes there (as a deployment's logs would), not through this process. */
+function start(script, scriptArgs, env, logFile) {
+  const fd = logFile ? openSync(logFile, 'a') : undefined;
+  const child = spawn(process.execPath, [script, ...scriptArgs], { cwd: root, env, stdio: ['ignore', fd ?? 'pipe', 'pipe'] });
+  if (fd !== undefined) closeSync(fd);
   children.add(child);
   let output = '';
-  child.stdout.on('data', (c) => (output = (output + c).slice(-20000)));
+  child.stdout?.on('data', (c) => (output = (output + c).slice(-20000)));
   child.stderr.on('data', (c) => (output = (output + c).slice(-20000)));
-  child.output = () => output;
+  child.output = () => (logFile ? readFileSync(logFile, 'utf8').slice(-10000) : '') + output;
   child.on('exit', () => children.delete(child));
   return child;
 }
@@ -95,10 +112,10 @@ async function waitForHttp(url, child) {
  * Starts a listening process on a free port and waits until `probe` answers. Other programs on the machine
  * may take the port between the check and the listen: then it tries another one.
  */
-async function listening(script, scriptArgs, envFor, probe) {
+async function listening(script, scriptArgs, envFor, probe, logFile) {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    const child = start(script, scriptArgs(port), envFor(port));
+    const child = start(script, scriptArgs(port), envFor(port), logFile);
     try {
       await waitForHttp(`http://127.0.0.1:${port}${probe}`, child);
       return { child, port, base: `http://127.0.0.1:${port}` };
@@ -189,14 +206,33 @@ async function load(label, base, path, pid, { seconds = duration, unique = false
   };
 }
 
-function table(rows, helloRps, helloP99) {
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const spread = (values, format = (v) => String(Math.round(v))) => (values.length > 1 ? `${format(Math.min(...values))}–${format(Math.max(...values))}` : '');
+const pct = (v) => `${(v * 100).toFixed(0)}%`;
+
+/**
+ * The main table from interleaved rounds: per route the median and spread of its rounds, and its ratio to
+ * each hello world taken within each round (then the median and spread of those ratios).
+ */
+function roundsTable(targets, results, nodeLabel, expressLabel) {
   const lines = [
-    '| route | req/s | p50 ms | p99 ms | peak RSS MB | vs hello world | p99 vs hello | non-2xx |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| route | req/s (median) | req/s min–max | p50 ms | p99 ms (median, max) | vs node:http hello (min–max) | vs Express hello (min–max) | p99 vs Express hello | peak RSS MB | non-2xx or failed |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
-  for (const r of rows) {
+  const node = results.get(nodeLabel);
+  const express = results.get(expressLabel);
+  for (const { label } of targets) {
+    const runs = results.get(label);
+    const rps = runs.map((r) => r.rps);
+    const vsNode = runs.map((r, i) => r.rps / node[i].rps);
+    const vsExpress = runs.map((r, i) => r.rps / express[i].rps);
+    const p99 = median(runs.map((r) => r.p99));
     lines.push(
-      `| ${r.label} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.rssMb.toFixed(0)} | ${((r.rps / helloRps) * 100).toFixed(0)}% | ${(r.p99 / Math.max(helloP99, 1)).toFixed(1)}x | ${r.errors} |`,
+      `| ${label} | ${Math.round(median(rps))} | ${spread(rps)} | ${median(runs.map((r) => r.p50))} | ${p99}, ${Math.max(...runs.map((r) => r.p99))} | ${pct(median(vsNode))} (${spread(vsNode, pct)}) | ${pct(median(vsExpress))} (${spread(vsExpress, pct)}) | ${(p99 / Math.max(median(express.map((r) => r.p99)), 1)).toFixed(1)}x | ${Math.max(...runs.map((r) => r.rssMb)).toFixed(0)} | ${runs.reduce((n, r) => n + r.errors, 0)} |`,
     );
   }
   return lines.join('\n');
@@ -224,7 +260,8 @@ async function main() {
   const started = Date.now();
   const { startEmbedded } = await import(join(root, 'dist/db/embedded.js'));
   const { pino } = await import('pino');
-  const baseEnv = { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', JWT_SECRET: 'bench-secret-0123456789-0123456789-0123456789' };
+  // The server's own default log level unless --log-level says otherwise (see the top of this file).
+  const baseEnv = { ...process.env, NODE_ENV: 'production', LOG_LEVEL: args['log-level'], JWT_SECRET: 'bench-secret-0123456789-0123456789-0123456789' };
   const load1 = loadavg()[0];
   log(`${cpus().length} cores, load average ${load1.toFixed(2)}`);
   if (load1 > 1.5) log('warning: the machine is busy; numbers from this run are not worth recording');
@@ -243,6 +280,9 @@ async function main() {
     let t = Date.now();
     log(`seeding ${postCount.toLocaleString('en')} posts...`);
     await run('dist/cli/seed.js', ['--force', '--quiet', '--posts', String(postCount)], env);
+    if (postCount === sizes[0]) {
+      await run('dist/cli/create-admin.js', ['--username', BENCH_USER, '--email', 'bench@example.org', '--display-name', 'Bench', '--password', BENCH_PASSWORD], env);
+    }
     const seededIn = (Date.now() - t) / 1000;
     log(`  seeded in ${seededIn.toFixed(0)} s`);
     return { ...(await serve(env)), env, seededIn };
@@ -251,44 +291,67 @@ async function main() {
   /** A fresh server process on a seeded site's database. */
   async function serve(env) {
     const t = Date.now();
-    const { child: server, base } = await listening('dist/server.js', () => [], (port) => ({ ...env, PORT: String(port), SITE_URL: `http://127.0.0.1:${port}` }), '/healthz');
+    const logFile = join(work, `server-${Date.now()}.log`);
+    const { child: server, base } = await listening('dist/server.js', () => [], (port) => ({ ...env, PORT: String(port), SITE_URL: `http://127.0.0.1:${port}` }), '/healthz', logFile);
     log(`  server up in ${((Date.now() - t) / 1000).toFixed(1)} s`);
     return { base, server };
   }
 
   // Ceilings, in the same run.
+  const nodeHello = await listening('scripts/bench-baselines.mjs', (port) => ['node', String(port)], () => baseEnv, '/');
   const hello = await listening('scripts/bench-baselines.mjs', (port) => ['hello', String(port)], () => baseEnv, '/');
 
   const small = await site(sizes[0]);
   // The first requests of a fresh server, one at a time: what the first visitors after a start wait for.
   const coldSmall = await coldStart(small.base, sizes[0]);
   await settle();
-  const render = await listening('scripts/bench-baselines.mjs', (port) => ['render', String(port)], () => small.env, '/');
+  const render = await listening('scripts/bench-baselines.mjs', (port) => ['render', String(port)], () => ({ ...small.env, LOG_LEVEL: 'warn' }), '/');
 
   const { post, tag } = coldSmall.links;
   const word = coldSmall.word;
   log(`routes: ${post}, ${tag}, search "${word}"`);
   const pid = small.server.pid;
 
-  const rows = [];
-  rows.push(await load('bare Express hello world', hello.base, '/', hello.child.pid));
-  rows.push(await load('bare Express render of the home template', render.base, '/', render.child.pid));
-  for (const [label, path, unique] of [
-    ['GET /', '/', false],
-    ['GET post page', post, false],
-    ['GET tag page', tag, false],
-    [`GET /search?q=${word}`, `/search?q=${encodeURIComponent(word)}`, false],
-    ['GET /feed.xml', '/feed.xml', false],
-    ['GET / (page-cache miss: unique URL each request)', '/', true],
-    ['GET post page (page-cache miss)', post, true],
-  ]) {
-    log(`loading ${label}`);
-    rows.push(await load(label, small.base, path, pid, { unique }));
+  const NODE_HELLO = 'bare node:http hello world';
+  const EXPRESS_HELLO = 'bare Express hello world';
+  const targets = [
+    { label: NODE_HELLO, base: nodeHello.base, path: '/', pid: nodeHello.child.pid },
+    { label: EXPRESS_HELLO, base: hello.base, path: '/', pid: hello.child.pid },
+    { label: 'bare Express render of the home template', base: render.base, path: '/', pid: render.child.pid },
+    { label: 'GET / (page-cache hit)', base: small.base, path: '/', pid },
+    { label: 'GET post page (page-cache hit)', base: small.base, path: post, pid },
+    { label: 'GET tag page (hit)', base: small.base, path: tag, pid },
+    { label: `GET /search?q=${word} (hit)`, base: small.base, path: `/search?q=${encodeURIComponent(word)}`, pid },
+    { label: 'GET /feed.xml (hit)', base: small.base, path: '/feed.xml', pid },
+    { label: 'GET / (page-cache miss: unique URL each request)', base: small.base, path: '/', pid, unique: true },
+    { label: 'GET post page (page-cache miss)', base: small.base, path: post, pid, unique: true },
+  ];
+  const results = new Map(targets.map((t) => [t.label, []]));
+  const loads = [];
+  for (let round = 1; round <= rounds; round++) {
+    const load1 = loadavg()[0];
+    loads.push(load1);
+    log(`round ${round}/${rounds} (load average ${load1.toFixed(2)})`);
+    // Each round in another order of its routes (rotated), so no route is always measured right after the same one.
+    const order = targets.map((_, i) => targets[(i + round - 1) % targets.length]);
+    for (const t of order) {
+      log(`  ${t.label}`);
+      results.get(t.label).push(await load(t.label, t.base, t.path, t.pid, { unique: t.unique }));
+    }
   }
+  nodeHello.child.kill('SIGTERM');
   hello.child.kill('SIGTERM');
   render.child.kill('SIGTERM');
-  const helloRow = rows[0];
-  const mainTable = table(rows, helloRow.rps, helloRow.p99);
+  const mainTable = roundsTable(targets, results, NODE_HELLO, EXPRESS_HELLO);
+  const signedInTable = await signedIn(small.base, post, rounds);
+  const header = [
+    `Quire bench ${new Date().toISOString()} · Node ${process.version} (server and client) · ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}) · load average at start ${load1.toFixed(2)}, before each round ${loads.map((l) => l.toFixed(2)).join(', ')}`,
+    `${rounds} interleaved rounds · ${connections} connections · ${duration} s per route after a 1 s warm-up · accept-encoding: gzip, br · server LOG_LEVEL=${args['log-level']} (to a file) · ${embedded?.engine ?? 'MONGODB_URI'} · ${sizes[0].toLocaleString('en')} posts`,
+  ].join('\n');
+  // Written now, so that a run stopped during the (long) scale table still leaves its main tables.
+  const mainReport = `${header}\n\n${mainTable}\n\n${signedInTable}`;
+  writeResults(`${mainReport}\n`, { results: Object.fromEntries(results), connections, duration, rounds, loads, node: process.version });
+  if (!quick && !args['no-readme']) writeReadme(mainReport);
 
   // Scale: the same routes at each size, as page-cache misses (unique URLs) so the application does the
   // work. One site at a time: the smaller one is stopped before the larger one is seeded.
@@ -335,16 +398,10 @@ async function main() {
   const scaleTable = scaleLines.join('\n');
   const seeding = seeded.map((seconds, i) => `${sizes[i].toLocaleString('en')} posts seeded in ${seconds.toFixed(0)} s`).join(', ');
 
-  const header = [
-    `Quire bench ${new Date().toISOString()} · node ${process.version} · ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}) · load average at start ${load1.toFixed(2)}`,
-    `${connections} connections · ${duration} s per route (scale: ${scaleDuration} s, page-cache misses) · accept-encoding: gzip, br · ${embedded?.engine ?? 'MONGODB_URI'} · ${seeding}`,
-  ].join('\n');
-  const report = `${header}\n\n${mainTable}\n\n${scaleTable}\n`;
+  const report = `${mainReport}\n\nScale (page-cache misses, ${scaleDuration} s per route; ${seeding}):\n\n${scaleTable}\n`;
   console.log(`\n${report}`);
-  mkdirSync(join(root, 'bench-results'), { recursive: true });
-  writeFileSync(join(root, 'bench-results', 'latest.md'), report);
-  writeFileSync(join(root, 'bench-results', 'latest.json'), JSON.stringify({ rows, scaleRows, connections, duration, scaleDuration, load: load1 }, null, 2));
-  log(`done in ${((Date.now() - started) / 60000).toFixed(1)} min; written to bench-results/latest.md`);
+  writeResults(report, { results: Object.fromEntries(results), scaleRows, connections, duration, scaleDuration, rounds, loads, node: process.version });
+  log(`done in ${((Date.now() - started) / 60000).toFixed(1)} min; written to bench-results/latest.md${quick || args['no-readme'] ? '' : ' and README.md'}`);
 
   await embedded?.stop();
 }
@@ -386,6 +443,95 @@ async function coldStart(base, size, givenWord) {
   }
   log(`  first requests (ms): ${Object.entries(times).map(([k, v]) => `${k} ${Math.round(v)}`).join(', ')}`);
   return { times, links, word };
+}
+
+const BENCH_USER = 'benchadmin';
+const BENCH_PASSWORD = 'bench-password-long-enough-0123456789';
+
+/** Cookie pairs of a response's Set-Cookie headers merged into `jar` (name -> value). */
+function keepCookies(jar, res) {
+  for (const line of res.headers.getSetCookie()) {
+    const [pair] = line.split(';');
+    const at = pair.indexOf('=');
+    jar.set(pair.slice(0, at), pair.slice(at + 1));
+  }
+  return jar;
+}
+const cookieHeader = (jar) => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+const csrfOf = (html) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
+
+/**
+ * Signed-in pages, timed one request at a time (each user's requests are bounded per minute, so these are
+ * latencies, not throughput): the dashboard, the editor of a post, and an upload through the media form.
+ */
+async function signedIn(base, post, roundCount) {
+  const jar = new Map();
+  const form = await fetch(`${base}/signin`);
+  keepCookies(jar, form);
+  const signin = await fetch(`${base}/signin`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie: cookieHeader(jar), 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _csrf: csrfOf(await form.text()), identifier: BENCH_USER, password: BENCH_PASSWORD }),
+  });
+  if (signin.status !== 303) throw new Error(`sign-in answered ${signin.status}`);
+  keepCookies(jar, signin);
+  const media = await fetch(`${base}/media`, { headers: { cookie: cookieHeader(jar) } });
+  keepCookies(jar, media);
+  const csrf = csrfOf(await media.text());
+  const { default: sharp } = await import('sharp');
+  // A photo-like image (noise compresses like one): 1,200 x 800 JPEG, re-encoded by the server into its sizes.
+  const noise = Buffer.alloc(1200 * 800 * 3);
+  for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24;
+  const image = await sharp(noise, { raw: { width: 1200, height: 800, channels: 3 } }).jpeg({ quality: 80 }).toBuffer();
+  const routes = [
+    ['GET /dashboard', quick ? 3 : 5, () => fetch(`${base}/dashboard`, { headers: { ...ACCEPT, cookie: cookieHeader(jar) } })],
+    [`GET ${post}/edit (editor)`, quick ? 3 : 5, () => fetch(`${base}${post}/edit`, { headers: { ...ACCEPT, cookie: cookieHeader(jar) } })],
+    [
+      `POST /media (upload, ${(image.length / 1024).toFixed(0)} KB JPEG)`,
+      quick ? 1 : 2,
+      () => {
+        const body = new FormData();
+        body.set('alt', 'Bench image');
+        body.set('file', new Blob([image], { type: 'image/jpeg' }), 'bench.jpg');
+        return fetch(`${base}/media`, { method: 'POST', redirect: 'manual', headers: { cookie: cookieHeader(jar), 'x-csrf-token': csrf }, body });
+      },
+    ],
+  ];
+  log('signed-in pages and uploads, one request at a time');
+  const times = new Map(routes.map(([label]) => [label, []]));
+  for (let round = 0; round < roundCount; round++) {
+    for (const [label, count, request] of routes) {
+      for (let i = 0; i < count; i++) {
+        const t = performance.now();
+        const res = await request();
+        await res.arrayBuffer();
+        if (res.status >= 400) throw new Error(`${label} answered ${res.status}`);
+        times.get(label).push(performance.now() - t);
+      }
+    }
+  }
+  const lines = ['| signed in, one request at a time | requests | median ms | min–max ms |', '|---|---:|---:|---:|'];
+  for (const [label, values] of times) lines.push(`| ${label} | ${values.length} | ${median(values).toFixed(0)} | ${spread(values)} |`);
+  return lines.join('\n');
+}
+
+function writeResults(markdown, json) {
+  mkdirSync(join(root, 'bench-results'), { recursive: true });
+  writeFileSync(join(root, 'bench-results', 'latest.md'), markdown);
+  writeFileSync(join(root, 'bench-results', 'latest.json'), JSON.stringify(json, null, 2));
+}
+
+/** Replaces the README's bench table (between its two markers) with this run's. */
+function writeReadme(text) {
+  const path = join(root, 'README.md');
+  const readme = readFileSync(path, 'utf8');
+  const begin = '<!-- bench:begin -->';
+  const end = '<!-- bench:end -->';
+  const from = readme.indexOf(begin);
+  const to = readme.indexOf(end);
+  if (from === -1 || to < from) return log('README.md has no bench markers: table not written there');
+  writeFileSync(path, `${readme.slice(0, from + begin.length)}\n${text}\n${readme.slice(to)}`);
 }
 
 main().catch((err) => {

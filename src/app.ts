@@ -1,7 +1,7 @@
 // createApp(deps): the whole HTTP application (middleware, routers, error handler) without listening or
 // connecting, so tests drive it through supertest and server.ts runs it. Reads like a table of contents.
 import compression from 'compression';
-import express, { type Express, type RequestHandler } from 'express';
+import express, { type Express, type Request, type RequestHandler, type Response } from 'express';
 import helmet from 'helmet';
 import './wiring.js';
 import { adminRouter } from './admin/admin.router.js';
@@ -141,16 +141,21 @@ export function createApp({ config, logger, storage, mailer, pageCache, purgeRet
   );
   // Request logs first, so that pages answered from the page cache are logged too. They are info-level:
   // below that level nothing is mounted, so a request pays nothing for them.
-  if (logger.isLevelEnabled('info')) app.use(requestLogger(logger));
+  const logRequests = logger.isLevelEnabled('info') ? requestLogger(logger) : undefined;
+  if (logRequests) app.use(logRequests);
   app.use(permissionsPolicy);
   // Cookies are parsed once, before the page cache, which decides "anonymous" from that same parse as the
   // session loader does (http/personal.ts).
-  app.use(readCookies(deps.keys.cookies));
+  const cookies = readCookies(deps.keys.cookies);
+  app.use(cookies);
   if (pageCache ?? config.env !== 'test') {
     const cache = new PageCache({ paths: PUBLIC_PAGES });
     cache.listen();
     app.locals.pageCache = cache;
     app.use(cache.middleware());
+    // Stored pages are answered before Express (with the headers the middleware above gave them when they
+    // were rendered); the middleware still renders, stores and coalesces the misses.
+    cache.inFrontOf(app, cookies.decide, logRequests && ((req, res) => logRequests(req as Request, res as Response, () => undefined)));
   }
   // Content changes made here are purged from the CDN (CDN_PURGE_URL, Cloudflare), when one is configured.
   app.locals.cdnPurger = cdnPurgerFor(config.cdn, logger, purgeRetryDelaysMs)?.start();

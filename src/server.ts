@@ -65,6 +65,8 @@ async function runServer(config: Config, logger: Logger): Promise<void> {
     logger.info(`Posts read model: ${model.kind} (${why})`);
   }
   const app = createApp({ config, logger, storage });
+  // app.listen's request listener is the app itself: stored pages are answered there, before Express
+  // (PageCache.inFrontOf in http/page-cache.ts), everything else goes through Express.
   const server: Server = app.listen(config.port, () => {
     const who = cluster.isWorker ? `worker ${cluster.worker?.id} (pid ${process.pid})` : `Quire is running at ${config.siteUrl}`;
     logger.info(`${who} (port ${config.port}, ${config.env}, database: ${db.engine}, Node ${process.version})`);

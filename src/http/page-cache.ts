@@ -4,7 +4,14 @@
 // (the same decision, from the same parse of the Cookie header, that keeps the session loader away from
 // it), answered 200 with HTML/XML/text, not marked personal while it was rendered (a user, a CSRF token
 // or a flash), without setting a cookie and without a private or no-store Cache-Control from its handler.
-// A hit costs a map lookup and a write: no session, no database, no template, no compression.
+// A hit costs a map lookup and a write: no session, no database, no template, no compression, and no
+// Express either: inFrontOf() answers it in the app's node:http request listener, before Express decorates
+// the request, with the stored bytes and the header block the miss was answered with. Anything it does
+// not answer (a personal request, another method, a page not stored) goes to Express unchanged.
+//
+// The header block is taken from the response that rendered the page, when it was rendered: whatever
+// helmet, the Permissions-Policy, a CDN header or a handler set is replayed by every hit, and the miss
+// itself is answered from that same block, so a hit and a miss differ only in X-Page-Cache (and Date).
 //
 // Compression happens once per page and encoding, not per request: a miss is compressed in the encoding
 // its client asked for and answered from the new entry (the compression middleware sees it is already
@@ -25,12 +32,20 @@
 // Every change announced on the change bus (src/db/changes.ts) empties the cache; entries also expire after a short TTL so that
 // time-driven changes (a scheduled post whose time has come) show up without a write.
 import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
-import type { NextFunction, Request, Response } from 'express';
+import accepts from 'accepts';
+import type { Express, NextFunction, Request, Response } from 'express';
+import fresh from 'fresh';
 import { onChange } from '../db/changes.js';
 import { isPersonalRequest, isPersonalResponse } from './personal.js';
 
 type Encoding = 'identity' | 'gzip' | 'br';
+type Outcome = 'hit' | 'miss';
+/** A header block as writeHead takes it: name, value, name, value... */
+type Block = Array<string | string[]>;
+/** A handler of Node's own request and response (pino-http's request logger is one). */
+export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 interface Entry {
   key: string;
@@ -38,9 +53,13 @@ interface Entry {
   contentType: string;
   /** Made when first needed: a page answered once and not kept is not hashed unless the request is conditional. */
   etag?: string;
-  cacheControl: string;
-  /** The page's surrogate keys (cdn-headers.ts), replayed on every hit. */
-  surrogate: { key?: string; tag?: string };
+  /**
+   * The response's headers when it was rendered, as [name, value] in the order they were set, with the
+   * entry's own Cache-Control, Vary and Content-Type: everything but what is made per response.
+   */
+  headers: Array<[string, string | string[]]>;
+  /** The complete blocks of a hit, per encoding and for 304: made once, dropped when a body changes. */
+  blocks: Partial<Record<Encoding | 'notModified', Block>>;
   bodies: { identity: Buffer; gzip?: Buffer; br?: Buffer };
   /** Encodings whose body is the smaller, slower compression (or being made so). */
   refined: { gzip?: boolean; br?: boolean };
@@ -65,6 +84,15 @@ export interface PageCacheOptions {
 const CACHEABLE_TYPES = /^(text\/html|application\/(rss\+)?xml|text\/xml|text\/plain)/;
 const NOT_SHARED = /\b(?:private|no-store)\b/i;
 const CACHE_CONTROL = 'public, max-age=0, must-revalidate';
+/**
+ * Headers never replayed from an entry: made per response (Node's Date and connection headers, the body's
+ * length and encoding, the ETag, X-Page-Cache), never shared (Set-Cookie), or set by the entry itself.
+ */
+const NOT_REPLAYED = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding', 'content-length', 'content-encoding', 'etag', 'x-page-cache', 'set-cookie', 'cache-control', 'vary', 'content-type']);
+/** How many headers the entry sets itself, last in its list: Cache-Control, Vary, Content-Type. */
+const OWN_HEADERS = 3;
+/** What a 304 leaves out of the entry's headers (it has no body to describe). */
+const NOT_IN_304 = new Set(['content-type']);
 /** Longer URLs (query strings nobody links to) are answered without being counted or kept. */
 const MAX_KEY_LENGTH = 1024;
 
@@ -129,6 +157,37 @@ export class PageCache {
     return onChange(() => this.clear());
   }
 
+  /**
+   * Answers stored pages from the app's node:http request listener, before Express (express() calls
+   * app.handle for every request, whether the app was given to http.createServer, to app.listen or to
+   * supertest, so tests go through this path too). `personal` is the Cookie decision of http/personal.ts
+   * that the session loader also reads; `log` logs the requests answered here (Express logs the rest).
+   */
+  inFrontOf(app: Express, personal: (req: IncomingMessage) => boolean, log?: NodeHandler): void {
+    const express = app as unknown as { handle(req: IncomingMessage, res: ServerResponse, next?: unknown): void };
+    const handle = express.handle.bind(app);
+    express.handle = (req, res, next) => {
+      if (!this.answer(req, res, personal, log)) handle(req, res, next);
+    };
+  }
+
+  /** Answers a request from a live entry, or returns false (without touching it) to hand it to Express. */
+  answer(req: IncomingMessage, res: ServerResponse, personal: (req: IncomingMessage) => boolean, log?: NodeHandler): boolean {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    const key = req.url;
+    // Stale entries are left to Express, which drops them and renders the page again.
+    const entry = key === undefined ? undefined : this.entries.get(key);
+    if (!entry || entry.expires <= Date.now()) return false;
+    // After the cheap checks: most requests that get this far are hits, and this parses their cookies.
+    if (personal(req)) return false;
+    this.stats.hits++;
+    this.entries.delete(entry.key);
+    this.entries.set(entry.key, entry);
+    log?.(req, res);
+    this.write(req, res, entry, 'hit', true);
+    return true;
+  }
+
   middleware() {
     return (req: Request, res: Response, next: NextFunction): void => {
       if ((req.method !== 'GET' && req.method !== 'HEAD') || !this.paths.test(req.path)) return next();
@@ -186,7 +245,7 @@ export class PageCache {
     // Refresh its place in the LRU order.
     this.entries.delete(key);
     this.entries.set(key, hit);
-    this.serve(req, res, hit, 'hit');
+    this.write(req, res, hit, 'hit', true);
     return true;
   }
 
@@ -207,37 +266,62 @@ export class PageCache {
     next();
   }
 
-  private serve(req: Request, res: Response, entry: Entry, outcome: 'hit' | 'miss', kept = true): void {
-    if (kept || req.headers['if-none-match']) res.setHeader('ETag', (entry.etag ??= etagOf(entry.bodies.identity)));
-    res.setHeader('Cache-Control', entry.cacheControl);
-    if (entry.surrogate.key) res.setHeader('Surrogate-Key', entry.surrogate.key);
-    if (entry.surrogate.tag) res.setHeader('Cache-Tag', entry.surrogate.tag);
-    res.setHeader('Vary', 'Accept-Encoding');
-    res.setHeader('X-Page-Cache', outcome);
-    if (req.fresh) {
-      res.status(304).end();
+  /**
+   * Writes an entry with Node's own calls (writeHead with a prepared block), for a hit and for the miss
+   * that made it alike. `withEtag` is false for a miss whose page is not kept: not hashed unless the
+   * request is conditional.
+   *
+   * A miss's response already holds the replayed headers (the entry took them from it), so it is given
+   * only the entry's own ones; writeHead moves those after the others, in the order a hit sends them.
+   */
+  private write(req: IncomingMessage, res: ServerResponse, entry: Entry, outcome: Outcome, withEtag: boolean): void {
+    const conditional = req.headers['if-none-match'] !== undefined || req.headers['if-modified-since'] !== undefined;
+    const etag = withEtag || conditional ? (entry.etag ??= etagOf(entry.bodies.identity)) : undefined;
+    if (conditional && fresh(req.headers, { etag })) {
+      if (outcome === 'miss') for (const name of NOT_IN_304) res.removeHeader(name);
+      res.writeHead(304, this.block(entry, 'notModified', outcome, etag));
+      res.end();
       return;
     }
     // Brotli is smaller than gzip for the same page; prefer it whenever the client accepts both.
     const encoding = this.encodingFor(req);
     const body = this.bodyOf(entry, encoding);
-    res.status(entry.status);
-    res.setHeader('Content-Type', entry.contentType);
-    if (encoding !== 'identity') res.setHeader('Content-Encoding', encoding);
-    res.setHeader('Content-Length', String(body.length));
+    res.writeHead(entry.status, this.block(entry, encoding, outcome, etag));
     res.end(req.method === 'HEAD' ? undefined : body);
     if (outcome === 'hit' && encoding !== 'identity' && !entry.refined[encoding]) this.refine(entry, encoding);
   }
 
   /**
-   * Brotli when accepted, else gzip, else none: negotiated the way Express does, once per distinct
-   * Accept-Encoding value (browsers send a handful), not once per request.
+   * The header block of a response from `entry`: for a hit the complete one (made once per entry and
+   * kind), for a miss the entry's own headers (its Cache-Control, Vary and Content-Type, which it may
+   * have changed) and those made for this response.
    */
-  private encodingFor(req: Request): Encoding {
+  private block(entry: Entry, kind: Encoding | 'notModified', outcome: Outcome, etag: string | undefined): Block {
+    const kept = outcome === 'hit' && etag !== undefined ? entry.blocks[kind] : undefined;
+    if (kept) return kept;
+    const block: Block = [];
+    const headers = outcome === 'hit' ? entry.headers : entry.headers.slice(entry.headers.length - OWN_HEADERS);
+    for (const [name, value] of headers) if (kind !== 'notModified' || !NOT_IN_304.has(name.toLowerCase())) block.push(name, value);
+    if (etag !== undefined) block.push('ETag', etag);
+    block.push('X-Page-Cache', outcome);
+    if (kind !== 'notModified') {
+      if (kind !== 'identity') block.push('Content-Encoding', kind);
+      block.push('Content-Length', String(this.bodyOf(entry, kind).length));
+    }
+    if (outcome === 'hit' && etag !== undefined) entry.blocks[kind] = block;
+    return block;
+  }
+
+  /**
+   * Brotli when accepted, else gzip, else none: negotiated as Express does (the same library), once per
+   * distinct Accept-Encoding value (browsers send a handful), not once per request.
+   */
+  private encodingFor(req: IncomingMessage): Encoding {
     const header = req.headers['accept-encoding'] ?? '';
     let encoding = this.negotiated.get(header);
     if (!encoding) {
-      encoding = req.acceptsEncodings('br') ? 'br' : req.acceptsEncodings('gzip') ? 'gzip' : 'identity';
+      const accepted = accepts(req);
+      encoding = accepted.encodings('br') ? 'br' : accepted.encodings('gzip') ? 'gzip' : 'identity';
       if (this.negotiated.size >= 100) this.negotiated.clear();
       this.negotiated.set(header, encoding);
     }
@@ -253,6 +337,7 @@ export class PageCache {
       const small = encode(entry.bodies.identity, encoding, 'small');
       if (small.length >= fast.length) return;
       entry.bodies[encoding] = small;
+      delete entry.blocks[encoding];
       entry.bytes -= fast.length - small.length;
       if (this.entries.get(entry.key) === entry) this.bytes -= fast.length - small.length;
     });
@@ -284,7 +369,7 @@ export class PageCache {
       if (!entry) return send(body as never);
       const kept = this.wanted(key);
       if (kept) this.store(entry);
-      this.serve(req, res, entry, 'miss', kept);
+      this.write(req, res, entry, 'miss', kept);
       return res;
     };
   }
@@ -300,14 +385,21 @@ export class PageCache {
     if (typeof body === 'string' && !/charset=/i.test(contentType)) contentType += '; charset=utf-8';
     const identity = typeof body === 'string' ? Buffer.from(body) : body;
     if (identity.length > this.maxBytes / 10) return null;
-    // A page that declared itself to shared caches (cdn-headers.ts) keeps what it said; any other gets the default.
-    const declared = res.getHeader('Surrogate-Key') ? String(res.getHeader('Cache-Control') ?? '') : '';
+    const headers: Entry['headers'] = [];
+    // Names as they were set (Node has getRawHeaderNames on every outgoing message; its types only on requests).
+    for (const name of (res as unknown as { getRawHeaderNames(): string[] }).getRawHeaderNames()) {
+      const value = res.getHeader(name);
+      if (value === undefined || NOT_REPLAYED.has(name.toLowerCase())) continue;
+      headers.push([name, typeof value === 'number' ? String(value) : value]);
+    }
+    // A handler's own shared Cache-Control (a CDN's s-maxage, say) is kept; private ones never get here.
+    headers.push(['Cache-Control', String(res.getHeader('Cache-Control') ?? CACHE_CONTROL)], ['Vary', 'Accept-Encoding'], ['Content-Type', contentType]);
     return {
       key,
       status: 200,
       contentType,
-      cacheControl: declared || CACHE_CONTROL,
-      surrogate: { key: res.getHeader('Surrogate-Key')?.toString(), tag: res.getHeader('Cache-Tag')?.toString() },
+      headers,
+      blocks: {},
       bodies: { identity },
       refined: {},
       bytes: identity.length,

@@ -40,15 +40,29 @@ const PERSONAL_NAMES = ['quiresession', 'quireflash'];
 /**
  * The Cookie middleware (in place of cookie-parser's): parses the header once, sets req.cookies,
  * req.signedCookies and req.secret exactly as cookie-parser does, and records whether the request is
- * personal. Mounted before the page cache, which asks isPersonalRequest().
+ * personal. Mounted before the page cache, which asks isPersonalRequest(). Its `decide` is the same step
+ * for code that runs before Express (the page cache's hit path in the node:http listener): whichever asks
+ * first parses, and both read the one recorded answer.
  */
 export function readCookies(secret: string) {
   const parse = cookieParser(secret);
-  return function cookies(req: Request, res: Response, next: NextFunction): void {
-    parse(req, res, () => undefined);
-    decided.set(req, isPersonalHeader(req.headers.cookie, req.cookies as Record<string, unknown>, req.signedCookies as Record<string, unknown>));
-    next();
+  const decide = (req: IncomingMessage): boolean => {
+    const known = decided.get(req);
+    if (known !== undefined) return known;
+    const parsed = req as Request;
+    // cookie-parser sets its fields on the request and calls back synchronously; it needs no response.
+    parse(parsed, undefined as unknown as Response, () => undefined);
+    const personal = isPersonalHeader(req.headers.cookie, parsed.cookies as Record<string, unknown>, parsed.signedCookies as Record<string, unknown>);
+    decided.set(req, personal);
+    return personal;
   };
+  return Object.assign(
+    function cookies(req: Request, _res: Response, next: NextFunction): void {
+      decide(req);
+      next();
+    },
+    { decide },
+  );
 }
 
 /** Parses a Cookie header as readCookies() does, for code that answers before Express (and for tests). */

@@ -92,7 +92,8 @@ export const checkbox = z
   .optional()
   .transform((v) => v === 'on' || v === 'true' || v === '1');
 /** A page number from ?page=, defaulting to 1. */
-export const pageNumber = z.coerce.number().int().min(1).max(1_000_000).catch(1);
+// No page given (most requests) is page 1 by default, not by the catch: a caught failure costs a ZodError per request.
+export const pageNumber = z.coerce.number().int().min(1).max(1_000_000).default(1).catch(1);
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(Z|[+-]\d{2}:\d{2})?$/;
 
 /**

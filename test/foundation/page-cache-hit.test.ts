@@ -1,0 +1,159 @@
+// The page cache's hit path runs in the node:http request listener, before Express: these tests talk to a
+// listening createApp() over a plain node:http client (raw bytes, raw header names, nothing decoded) and
+// watch Express's router to tell which requests reached it.
+import { request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createApp } from '../../src/app.js';
+import type { PageCache } from '../../src/http/page-cache.js';
+import { saveSettings, getSettings } from '../../src/site/settings.service.js';
+import { testConfig } from '../support/app.js';
+import { makeUser } from '../support/factories.js';
+import { makePost } from '../support/posts.js';
+import { sessionFor } from '../support/session.js';
+
+const config = testConfig();
+const app = createApp({ config, logger: pino({ level: 'silent' }), pageCache: true });
+const cache = app.locals.pageCache as PageCache;
+// Express 5 hands every request it handles to its router: a request answered before Express never gets here.
+const router = (app as unknown as { router: { handle: (...args: unknown[]) => void } }).router;
+const routed = vi.spyOn(router, 'handle');
+let server: Server;
+let slug: string;
+
+interface Raw {
+  status: number;
+  /** [name, value] in the order and case they were sent. */
+  headers: Array<[string, string]>;
+  body: Buffer;
+  /** Whether Express's router saw the request. */
+  routed: boolean;
+}
+
+function get(path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Raw> {
+  const { port } = server.address() as AddressInfo;
+  const before = routed.mock.calls.length;
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const pairs: Array<[string, string]> = [];
+        for (let i = 0; i < res.rawHeaders.length; i += 2) pairs.push([res.rawHeaders[i]!, res.rawHeaders[i + 1]!]);
+        resolve({ status: res.statusCode!, headers: pairs, body: Buffer.concat(chunks), routed: routed.mock.calls.length > before });
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const header = (res: Raw, name: string) => res.headers.find(([n]) => n.toLowerCase() === name.toLowerCase())?.[1];
+/** Everything but the two headers allowed to differ between a hit and a miss. */
+const comparable = (res: Raw) => res.headers.filter(([name]) => !['date', 'x-page-cache'].includes(name.toLowerCase()));
+
+/** A page asked for twice (so kept): returns that kept miss. */
+async function keptMiss(path: string, headers: Record<string, string>): Promise<Raw> {
+  await get(path, headers);
+  const miss = await get(path, headers);
+  expect(header(miss, 'X-Page-Cache')).toBe('miss');
+  expect(miss.routed).toBe(true);
+  return miss;
+}
+
+beforeAll(async () => {
+  await makeUser({ role: 'admin' });
+  const author = await makeUser({ role: 'author' });
+  slug = (await makePost({ author, status: 'published', title: 'Cached words', body: 'Words '.repeat(400) })).slug;
+  server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+});
+
+describe('page-cache hits before Express', () => {
+  it('answers a stored page without Express, with the bytes and headers of the miss that stored it', async () => {
+    for (const [path, encoding] of [['/?enc=br', 'br'], ['/?enc=gzip', 'gzip'], ['/?enc=none', 'identity'], [`/posts/${slug}`, 'br'], ['/feed.xml', 'gzip']] as const) {
+      const accept = { 'Accept-Encoding': encoding };
+      const miss = await keptMiss(path, accept);
+      const hit = await get(path, accept);
+      expect(hit.status, path).toBe(200);
+      expect(header(hit, 'X-Page-Cache'), path).toBe('hit');
+      expect(hit.routed, `${path} reached Express`).toBe(false);
+      expect(comparable(hit), path).toEqual(comparable(miss));
+      expect(hit.body.equals(miss.body), path).toBe(true);
+      expect(header(hit, 'Content-Encoding'), path).toBe(encoding === 'identity' ? undefined : encoding);
+      expect(Number(header(hit, 'Content-Length')), path).toBe(hit.body.length);
+    }
+  });
+
+  it('replays every header the miss had: helmet’s, the CSP, Permissions-Policy, Vary, ETag, Cache-Control', async () => {
+    const miss = await keptMiss('/?headers=1', { 'Accept-Encoding': 'gzip, br' });
+    const hit = await get('/?headers=1', { 'Accept-Encoding': 'gzip, br' });
+    expect(hit.routed).toBe(false);
+    for (const name of ['Content-Security-Policy', 'Permissions-Policy', 'X-Frame-Options', 'X-Content-Type-Options', 'Referrer-Policy', 'Cross-Origin-Opener-Policy', 'Vary', 'ETag', 'Cache-Control', 'Content-Type']) {
+      expect(header(hit, name), name).toBeDefined();
+      expect(header(hit, name), name).toBe(header(miss, name));
+    }
+    expect(header(hit, 'X-Frame-Options')).toBe('DENY');
+    expect(header(hit, 'Content-Encoding')).toBe('br');
+  });
+
+  it('answers HEAD with the GET’s headers and no body, and 304 to a matching If-None-Match', async () => {
+    const miss = await keptMiss('/?conditional=1', { 'Accept-Encoding': 'br' });
+    const head = await get('/?conditional=1', { 'Accept-Encoding': 'br' }, 'HEAD');
+    expect(head.routed).toBe(false);
+    expect(head.status).toBe(200);
+    expect(head.body.length).toBe(0);
+    expect(comparable(head)).toEqual(comparable(miss));
+    const etag = header(miss, 'ETag')!;
+    const notModified = await get('/?conditional=1', { 'Accept-Encoding': 'br', 'If-None-Match': etag });
+    expect(notModified.routed).toBe(false);
+    expect(notModified.status).toBe(304);
+    expect(notModified.body.length).toBe(0);
+    expect(header(notModified, 'ETag')).toBe(etag);
+    expect(header(notModified, 'Content-Type')).toBeUndefined();
+    expect(header(notModified, 'Content-Security-Policy')).toBe(header(miss, 'Content-Security-Policy'));
+    // Another ETag: the page itself, still without Express.
+    const changed = await get('/?conditional=1', { 'Accept-Encoding': 'br', 'If-None-Match': '"0-other"' });
+    expect(changed.status).toBe(200);
+    expect(changed.routed).toBe(false);
+    expect(changed.body.length).toBeGreaterThan(0);
+  });
+
+  it('hands a request with a session, or any other method, to Express even when the page is stored', async () => {
+    await keptMiss('/?personal=1', {});
+    expect(header(await get('/?personal=1'), 'X-Page-Cache')).toBe('hit');
+    const user = await makeUser({ displayName: 'Hit Path Harriet' });
+    const s = sessionFor(user, config);
+    const signedIn = await get('/?personal=1', { Cookie: s.cookie });
+    expect(signedIn.routed).toBe(true);
+    expect(header(signedIn, 'X-Page-Cache')).toBeUndefined();
+    expect(signedIn.body.toString()).toContain('Hit Path Harriet');
+    // A malformed session cookie is personal too (page-cache-poisoning.test.ts has every shape).
+    const odd = await get('/?personal=1', { Cookie: ` QUIRE_SESSION ="${/quire_session=([^;]+)/.exec(s.cookie)![1]}"` });
+    expect(odd.routed).toBe(true);
+    expect(header(odd, 'X-Page-Cache')).not.toBe('hit');
+    const post = await get('/?personal=1', {}, 'POST');
+    expect(post.routed).toBe(true);
+    expect(post.status).toBe(403);
+    // And the stored page is still the anonymous one.
+    const again = await get('/?personal=1');
+    expect(again.routed).toBe(false);
+    expect(again.body.toString()).not.toContain('Hit Path Harriet');
+  });
+
+  it('shows a content change on the very next request', async () => {
+    await keptMiss('/?change=1', {});
+    expect((await get('/?change=1')).routed).toBe(false);
+    await saveSettings({ ...(await getSettings()), title: 'A Title Changed Just Now' });
+    const after = await get('/?change=1');
+    expect(after.routed).toBe(true);
+    expect(header(after, 'X-Page-Cache')).toBe('miss');
+    expect(after.body.toString()).toContain('A Title Changed Just Now');
+    expect(cache.stats.hits).toBeGreaterThan(0);
+  });
+});
