@@ -29,6 +29,7 @@ import { authoringRouter } from './posts/authoring.router.js';
 import { feedsRouter } from './posts/feeds.router.js';
 import { publicRouter } from './posts/public.router.js';
 import { healthRouter } from './site/health.router.js';
+import { oldPermalinks } from './site/redirects.js';
 import { accountRouter } from './users/account.router.js';
 
 export interface AppDeps {
@@ -169,6 +170,8 @@ export function createApp({ config, logger, storage, pageCache }: AppDeps): Expr
   app.use('/admin', adminRouter(deps));
   app.use(under(['/posts', '/comments', '/admin/comments'], commentsRouter(deps)));
   app.use(publicRouter(deps));
+  // Imported sites' old addresses (WordPress, Ghost) answer 301 to where the content lives now.
+  app.use(oldPermalinks());
 
   app.use(notFound);
   app.use(errorHandler(logger, !config.isProduction, page));
