@@ -109,7 +109,7 @@ function labelOf(doc: Record<string, unknown>): string {
 }
 
 /** A document from the file, validated by its model, with everything pages show as HTML made again here. */
-function prepare(spec: CollectionSpec, model: mongoose.Model<unknown>, raw: Doc): Doc {
+async function prepare(spec: CollectionSpec, model: mongoose.Model<unknown>, raw: Doc): Promise<Doc> {
   if (spec.name === 'users' && typeof raw.passwordHash !== 'string') raw.passwordHash = NO_PASSWORD;
   if (spec.name === 'posts') {
     const body = deriveBody(String(raw.bodyMarkdown ?? ''), raw.customExcerpt === true ? String(raw.excerpt ?? '') : '');
@@ -121,8 +121,7 @@ function prepare(spec: CollectionSpec, model: mongoose.Model<unknown>, raw: Doc)
     raw.fingerprint = fingerprintOf(text);
   }
   const doc = new model(raw);
-  const invalid = doc.validateSync();
-  if (invalid) throw new Error(Object.values(invalid.errors).map((e) => e.message).join(' ') || invalid.message);
+  await doc.validate();
   return doc.toObject({ depopulate: true }) as Doc;
 }
 
@@ -220,7 +219,7 @@ async function importCollection(spec: CollectionSpec, work: string, options: Imp
         continue;
       }
       try {
-        (found ? toReplace : toCreate).push(prepare(spec, model, raw));
+        (found ? toReplace : toCreate).push(await prepare(spec, model, raw));
       } catch (err) {
         report.fail(spec.name, labelOf(raw), (err as Error).message);
       }

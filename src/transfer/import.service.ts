@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import { importArchive, ImportRefused, type ImportOptions } from './archive-import.js';
 import { detectSource } from './detect.js';
 import type { ImportReport } from './import-report.js';
+import { importWordPress } from './wxr.js';
 
 export interface RunImportOptions extends ImportOptions {
   /** Where the files of a WordPress export's attachments are (never fetched from the network). */
@@ -17,7 +18,13 @@ export async function runImport(file: string, options: RunImportOptions): Promis
   switch (kind) {
     case 'quire-archive':
       return importArchive(file, options);
+    case 'wordpress':
+      return importWordPress(file, { ...writerOptions(options), mediaDir: options.mediaDir });
     default:
       throw new ImportRefused(`${file} is not a Quire archive, a WordPress export (WXR) or a Ghost JSON export.`);
   }
+}
+
+function writerOptions(options: RunImportOptions) {
+  return { storage: options.storage, dryRun: options.dryRun ?? false, merge: options.merge ?? false, maxImageBytes: options.maxImageBytes, progress: options.progress };
 }
