@@ -10,6 +10,10 @@ const turndown = new TurndownService({
   bulletListMarker: '-',
   emDelimiter: '*',
 });
+// Text that reads like markup ("a <tag>", "&copy;") would be taken for HTML by the Markdown renderer and
+// dropped or changed by the sanitiser; as entities it stays the text it was. (Code keeps its own text.)
+const escapeMarkdown = turndown.escape.bind(turndown);
+turndown.escape = (text: string) => escapeMarkdown(text).replace(/&/g, '&amp;').replace(/</g, '&lt;');
 turndown.remove(['script', 'style', 'iframe', 'object', 'embed', 'noscript', 'template', 'form', 'textarea', 'select', 'button']);
 // <pre><code class="language-js"> keeps its language on the fence.
 turndown.addRule('fencedWithLanguage', {

@@ -5,6 +5,7 @@ import { importArchive, ImportRefused, type ImportOptions } from './archive-impo
 import { detectSource } from './detect.js';
 import type { ImportReport } from './import-report.js';
 import { importWordPress } from './wxr.js';
+import { importGhost } from './ghost.js';
 
 export interface RunImportOptions extends ImportOptions {
   /** Where the files of a WordPress export's attachments are (never fetched from the network). */
@@ -20,6 +21,8 @@ export async function runImport(file: string, options: RunImportOptions): Promis
       return importArchive(file, options);
     case 'wordpress':
       return importWordPress(file, { ...writerOptions(options), mediaDir: options.mediaDir });
+    case 'ghost':
+      return importGhost(file, { ...writerOptions(options), mediaDir: options.mediaDir });
     default:
       throw new ImportRefused(`${file} is not a Quire archive, a WordPress export (WXR) or a Ghost JSON export.`);
   }
