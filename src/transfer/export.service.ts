@@ -135,7 +135,8 @@ export async function exportSite(out: Writable, options: ExportOptions): Promise
       if (copied % 500 === 0) progress(`media: ${copied}/${media}`);
     }
     if (media) progress(`media: ${copied} files exported`);
-    await tar.finish();
+    // Everything is written. The entry goes in before the archive's last bytes, so whoever has received
+    // the whole archive finds it in the log.
     await recordAudit({
       actor: options.actor ?? null,
       action: 'site.export',
@@ -143,6 +144,7 @@ export async function exportSite(out: Writable, options: ExportOptions): Promise
       detail: `${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}, ${copied} media files${withPasswordHashes ? ', WITH password hashes' : ''}`,
       ip: options.ip,
     });
+    await tar.finish();
     return manifest;
   } finally {
     await rm(work, { recursive: true, force: true });
