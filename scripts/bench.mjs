@@ -16,6 +16,7 @@ import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { benchTransfer } from './bench-transfer.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const { values: args } = parseArgs({
@@ -335,11 +336,14 @@ async function main() {
   const scaleTable = scaleLines.join('\n');
   const seeding = seeded.map((seconds, i) => `${sizes[i].toLocaleString('en')} posts seeded in ${seconds.toFixed(0)} s`).join(', ');
 
+  // Export and import throughput (scripts/bench-transfer.mjs), on databases of their own.
+  const transferTable = await benchTransfer({ uriFor, baseEnv, work, log, posts: args.quick ? 1000 : 10_000 });
+
   const header = [
     `Quire bench ${new Date().toISOString()} · node ${process.version} · ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}) · load average at start ${load1.toFixed(2)}`,
     `${connections} connections · ${duration} s per route (scale: ${scaleDuration} s, page-cache misses) · accept-encoding: gzip, br · ${embedded?.engine ?? 'MONGODB_URI'} · ${seeding}`,
   ].join('\n');
-  const report = `${header}\n\n${mainTable}\n\n${scaleTable}\n`;
+  const report = `${header}\n\n${mainTable}\n\n${scaleTable}\n\n${transferTable}\n`;
   console.log(`\n${report}`);
   mkdirSync(join(root, 'bench-results'), { recursive: true });
   writeFileSync(join(root, 'bench-results', 'latest.md'), report);

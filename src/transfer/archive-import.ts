@@ -185,6 +185,7 @@ async function assertRestorable(work: string): Promise<void> {
 async function importCollection(spec: CollectionSpec, work: string, options: ImportOptions, report: ImportReport): Promise<void> {
   const file = join(work, ndjsonPath(spec.name));
   if (!existsSync(file)) return;
+  options.progress?.(`${spec.name}...`);
   const model = modelFor(spec.name);
   if (!model) {
     report.notes.push(`${spec.name}: this version of Quire has no such collection; left out.`);
@@ -287,7 +288,6 @@ export async function importArchive(file: string, options: ImportOptions): Promi
     if (!options.merge) await assertRestorable(work);
     for (const spec of COLLECTIONS) {
       await importCollection(spec, work, options, report);
-      options.progress?.(`${spec.name}: done`);
     }
     if (!report.dryRun) {
       // This process's settings memo is not told by contentChanged() (other processes' are, by the feed).
