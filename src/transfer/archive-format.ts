@@ -34,9 +34,10 @@ export const COLLECTIONS: readonly CollectionSpec[] = [
 /**
  * User fields that are credentials: left out unless the export is asked for password hashes (and then
  * the manifest says so). Sessions (revokedSessions, tokenVersion) never travel: a restored site starts
- * with every session ended. Two-factor secrets count as credentials, whatever their field is called.
+ * with every session ended. Matched by name, broadly, so that a two-factor secret or recovery code added
+ * to accounts later counts as a credential whatever it is called.
  */
-export const CREDENTIAL_FIELDS = /^(?:passwordHash|totp.*|twoFactor.*|recoveryCodes?)$/i;
+export const CREDENTIAL_FIELDS = /password|secret|totp|otp|mfa|two.?factor|recovery|token/i;
 export const SESSION_FIELDS = new Set(['revokedSessions', 'tokenVersion']);
 
 /** What an imported account without a password hash gets: no password verifies against it (auth/password.ts parses none). */

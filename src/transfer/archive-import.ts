@@ -24,6 +24,7 @@ import { contentChanged } from '../http/content-version.js';
 import { EXTENSIONS, probeImage } from '../media/image-pipeline.js';
 import { mediaPrefix } from '../media/media.service.js';
 import { assertSafeKey, type Storage } from '../media/storage.js';
+import { plainText, renderMarkdown } from '../posts/markdown.js';
 import { deriveBody } from '../posts/post-content.js';
 import { forgetSettings } from '../site/settings.service.js';
 import { COLLECTIONS, manifestSchema, NO_PASSWORD, ndjsonPath, type CollectionSpec, type Manifest } from './archive-format.js';
@@ -114,6 +115,12 @@ async function prepare(spec: CollectionSpec, model: mongoose.Model<unknown>, raw
   if (spec.name === 'posts') {
     const body = deriveBody(String(raw.bodyMarkdown ?? ''), raw.customExcerpt === true ? String(raw.excerpt ?? '') : '');
     Object.assign(raw, body);
+  }
+  // Pages (when the site has them) carry Markdown too: their HTML is made here as well, never trusted.
+  if (spec.name === 'pages' && typeof raw.bodyMarkdown === 'string') {
+    const html = renderMarkdown(raw.bodyMarkdown);
+    if ('bodyHtml' in raw) raw.bodyHtml = html;
+    if ('bodyText' in raw) raw.bodyText = plainText(html);
   }
   if (spec.name === 'comments') {
     const text = String(raw.body ?? '');
