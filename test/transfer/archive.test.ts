@@ -20,6 +20,8 @@ import { postSignIn } from '../support/auth.js';
 import { archiveContents, exportToFile, freshDatabase, insertPosts, tempStorage } from './support.js';
 
 const LIMITS = { maxBytes: 64 * 1024 * 1024, maxImageBytes: 10 * 1024 * 1024 };
+// A thousand posts through two exports and an import: seconds alone, minutes beside a loaded suite.
+const SLOW = { timeout: 240_000 };
 
 describe('Quire archive round trip', () => {
   const before = tempStorage();
@@ -43,7 +45,7 @@ describe('Quire archive round trip', () => {
     first = await exportToFile(before, { withRevisions: true });
   });
 
-  it('writes a manifest, NDJSON per collection and the media files, without password hashes', async () => {
+  it('writes a manifest, NDJSON per collection and the media files, without password hashes', SLOW, async () => {
     const files = await archiveContents(first);
     const manifest = JSON.parse(files.get('manifest.json')!.toString());
     expect(manifest).toMatchObject({ format: 'quire-archive', version: 1, withPasswordHashes: false, media: 3 });
@@ -55,7 +57,7 @@ describe('Quire archive round trip', () => {
     expect([...files.keys()].filter((k) => k.startsWith(`media/media/${mediaKey}/`))).toHaveLength(3);
   });
 
-  it('restores into a fresh database and exports the same archive again, apart from timestamps', async () => {
+  it('restores into a fresh database and exports the same archive again, apart from timestamps', SLOW, async () => {
     await freshDatabase();
     const after = tempStorage();
     const report = await importArchive(first, { storage: after, ...LIMITS });
@@ -89,7 +91,7 @@ describe('Quire archive round trip', () => {
     expect(signIn.status).toBe(401);
   });
 
-  it('a second import of the same archive changes nothing', async () => {
+  it('a second import of the same archive changes nothing', SLOW, async () => {
     const storage = tempStorage();
     const postsBefore = await Post.find({}, 'updatedAt').sort({ _id: 1 }).lean();
     const report = await importArchive(first, { storage, ...LIMITS });
