@@ -12,10 +12,14 @@ export function oldPermalinks(): RequestHandler {
   });
   return async (req, res, next) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return next();
-    anyKnown ??= Redirect.exists({}).then((doc) => doc !== null);
-    if (!(await anyKnown)) return next();
-    const path = normalizeRedirectPath(req.path);
-    const found = await Redirect.findOne({ path }, 'to').lean();
+    let found: { to: string } | null = null;
+    try {
+      anyKnown ??= Redirect.exists({}).then((doc) => doc !== null);
+      if (await anyKnown) found = await Redirect.findOne({ path: normalizeRedirectPath(req.path) }, 'to').lean();
+    } catch {
+      // The database is away: an unknown path is still a 404 (not an error page), and the next request asks again.
+      anyKnown = null;
+    }
     if (!found) return next();
     res.redirect(301, found.to);
   };
