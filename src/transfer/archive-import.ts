@@ -12,6 +12,7 @@
 // the post sanitiser, comment text through the comment renderer), never taken from the file; media files
 // are restored only where a media record or avatar names them, and only when their bytes are the image
 // the record says (the media pipeline's probe), so nothing else can be planted under /uploads.
+import { randomInt } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -111,7 +112,13 @@ function labelOf(doc: Record<string, unknown>): string {
 
 /** A document from the file, validated by its model, with everything pages show as HTML made again here. */
 async function prepare(spec: CollectionSpec, model: mongoose.Model<unknown>, raw: Doc): Promise<Doc> {
-  if (spec.name === 'users' && typeof raw.passwordHash !== 'string') raw.passwordHash = NO_PASSWORD;
+  if (spec.name === 'users') {
+    if (typeof raw.passwordHash !== 'string') raw.passwordHash = NO_PASSWORD;
+    // Sessions never travel, and none from before may open the restored account: a token carries the
+    // tokenVersion it was issued under, and a fresh random one matches none of them.
+    raw.tokenVersion = randomInt(1, 2 ** 31);
+    raw.revokedSessions = [];
+  }
   if (spec.name === 'posts') {
     const body = deriveBody(String(raw.bodyMarkdown ?? ''), raw.customExcerpt === true ? String(raw.excerpt ?? '') : '');
     Object.assign(raw, body);
@@ -159,6 +166,30 @@ async function mediaFiles(doc: Doc, work: string, maxImageBytes: number): Promis
   return files;
 }
 
+/** The files a record names, checked and stored; an account whose avatar is unusable keeps the default one. */
+async function storeFiles(spec: CollectionSpec, doc: Doc, work: string, options: ImportOptions, report: ImportReport): Promise<void> {
+  let files;
+  try {
+    files = await mediaFiles(doc, work, options.maxImageBytes);
+  } catch (err) {
+    if (spec.name !== 'users') throw err;
+    delete doc.avatarKey;
+    report.notes.push(`${labelOf(doc)}: avatar left out (${(err as Error).message}).`);
+    return;
+  }
+  for (const f of files) await options.storage.put(f.key, f.data, f.type);
+}
+
+/**
+ * A newer copy of an existing account: its profile and role are taken; its password only when the
+ * archive carries hashes (and then every session of the account ends); session state is never touched.
+ */
+async function mergeUser(model: mongoose.Model<unknown>, doc: Doc): Promise<void> {
+  const { passwordHash, tokenVersion: _tv, revokedSessions: _rs, _id, ...profile } = doc;
+  const withHash = passwordHash !== NO_PASSWORD;
+  await model.updateOne({ _id }, { $set: { ...profile, ...(withHash ? { passwordHash } : {}) }, ...(withHash ? { $inc: { tokenVersion: 1 } } : {}) }, { timestamps: false });
+}
+
 function newer(incoming: unknown, existing: unknown): boolean {
   if (!(incoming instanceof Date)) return false;
   if (!(existing instanceof Date)) return true;
@@ -203,13 +234,13 @@ async function importCollection(spec: CollectionSpec, work: string, options: Imp
   let seen = 0;
   for await (const batch of batches(file)) {
     const parsed: Doc[] = [];
-    for (const line of batch) {
+    for (const [i, line] of batch.entries()) {
       try {
         const raw = EJSON.parse(line) as Doc;
         if (raw === null || typeof raw !== 'object' || raw._id === undefined) throw new Error('not a document with an _id');
         parsed.push(raw);
       } catch (err) {
-        report.fail(spec.name, `line ${seen + parsed.length + 1}`, (err as Error).message);
+        report.fail(spec.name, `line ${seen + i + 1}`, (err as Error).message);
       }
     }
     seen += batch.length;
@@ -243,7 +274,7 @@ async function importCollection(spec: CollectionSpec, work: string, options: Imp
     const creatable: Doc[] = [];
     for (const doc of toCreate) {
       try {
-        if (withFiles) for (const f of await mediaFiles(doc, work, options.maxImageBytes)) await options.storage.put(f.key, f.data, f.type);
+        if (withFiles) await storeFiles(spec, doc, work, options, report);
         creatable.push(doc);
       } catch (err) {
         report.fail(spec.name, labelOf(doc), (err as Error).message);
@@ -267,8 +298,9 @@ async function importCollection(spec: CollectionSpec, work: string, options: Imp
     }
     for (const doc of toReplace) {
       try {
-        if (withFiles) for (const f of await mediaFiles(doc, work, options.maxImageBytes)) await options.storage.put(f.key, f.data, f.type);
-        await model.replaceOne({ _id: doc._id }, doc, { timestamps: false });
+        if (withFiles) await storeFiles(spec, doc, work, options, report);
+        if (spec.name === 'users') await mergeUser(model, doc);
+        else await model.replaceOne({ _id: doc._id }, doc, { timestamps: false });
         report.count(spec.name, 'updated');
       } catch (err) {
         report.fail(spec.name, labelOf(doc), duplicateReason((err as Error).message));

@@ -14,7 +14,12 @@ import { Redirect } from '../../src/site/redirect.model.js';
 import { Media } from '../../src/media/media.model.js';
 import { importArchive, ImportRefused } from '../../src/transfer/archive-import.js';
 import type { ImportReport } from '../../src/transfer/import-report.js';
-import { makeUser } from '../support/factories.js';
+import request from 'supertest';
+import { User } from '../../src/users/user.model.js';
+import { testApp } from '../support/app.js';
+import { postSignIn } from '../support/auth.js';
+import { DEFAULT_PASSWORD, makeUser } from '../support/factories.js';
+import { sessionFor } from '../support/session.js';
 import { filesUnder, makeImage } from '../support/media.js';
 import { makePost } from '../support/posts.js';
 import { exportToFile, freshDatabase, tempDir, tempStorage } from './support.js';
@@ -146,5 +151,30 @@ describe('restore and --merge', () => {
 
     const dry = await importArchive(archive, { storage, merge: true, dryRun: true, ...LIMITS });
     expect(dry.counts.posts).toMatchObject({ updated: 0, created: 0 });
+  });
+
+  it('merging a newer copy of an account keeps its password; a restored account opens to no earlier session', async () => {
+    await freshDatabase();
+    const { app, config } = testApp();
+    const user = await makeUser({ role: 'author', username: 'keeper', bio: 'old bio' });
+    const oldSession = sessionFor(user, config);
+    expect((await request(app).get('/account').set('Cookie', oldSession.cookie)).status).toBe(200);
+    await User.updateOne({ _id: user._id }, { $set: { bio: 'archived bio', updatedAt: new Date(Date.now() + 60_000) } }, { timestamps: false });
+    const storage = tempStorage();
+    const archive = await exportToFile(storage);
+    await User.updateOne({ _id: user._id }, { $set: { bio: 'old bio', updatedAt: new Date(2000, 0, 1) } }, { timestamps: false });
+
+    const merged = await importArchive(archive, { storage, merge: true, ...LIMITS });
+    expect(merged.counts.users).toMatchObject({ updated: 1 });
+    expect((await User.findById(user._id).lean())!.bio).toBe('archived bio');
+    expect((await postSignIn(app, config, { identifier: 'keeper', password: DEFAULT_PASSWORD })).status).toBe(303);
+
+    // The same archive restored into an empty site: the account is back, its earlier session is not.
+    await freshDatabase();
+    await importArchive(archive, { storage, ...LIMITS });
+    expect(await User.exists({ _id: user._id })).not.toBeNull();
+    const res = await request(app).get('/account').set('Cookie', oldSession.cookie);
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toMatch(/^\/signin/);
   });
 });
