@@ -25,6 +25,7 @@ import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { benchTransfer } from './bench-transfer.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const { values: args } = parseArgs({
@@ -398,7 +399,10 @@ async function main() {
   const scaleTable = scaleLines.join('\n');
   const seeding = seeded.map((seconds, i) => `${sizes[i].toLocaleString('en')} posts seeded in ${seconds.toFixed(0)} s`).join(', ');
 
-  const report = `${mainReport}\n\nScale (page-cache misses, ${scaleDuration} s per route; ${seeding}):\n\n${scaleTable}\n`;
+  // Export and import throughput (scripts/bench-transfer.mjs), on databases of their own.
+  const transferTable = await benchTransfer({ uriFor, baseEnv, work, log, posts: quick ? 1000 : 10_000 });
+
+  const report = `${mainReport}\n\nScale (page-cache misses, ${scaleDuration} s per route; ${seeding}):\n\n${scaleTable}\n\n${transferTable}\n`;
   console.log(`\n${report}`);
   writeResults(report, { results: Object.fromEntries(results), scaleRows, connections, duration, scaleDuration, rounds, loads, node: process.version });
   log(`done in ${((Date.now() - started) / 60000).toFixed(1)} min; written to bench-results/latest.md${quick || args['no-readme'] ? '' : ' and README.md'}`);

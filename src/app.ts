@@ -39,6 +39,7 @@ import { feedsRouter } from './posts/feeds.router.js';
 import { publicRouter } from './posts/public.router.js';
 import { cdnPurgerFor } from './site/cdn-purge.js';
 import { healthRouter } from './site/health.router.js';
+import { oldPermalinks } from './site/redirects.js';
 import { accountRouter } from './auth/account.router.js';
 
 export interface AppDeps {
@@ -209,6 +210,8 @@ export function createApp({ config, logger, storage, mailer, pageCache, purgeRet
   app.use('/admin', adminRouter(deps));
   app.use(under(['/posts', '/comments', '/admin/comments'], commentsRouter(deps)));
   app.use(publicRouter(deps));
+  // Imported sites' old addresses (WordPress, Ghost) answer 301 to where the content lives now.
+  app.use(oldPermalinks());
 
   app.use(notFound);
   app.use(errorHandler(logger, !config.isProduction, page));

@@ -23,6 +23,7 @@ const envSchema = z.object({
   JWT_SECRET: optional(z.string()),
   UPLOAD_DIR: optional(z.string()),
   MAX_UPLOAD_MB: optional(z.coerce.number().positive().max(1024)),
+  IMPORT_MAX_MB: optional(z.coerce.number().positive().max(1024 * 1024)),
   NODE_ENV: optional(z.enum(['development', 'production', 'test'])),
   LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
   FERRETDB_BIN: optional(z.string()),
@@ -80,6 +81,8 @@ export interface Config {
   readonly jwtSecret: string;
   readonly uploadDir: string;
   readonly maxUploadBytes: number;
+  /** Largest file `npm run import` reads, and most bytes it unpacks from an archive (IMPORT_MAX_MB). */
+  readonly importMaxBytes: number;
   readonly env: 'development' | 'production' | 'test';
   readonly isProduction: boolean;
   readonly logLevel: string;
@@ -139,6 +142,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jwtSecret,
     uploadDir: resolve(e.UPLOAD_DIR ?? './uploads'),
     maxUploadBytes: Math.floor((e.MAX_UPLOAD_MB ?? 10) * 1024 * 1024),
+    importMaxBytes: Math.floor((e.IMPORT_MAX_MB ?? 2048) * 1024 * 1024),
     env: nodeEnv,
     isProduction,
     logLevel: e.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),

@@ -17,6 +17,10 @@ import { listOutbox } from '../mail/outbox.js';
 import { usersAdminRouter } from './users.admin.router.js';
 import { invitationsAdminRouter } from './invitations.admin.router.js';
 import { navigationFormLocals } from '../pages/navigation.router.js';
+import { exportSite } from '../transfer/export.service.js';
+
+// The web export never carries password hashes (only `npm run export -- --with-password-hashes` does).
+const exportForm = z.object({ withRevisions: z.literal('on').optional() });
 
 const auditQuery = z.object({
   actor: objectId.optional().catch(undefined),
@@ -60,6 +64,14 @@ export function adminRouter(deps: RouterDeps): Router {
     const { changed } = await updateSettings(adminContext(req), inputOf(settingsForm, res));
     res.flash(changed.length ? 'success' : 'info', changed.length ? 'Settings saved.' : 'Nothing changed.');
     res.redirect(303, '/admin/settings');
+  });
+
+  // Streams the archive as it is made; the export records itself in the audit log when it is complete.
+  router.post('/settings/export', requireCan('settings:manage'), validate(exportForm), async (req, res) => {
+    const { actor, ip } = adminContext(req);
+    res.set('Content-Type', 'application/gzip');
+    res.attachment(`quire-export-${new Date().toISOString().slice(0, 10)}.tar.gz`);
+    await exportSite(res, { storage: deps.storage, withRevisions: inputOf(exportForm, res).withRevisions === 'on', actor, ip });
   });
 
   router.get('/audit', requireCan('audit:view'), validate(auditQuery, 'query'), async (_req, res) => {

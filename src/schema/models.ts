@@ -4,6 +4,7 @@
 import '../users/user.model.js';
 import '../site/settings.model.js';
 import '../site/audit.model.js';
+import '../site/redirect.model.js';
 import '../posts/post.model.js';
 import '../posts/tag.model.js';
 import '../posts/revision.model.js';

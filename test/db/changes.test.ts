@@ -49,7 +49,7 @@ describe('the change bus', () => {
   });
 
   it('every model that holds what pages show declares a topic, so the change feed shares them all', () => {
-    expect(declaredTopics()).toEqual(['comments', 'media', 'navigation', 'pages', 'posts', 'settings', 'tags', 'users']);
+    expect(declaredTopics()).toEqual(['comments', 'media', 'navigation', 'pages', 'posts', 'redirects', 'settings', 'tags', 'users']);
   });
 
   it('a post write made straight through the model, by no service, empties the page cache', async () => {

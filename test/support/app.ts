@@ -21,6 +21,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     jwtSecret: TEST_SECRET,
     uploadDir: mkdtempSync(join(tmpdir(), 'quire-test-uploads-')),
     maxUploadBytes: 10 * 1024 * 1024,
+    importMaxBytes: 64 * 1024 * 1024,
     env: 'test',
     isProduction: false,
     logLevel: 'silent',
