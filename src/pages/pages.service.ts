@@ -44,7 +44,8 @@ function assertMayManage(actor: Actor | null): void {
   if (!can(actor, 'page:manage')) throw new Forbidden('Only editors and admins manage pages.');
 }
 
-function derived(bodyMarkdown: string) {
+/** A page's stored HTML and text, from its Markdown (rendered and sanitised like a post body): also used by the importers. */
+export function pageBody(bodyMarkdown: string): { bodyHtml: string; bodyText: string } {
   const bodyHtml = renderMarkdown(bodyMarkdown);
   return { bodyHtml, bodyText: plainText(bodyHtml) };
 }
@@ -90,7 +91,7 @@ export async function createPage(actor: NamedActor, input: PageInput, meta: Requ
         title: input.title,
         slug,
         bodyMarkdown: input.bodyMarkdown,
-        ...derived(input.bodyMarkdown),
+        ...pageBody(input.bodyMarkdown),
         status: input.status,
         author: actor.id,
         lastEditorName: actor.displayName,
@@ -119,7 +120,7 @@ export async function updatePage(actor: NamedActor, slug: string, loadedVersion:
     saved = await Page.findOneAndUpdate(
       { _id: current._id, version: loadedVersion },
       {
-        $set: { title: input.title, slug: newSlug, bodyMarkdown: input.bodyMarkdown, ...derived(input.bodyMarkdown), status: input.status, lastEditorName: actor.displayName },
+        $set: { title: input.title, slug: newSlug, bodyMarkdown: input.bodyMarkdown, ...pageBody(input.bodyMarkdown), status: input.status, lastEditorName: actor.displayName },
         $inc: { version: 1 },
       },
       { returnDocument: 'after', runValidators: true },

@@ -1,6 +1,8 @@
 // Ghost JSON export import (Ghost 1 to 5: `{db: [{meta, data}]}` or `{meta, data}`). The file is parsed
 // whole (it is bounded by IMPORT_MAX_MB before it is read) and its shape checked with zod; each post and
-// page then goes through the shared ImportWriter with the same rules as WordPress imports.
+// page then goes through the shared ImportWriter with the same rules as WordPress imports. Pages (in
+// `posts` with `type: "page"`, or `page: true` before Ghost 2, or in a `pages` array of their own) become
+// Quire static pages at /pages/<slug>.
 //
 // Bodies: Lexical when present, else Mobiledoc, else the export's `html` (ghost-bodies.ts), then the
 // usual HTML -> Markdown -> sanitiser path. Tags (internal `#tags` left out) and authors come from their
@@ -41,6 +43,7 @@ const post = z.looseObject({
 
 const exportData = z.looseObject({
   posts: z.array(z.unknown()).default([]),
+  pages: z.array(z.unknown()).default([]),
   posts_meta: z.array(z.looseObject({ post_id: id, feature_image_alt: z.string().nullish() })).default([]),
   tags: z.array(z.looseObject({ id, name: text, slug: text, visibility: z.string().nullish() })).default([]),
   posts_tags: z.array(z.looseObject({ post_id: id, tag_id: id, sort_order: z.number().nullish() })).default([]),
@@ -106,10 +109,11 @@ export async function importGhost(file: string, options: GhostOptions): Promise<
   for (const pa of [...data.posts_authors].sort(byOrder)) if (!authorOf.has(pa.post_id)) authorOf.set(pa.post_id, pa.author_id);
   const altOf = new Map(data.posts_meta.map((m) => [m.post_id, m.feature_image_alt ?? '']));
 
-  for (const [index, raw] of data.posts.entries()) {
+  const items = [...data.posts.map((raw) => ({ raw, inPages: false })), ...data.pages.map((raw) => ({ raw, inPages: true }))];
+  for (const [index, { raw, inPages }] of items.entries()) {
     const label = (raw as { slug?: unknown })?.slug;
-    const item = typeof label === 'string' && label ? label : `post ${index + 1}`;
-    const kind = (raw as { type?: unknown; page?: unknown })?.type === 'page' || (raw as { page?: unknown })?.page ? 'pages' : 'posts';
+    const item = typeof label === 'string' && label ? label : `${inPages ? 'page' : 'post'} ${index + 1}`;
+    const kind = inPages || (raw as { type?: unknown; page?: unknown })?.type === 'page' || (raw as { page?: unknown })?.page ? 'pages' : 'posts';
     try {
       const p = post.parse(raw);
       const status = STATUSES[p.status];
@@ -138,6 +142,5 @@ export async function importGhost(file: string, options: GhostOptions): Promise<
       report.fail(kind, item.slice(0, 120), err instanceof z.ZodError ? `unexpected shape: ${err.issues[0]?.path.join('.')} ${err.issues[0]?.message}` : (err as Error).message);
     }
   }
-  if (report.counts.pages) report.notes.push('Quire has no static pages on this version: Ghost pages became posts tagged "page".');
   return report;
 }

@@ -1,6 +1,7 @@
 // What the WordPress and Ghost importers share: they read their files into these plain shapes, and the
 // ImportWriter turns them into Quire's users, tags, posts, comments, media and redirects with the same
-// rules for both. Every item is written on its own: one that fails is reported (item and reason) and the
+// rules for both. Posts become posts; the source's static pages become Pages (src/pages), rendered and
+// sanitised by the pages domain's own rules, at /pages/<slug>. Every item is written on its own: one that fails is reported (item and reason) and the
 // run goes on. In a dry run the writer decides everything and writes nothing.
 //
 // Stable ids: each imported record's _id is derived from the source site and the item's id there
@@ -25,9 +26,11 @@ import { plainText } from '../posts/markdown.js';
 import { Post } from '../posts/post.model.js';
 import { deriveBody, freeSlug, mediaIdsOf } from '../posts/post-content.js';
 import { BODY_MAX } from '../posts/post-forms.js';
-import { slugify } from '../posts/slugs.js';
+import { slugify, withSuffix } from '../posts/slugs.js';
 import { MAX_TAGS, rememberTags, type TagRef } from '../posts/tags.js';
 import { normalizeRedirectPath, Redirect } from '../site/redirect.model.js';
+import { Page } from '../pages/page.model.js';
+import { pageBody } from '../pages/pages.service.js';
 import { User } from '../users/user.model.js';
 import { NO_PASSWORD } from './archive-format.js';
 import { autoParagraphs, htmlToMarkdown } from './html-to-markdown.js';
@@ -97,7 +100,6 @@ interface KnownUser {
 const USERNAME_MAX = 30;
 /** Most Markdown an imported body may turn into: the editor's limit. */
 const HTML_MAX = BODY_MAX * 5;
-const PAGE_TAG: TagRef = { slug: 'page', name: 'Page' };
 
 export function stableId(namespace: string, type: string, key: string): Types.ObjectId {
   return new Types.ObjectId(createHash('sha256').update(`${namespace}\u0000${type}\u0000${key}`).digest().subarray(0, 12));
@@ -122,6 +124,7 @@ export class ImportWriter {
   private readonly imageFiles = new Map<string, { id: Types.ObjectId | null; url: string } | null>();
   private readonly claimedUsernames = new Set<string>();
   private readonly claimedSlugs = new Set<string>();
+  private readonly claimedPageSlugs = new Set<string>();
   private fallbackAuthor: KnownUser | null | undefined;
   private posts = 0;
 
@@ -235,8 +238,22 @@ export class ImportWriter {
     return out;
   }
 
+  /** The item's author (or the site's first administrator), its title and its body as Markdown. */
+  private async content(p: ImportedPost): Promise<{ author: KnownUser; title: string; bodyMarkdown: string }> {
+    if (p.html.length > HTML_MAX) throw new Error(`the body is larger than ${HTML_MAX.toLocaleString('en-US')} characters`);
+    const author = (p.authorKey ? this.users.get(`author:${p.authorKey}`) : undefined) ?? (await this.defaultAuthor());
+    if (!author) throw new Error('it has no author, and the site has no administrator to give it to');
+    const title = (p.title.replace(/\s+/g, ' ').trim() || 'Untitled').slice(0, 200);
+    let html = p.html;
+    if (!this.options.dryRun) html = await this.localizeImages(html, author);
+    const bodyMarkdown = htmlToMarkdown(autoParagraphs(html));
+    if (bodyMarkdown.length > BODY_MAX) throw new Error(`the body is longer than ${BODY_MAX.toLocaleString('en-US')} characters`);
+    return { author, title, bodyMarkdown };
+  }
+
   async post(p: ImportedPost): Promise<void> {
-    const type = p.kind === 'page' ? 'pages' : 'posts';
+    if (p.kind === 'page') return this.page(p);
+    const type = 'posts';
     const id = stableId(this.namespace, p.kind, p.key);
     const label = `${p.slug || p.title || p.key}`.slice(0, 120);
     try {
@@ -245,20 +262,12 @@ export class ImportWriter {
         this.report.count(type, 'skipped');
         return;
       }
-      if (p.html.length > HTML_MAX) throw new Error(`the body is larger than ${HTML_MAX.toLocaleString('en-US')} characters`);
-      const author = (p.authorKey ? this.users.get(`author:${p.authorKey}`) : undefined) ?? (await this.defaultAuthor());
-      if (!author) throw new Error('it has no author, and the site has no administrator to give it to');
-      const title = (p.title.replace(/\s+/g, ' ').trim() || 'Untitled').slice(0, 200);
-
-      let html = p.html;
-      if (!this.options.dryRun) html = await this.localizeImages(html, author);
-      const bodyMarkdown = htmlToMarkdown(autoParagraphs(html));
-      if (bodyMarkdown.length > BODY_MAX) throw new Error(`the body is longer than ${BODY_MAX.toLocaleString('en-US')} characters`);
+      const { author, title, bodyMarkdown } = await this.content(p);
       const body = deriveBody(bodyMarkdown, plainText(p.excerpt).slice(0, 400));
       const cover = p.cover ? await this.image(p.cover.ref, p.cover.alt || title, author) : null;
 
       const slug = existing?.slug ?? (await this.freeSlug(slugify(p.slug || p.title) || 'post'));
-      const tags = [...(p.kind === 'page' ? [PAGE_TAG] : []), ...p.tags].slice(0, MAX_TAGS);
+      const tags = p.tags.slice(0, MAX_TAGS);
       const now = new Date();
       const doc = new Post({
         _id: id,
@@ -285,10 +294,70 @@ export class ImportWriter {
       }
       this.report.count(type, existing ? 'updated' : 'created', 1, `/posts/${slug}`);
       for (const path of p.oldPaths) await this.redirect(path, `/posts/${slug}`);
-      for (const c of p.comments) await this.comment(c, id, author.id);
+      await this.comments(p.comments, id, author.id);
       if (++this.posts % 100 === 0) this.options.progress?.(`${this.posts} posts and pages`);
     } catch (err) {
       this.report.fail(type, label, isDuplicateKey(err) ? 'its address is taken by another post' : (err as Error).message);
+    }
+  }
+
+  /**
+   * A static page, as the pages domain keeps one: its own collection and slugs, Markdown rendered and
+   * sanitised by pageBody, draft or published. Pages have no publication date, so one the source had
+   * scheduled for later is imported as a draft (it would otherwise be public at once). Pages have no tags,
+   * cover or comments in Quire: those of the source's pages are left out (and counted as skipped).
+   */
+  private async page(p: ImportedPost): Promise<void> {
+    const id = stableId(this.namespace, 'page', p.key);
+    const label = `${p.slug || p.title || p.key}`.slice(0, 120);
+    try {
+      const existing = await Page.findById(id, 'slug updatedAt version').lean();
+      if (existing && !(this.options.merge && p.updatedAt && p.updatedAt > existing.updatedAt)) {
+        this.report.count('pages', 'skipped');
+        return;
+      }
+      const { author, title, bodyMarkdown } = await this.content(p);
+      const now = new Date();
+      const scheduled = p.status === 'published' && p.publishedAt !== null && p.publishedAt > now;
+      const slug = existing?.slug ?? (await this.freePageSlug(slugify(p.slug || p.title) || 'page'));
+      const doc = new Page({
+        _id: id,
+        title,
+        slug,
+        bodyMarkdown,
+        ...pageBody(bodyMarkdown),
+        status: scheduled ? 'draft' : p.status,
+        author: author.id,
+        lastEditorName: author.displayName,
+        // A replaced page gets a new version, so an editor who had it open meets a conflict, not an overwrite.
+        version: existing ? existing.version + 1 : 1,
+        createdAt: p.createdAt ?? p.publishedAt ?? now,
+        updatedAt: p.updatedAt ?? p.publishedAt ?? now,
+      });
+      await doc.validate();
+      if (!this.options.dryRun) {
+        if (existing) await Page.replaceOne({ _id: id }, doc.toObject(), { timestamps: false });
+        else await Page.insertMany([doc.toObject()], { timestamps: false });
+      }
+      this.report.count('pages', existing ? 'updated' : 'created', 1, `/pages/${slug}`);
+      if (scheduled && this.report.notes.length < 50) this.report.notes.push(`the page /pages/${slug} was scheduled for later: it is imported as a draft`);
+      for (const path of p.oldPaths) await this.redirect(path, `/pages/${slug}`);
+      if (p.comments.length) {
+        this.report.count('comments', 'skipped', p.comments.length);
+        if (this.report.notes.length < 50) this.report.notes.push(`Quire pages have no comments: the ${p.comments.length} on /pages/${slug} were not imported`);
+      }
+      if (++this.posts % 100 === 0) this.options.progress?.(`${this.posts} posts and pages`);
+    } catch (err) {
+      this.report.fail('pages', label, isDuplicateKey(err) ? 'its address is taken by another page' : (err as Error).message);
+    }
+  }
+
+  private async freePageSlug(base: string): Promise<string> {
+    for (let n = 1; ; n++) {
+      const slug = n === 1 ? base : withSuffix(base, String(n));
+      if (this.claimedPageSlugs.has(slug) || (await Page.exists({ slug }))) continue;
+      this.claimedPageSlugs.add(slug);
+      return slug;
     }
   }
 
@@ -318,30 +387,56 @@ export class ImportWriter {
   }
 
   /**
-   * An approved comment, by a reader account made for its author (no password). Quire shows comments as
-   * one flat thread, oldest first; a reply keeps its parent's id in `parent` (the comment model has no such
-   * field yet, so it is written beside the validated document) so that threads can be shown later.
+   * A post's approved comments. Quire threads one level deep (src/comments): a reply's `parent` is the
+   * top-level comment it belongs under, as comments.service stores a reply to a reply. So the source's
+   * deeper threads are flattened to their top-level comment, and a reply whose thread cannot be followed to
+   * an imported top-level comment (its parent was pending, spam, or failed to import) becomes a top-level
+   * comment itself: the thread view only shows replies under a top-level comment it has, and would hide it.
    */
-  private async comment(c: ImportedComment, postId: Types.ObjectId, postAuthor: Types.ObjectId): Promise<void> {
+  private async comments(comments: ImportedComment[], postId: Types.ObjectId, postAuthor: Types.ObjectId): Promise<void> {
+    const byKey = new Map(comments.map((c) => [c.key, c]));
+    const topOf = (c: ImportedComment): string | null => {
+      // Follow parents up to a comment with none; a loop or a missing link ends the walk.
+      const seen = new Set([c.key]);
+      let top: ImportedComment | undefined = c;
+      while (top?.parentKey) {
+        if (seen.has(top.parentKey)) return null;
+        seen.add(top.parentKey);
+        top = byKey.get(top.parentKey);
+      }
+      return top && top !== c ? top.key : null;
+    };
+    const tops = new Map(comments.map((c) => [c.key, topOf(c)]));
+    // Top-level comments first, so that each reply's parent is known to exist when the reply is written.
+    const written = new Set<string>();
+    for (const c of comments) if (tops.get(c.key) === null && (await this.comment(c, postId, postAuthor, null))) written.add(c.key);
+    for (const c of comments) {
+      const top = tops.get(c.key);
+      if (top) await this.comment(c, postId, postAuthor, written.has(top) ? stableId(this.namespace, 'comment', top) : null);
+    }
+  }
+
+  /** An approved comment, by a reader account made for its author (no password); true when it is (or already was) there. */
+  private async comment(c: ImportedComment, postId: Types.ObjectId, postAuthor: Types.ObjectId, parent: Types.ObjectId | null): Promise<boolean> {
     const id = stableId(this.namespace, 'comment', c.key);
     try {
       if (await Comment.exists({ _id: id })) {
         this.report.count('comments', 'skipped');
-        return;
+        return true;
       }
       const text = plainText(c.content).slice(0, COMMENT_MAX_LENGTH).trim();
       if (!text) throw new Error('the comment is empty');
       const author = await this.user({ key: c.authorEmail.toLowerCase() || `name:${c.authorName}`, username: c.authorName, email: c.authorEmail, displayName: c.authorName }, 'reader');
       const createdAt = c.createdAt ?? new Date();
-      const doc = new Comment({ _id: id, post: postId, postAuthor, author: author?.id ?? null, body: text, bodyHtml: renderCommentBody(text), fingerprint: fingerprintOf(text), status: 'approved', createdAt, updatedAt: createdAt });
+      const doc = new Comment({ _id: id, post: postId, postAuthor, author: author?.id ?? null, body: text, bodyHtml: renderCommentBody(text), fingerprint: fingerprintOf(text), status: 'approved', parent, createdAt, updatedAt: createdAt });
       await doc.validate();
-      if (!this.options.dryRun) {
-        const parent = c.parentKey ? stableId(this.namespace, 'comment', c.parentKey) : null;
-        await Comment.collection.insertOne({ ...doc.toObject(), ...(parent ? { parent } : {}) } as never);
-      }
+      // Through the model, so that the write is announced and cached threads are rebuilt.
+      if (!this.options.dryRun) await Comment.insertMany([doc.toObject()], { timestamps: false });
       this.report.count('comments', 'created');
+      return true;
     } catch (err) {
       this.report.fail('comments', c.key, (err as Error).message);
+      return false;
     }
   }
 }

@@ -6,10 +6,10 @@
 // (authors, categories and tags, attachments' URLs), the second turns each post and page into an
 // ImportedPost as soon as its </item> is read, and waits for it to be written before reading on.
 //
-// What maps to what: posts and pages (status publish -> published, future -> scheduled, draft / pending /
+// What maps to what: posts -> posts, pages -> static pages at /pages/<slug> (status publish -> published, future -> scheduled, draft / pending /
 // private -> draft; trash, auto-drafts, revisions, attachments and menu items are not imported),
 // categories and tags -> tags, wp:author -> author accounts, approved comments (not pingbacks) -> comments
-// with their parent kept, _thumbnail_id -> cover image, <link> paths -> 301 redirects.
+// threaded one level deep as Quire shows them (imported-content.ts), _thumbnail_id -> cover image, <link> paths -> 301 redirects.
 import { createReadStream } from 'node:fs';
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { slugify } from '../posts/slugs.js';
@@ -270,7 +270,6 @@ export async function importWordPress(file: string, options: WordPressOptions): 
       }
     },
   });
-  if (report.counts.pages) report.notes.push('Quire has no static pages on this version: WordPress pages became posts tagged "page".');
-  if (report.counts.comments?.created) report.notes.push('Comment threads are shown flat (oldest first); each reply keeps its parent in the comment record.');
+  if (report.counts.comments?.created) report.notes.push('Quire threads comments one level deep: a reply to a reply is shown under its top-level comment.');
   return report;
 }

@@ -1,12 +1,14 @@
 // Ghost JSON import: a Ghost 5 export with a Lexical post, a Mobiledoc post, an HTML-only draft, a
-// scheduled post, a page, tags (one internal), two authors and their relations, a feature image from
+// scheduled post, a page in `posts` and a draft page in a `pages` array, tags (one internal), two authors and their relations, a feature image from
 // --media-dir, hostile HTML inside cards and malformed items; asserted through the app.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import mongoose from 'mongoose';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Media } from '../../src/media/media.model.js';
+import { Page } from '../../src/pages/page.model.js';
 import { LocalDiskStorage } from '../../src/media/storage.js';
 import { Post } from '../../src/posts/post.model.js';
 import { Tag } from '../../src/posts/tag.model.js';
@@ -41,7 +43,7 @@ describe('Ghost import', () => {
   it('imports posts from Lexical, Mobiledoc and HTML, with tags, authors, a page and a feature image', async () => {
     const report = await ghostImport(fixture, { mediaDir: dir });
     expect(report.counts.posts).toMatchObject({ created: 4, failed: 4 });
-    expect(report.counts.pages).toMatchObject({ created: 1 });
+    expect(report.counts.pages).toMatchObject({ created: 2, failed: 0 });
     expect(report.errors.map((e) => e.item)).toEqual(expect.arrayContaining(['odd-status', 'broken-lexical', 'no-date', 'post 9']));
 
     const lexical = await request(app).get('/posts/written-in-lexical');
@@ -81,7 +83,19 @@ describe('Ghost import', () => {
     expect((await Post.findOne({ slug: 'only-html-draft' }).lean())!.status).toBe('draft');
     expect((await request(app).get('/posts/coming-soon')).status).toBe(404);
     expect((await Post.findOne({ slug: 'coming-soon' }).lean())!.publishedAt!.getUTCFullYear()).toBe(2099);
-    expect((await request(app).get('/posts/contact')).text).toContain('Write to us.');
+    // Pages are static pages at /pages/<slug>, not posts: not at /posts/<slug>, not in the post lists.
+    const contact = await request(app).get('/pages/contact');
+    expect(contact.status).toBe(200);
+    expect(contact.text).toContain('Write to us.');
+    expect((await request(app).get('/posts/contact')).status).toBe(404);
+    expect(await Post.exists({ slug: mongoose.trusted({ $in: ['contact', 'colophon'] }) })).toBeNull();
+    for (const list of ['/', '/feed.xml']) expect((await request(app).get(list)).text).not.toContain('Write to us.');
+    // The page from the `pages` array is a draft: kept, sanitised, and not public.
+    const colophon = (await Page.findOne({ slug: 'colophon' }).lean())!;
+    expect(colophon).toMatchObject({ title: 'Colophon', status: 'draft' });
+    expect(colophon.bodyHtml).toContain('<strong>Garamond</strong>');
+    expect(colophon.bodyHtml).not.toContain('alert');
+    expect((await request(app).get('/pages/colophon')).status).toBe(404);
     // Internal tags are not imported.
     expect(await Tag.exists({ slug: 'hash-internal-hash' })).toBeNull();
     expect(await User.countDocuments({ role: 'author' })).toBe(2);
@@ -92,13 +106,18 @@ describe('Ghost import', () => {
     expect(moved.status).toBe(301);
     expect(moved.headers.location).toBe('/posts/written-in-lexical');
     expect((await request(app).get('/tag/editors/')).headers.location).toBe('/tags/editors');
+    const page = await request(app).get('/contact/');
+    expect(page.status).toBe(301);
+    expect(page.headers.location).toBe('/pages/contact');
   });
 
   it('a second run changes nothing, and a file that is not a Ghost export is refused', async () => {
     const before = await Post.countDocuments();
     const report = await ghostImport(fixture, { mediaDir: dir });
     expect(report.counts.posts).toMatchObject({ created: 0, skipped: 4 });
+    expect(report.counts.pages).toMatchObject({ created: 0, skipped: 2 });
     expect(await Post.countDocuments()).toBe(before);
+    expect(await Page.countDocuments()).toBe(2);
     expect(await Media.countDocuments()).toBe(2);
 
     const odd = join(tempDir(), 'not-ghost.json');

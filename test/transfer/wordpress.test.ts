@@ -1,6 +1,6 @@
 // WordPress (WXR) import: a realistic export with every construct the importer handles (posts, a page, a
-// draft, a scheduled post, categories and tags, two authors, threaded approved comments next to pending
-// ones and a pingback, a featured image and body images from --media-dir, hostile HTML, malformed items),
+// draft, a scheduled post, categories and tags, two authors, threaded approved comments (a reply to a reply,
+// a reply to a pending comment) next to pending ones and a pingback, a featured image and body images from --media-dir, hostile HTML, malformed items),
 // asserted through the app; then hostile XML (XXE, billion laughs) that must be refused unread.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Comment } from '../../src/comments/comment.model.js';
 import { Media } from '../../src/media/media.model.js';
+import { Page } from '../../src/pages/page.model.js';
 import { Post } from '../../src/posts/post.model.js';
 import { Redirect } from '../../src/site/redirect.model.js';
 import { NO_PASSWORD } from '../../src/transfer/archive-format.js';
@@ -55,7 +56,10 @@ describe('WordPress import', () => {
     const report = await wpImport('wordpress.xml', { dryRun: true, mediaDir: dir });
     expect(report.counts.posts).toMatchObject({ created: 4, failed: 2 });
     expect(report.planned).toContain('create posts /posts/pruning-roses');
+    expect(report.planned).toContain('create pages /pages/about');
+    expect(report.planned).toContain('create redirects /about -> /pages/about');
     expect(await Post.countDocuments()).toBe(0);
+    expect(await Page.countDocuments()).toBe(0);
     expect(await User.countDocuments()).toBe(1);
     expect(await Media.countDocuments()).toBe(0);
     expect(await Redirect.countDocuments()).toBe(0);
@@ -93,15 +97,25 @@ describe('WordPress import', () => {
     expect(post!.publishedAt!.toISOString()).toBe('2019-03-01T10:00:00.000Z');
     expect(post!.tags.sort()).toEqual(['pruning', 'roses']);
 
-    // Approved comments only, with the reply's parent kept; the pending one and the pingback are not imported.
+    // Approved comments only; the pending one and the pingback are not imported.
     expect(page.text).toContain('Lovely advice.');
-    expect(page.text).toContain('Glad it helps, Gertrude.');
     expect(page.text).not.toContain('Buy cheap pills');
     expect(page.text).not.toContain('pingback excerpt');
     expect(page.text).not.toContain('alert("c")');
-    const reply = await Comment.collection.findOne({ body: 'Glad it helps, Gertrude.' });
-    const parent = await Comment.collection.findOne({ body: { $regex: '^Lovely advice' } });
-    expect(String(reply!.parent)).toBe(String(parent!._id));
+    // Threads are one level deep, as Quire shows them: the reply and the reply to the reply are both shown
+    // as replies under Gertrude's top-level comment; a reply to the (not imported) pending comment stands
+    // on its own instead of vanishing.
+    const replies = page.text.match(/<ol class="list-unstyled comment-replies[\s\S]*?<\/ol>/g) ?? [];
+    expect(replies).toHaveLength(1);
+    expect(replies[0]).toContain('aria-label="Replies to Gertrude Jekyll"');
+    expect(replies[0]).toContain('Glad it helps, Gertrude.');
+    expect(replies[0]).toContain('A reply to Rosa&#39;s reply.');
+    expect(replies[0]).not.toContain('Answering the spam');
+    expect(page.text).toContain('Answering the spam nobody can see.');
+    const parent = (await Comment.collection.findOne({ body: { $regex: '^Lovely advice' } }))!;
+    expect(parent.parent).toBeNull();
+    for (const body of ['Glad it helps, Gertrude.', "A reply to Rosa's reply."]) expect(String((await Comment.findOne({ body }).lean())!.parent)).toBe(String(parent._id));
+    expect((await Comment.findOne({ body: 'Answering the spam nobody can see.' }).lean())!.parent).toBeNull();
 
     // The draft and the scheduled post exist but are not public.
     expect((await Post.findOne({ title: 'Half-written: climbing roses' }).lean())!.status).toBe('draft');
@@ -110,8 +124,16 @@ describe('WordPress import', () => {
     expect(scheduled.publishedAt!.getUTCFullYear()).toBe(2099);
     expect((await request(app).get('/posts/autumn-planting')).status).toBe(404);
 
-    // The page became a post tagged "page"; a post by an unknown author went to the site's admin.
-    expect((await request(app).get('/posts/about')).text).toContain('Visitors welcome on Sundays.');
+    // The page became a static page at /pages/about, not a post: not at /posts/about, not in the post lists.
+    const about = await request(app).get('/pages/about');
+    expect(about.status).toBe(200);
+    expect(about.text).toContain('Visitors welcome on Sundays.');
+    expect(await Page.findOne({ slug: 'about' }).lean()).toMatchObject({ title: 'About the garden', status: 'published' });
+    expect((await request(app).get('/posts/about')).status).toBe(404);
+    expect(await Post.exists({ title: 'About the garden' })).toBeNull();
+    expect(await Post.exists({ tags: 'page' })).toBeNull();
+    for (const list of ['/', '/feed.xml']) expect((await request(app).get(list)).text).not.toContain('About the garden');
+    // A post by an unknown author went to the site's admin.
     const cafe = (await Post.findOne({ slug: 'cafe-notes' }).lean())!;
     expect(String(cafe.author)).toBe(String((await User.findOne({ username: 'siteadmin' }).lean())!._id));
   });
@@ -124,6 +146,9 @@ describe('WordPress import', () => {
     const category = await request(app).get('/category/roses/');
     expect(category.status).toBe(301);
     expect(category.headers.location).toBe('/tags/roses');
+    const about = await request(app).get('/about/');
+    expect(about.status).toBe(301);
+    expect(about.headers.location).toBe('/pages/about');
     expect((await request(app).get('/tags/roses')).text).toContain('Pruning roses in March');
     expect((await request(app).get('/2019/03/no-such-post/')).status).toBe(404);
   });
@@ -145,11 +170,13 @@ describe('WordPress import', () => {
   });
 
   it('a second run changes nothing', async () => {
-    const counts = [await Post.countDocuments(), await User.countDocuments(), await Comment.countDocuments(), await Media.countDocuments(), await Redirect.countDocuments()];
+    const counts = async () => [await Post.countDocuments(), await Page.countDocuments(), await User.countDocuments(), await Comment.countDocuments(), await Media.countDocuments(), await Redirect.countDocuments()];
+    const before = await counts();
     const report = await wpImport('wordpress.xml', { mediaDir: dir });
     expect(report.counts.posts).toMatchObject({ created: 0, skipped: 4 });
+    expect(report.counts.pages).toMatchObject({ created: 0, skipped: 1 });
     expect(report.counts.authors).toMatchObject({ created: 0 });
-    expect([await Post.countDocuments(), await User.countDocuments(), await Comment.countDocuments(), await Media.countDocuments(), await Redirect.countDocuments()]).toEqual(counts);
+    expect(await counts()).toEqual(before);
   });
 
   it.each(['wxr-xxe.xml', 'wxr-billion-laughs.xml'])('refuses %s without expanding or reading anything', async (file) => {
