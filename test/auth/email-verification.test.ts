@@ -9,7 +9,7 @@ import { EmailVerification } from '../../src/auth/email-verification.model.js';
 import { createAccount } from '../../src/auth/auth.service.js';
 import { Comment } from '../../src/comments/comment.model.js';
 import { AuditEntry } from '../../src/site/audit.model.js';
-import { DEFAULT_SETTINGS, saveSettings } from '../../src/site/settings.service.js';
+import { DEFAULT_SETTINGS, getSettings, saveSettings } from '../../src/site/settings.service.js';
 import { User } from '../../src/users/user.model.js';
 import { testApp } from '../support/app.js';
 import { postAnonymous, sessionCookieFrom } from '../support/auth.js';
@@ -68,6 +68,27 @@ async function confirm(path: string) {
 
 const verifiedAt = async (email: string) => (await User.findOne({ email }, 'emailVerifiedAt').lean())?.emailVerifiedAt;
 
+describe('the setting', () => {
+  it('is off by default, and an admin turns it on from /admin/settings, audited', async () => {
+    const admin = sessionFor(await makeUser({ role: 'admin' }), ctx.config);
+    const form = await request(ctx.app).get('/admin/settings').set('Cookie', admin.cookie);
+    expect(form.text).toMatch(/<input[^>]*name="verifyEmailOnSignup"(?![^>]*checked)[^>]*>/);
+    const res = await postForm(ctx.app, admin, '/admin/settings', {
+      title: 'Quire',
+      tagline: DEFAULT_SETTINGS.tagline,
+      description: DEFAULT_SETTINGS.description,
+      postsPerPage: '10',
+      signupOpen: 'on',
+      commentsEnabled: 'on',
+      verifyEmailOnSignup: 'on',
+    });
+    expect(res.status).toBe(303);
+    expect((await getSettings()).verifyEmailOnSignup).toBe(true);
+    const entry = await AuditEntry.findOne({ action: 'settings.update' }).sort({ at: -1, _id: -1 }).lean();
+    expect(entry!.detail).toBe('verifyEmailOnSignup: false -> true');
+  });
+});
+
 describe('with the setting off (the default)', () => {
   it('mails no link and lets a new reader comment at once', async () => {
     const { email, session } = await signUp();
@@ -119,8 +140,8 @@ describe('with the setting on', () => {
     const home = await followRedirect(ctx.app, done, null);
     expect(home.text).toContain('your email address is confirmed');
     expect(await verifiedAt(email)).toBeInstanceOf(Date);
-    const audit = await AuditEntry.findOne({ action: 'user.email-verified', 'target.label': `verify${counter}` }).lean();
-    expect(audit).toBeTruthy();
+    const audit = await AuditEntry.findOne({ action: 'user.email-verified', targetLabel: `verify${counter}` }).lean();
+    expect(audit).toMatchObject({ targetType: 'user', actorName: `Verify ${counter}` });
 
     expect((await comment(ctx.app, session, slug, 'After verifying.')).status).toBe(303);
     expect(await Comment.countDocuments({ body: 'After verifying.' })).toBe(1);
@@ -149,6 +170,18 @@ describe('with the setting on', () => {
     await User.updateOne({ email }, { $set: { email: `changed-${email}` } });
     expect((await confirm(path)).status).toBe(404);
     expect(await verifiedAt(`changed-${email}`)).toBeUndefined();
+  });
+
+  it('asks again after the reader changes their address on the account page', async () => {
+    await verifyOn();
+    const { email, session } = await signUp();
+    expect((await confirm(await linkFor(email))).status).toBe(303);
+    const changed = await postForm(ctx.app, session, '/account', { displayName: `Verify ${counter}`, bio: '', email: `new-${email}` });
+    expect(changed.status).toBe(303);
+    const moved = await User.findOne({ email: `new-${email}` }, 'emailVerifiedAt').lean();
+    expect(moved).toBeTruthy();
+    expect(moved!.emailVerifiedAt).toBeUndefined();
+    expect((await comment(ctx.app, session, slug, 'With an unproven address.')).status).toBe(403);
   });
 
   it('needs the CSRF token to confirm', async () => {
