@@ -1,7 +1,7 @@
 // /verify-email: the emailed link opens a confirmation page whose POST (CSRF-checked globally) marks the
 // address verified, so that a mail scanner fetching the link cannot use it up; and the "send the link
 // again" POST from the comment form, limited per account. Rules live in email-verification.service.ts.
-import { Router, type Request, type RequestHandler, type Response } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { RouterDeps } from '../router-deps.js';
 import { Forbidden } from '../http/errors.js';
@@ -42,7 +42,6 @@ export function emailVerificationRouter(deps: RouterDeps): Router {
   });
 
   const tokenOf = (req: Request) => String(req.params.token);
-  const confirmPage = async (req: Request, _res: Response) => ({ title: 'Confirm your email address', token: tokenOf(req), target: await verificationTarget(tokenOf(req)) });
 
   // Before the :token routes, which would otherwise take "resend" for a token.
   router.post('/verify-email/resend', requireAuth, validate(resendForm), resendLimit, async (req, res) => {
@@ -57,7 +56,8 @@ export function emailVerificationRouter(deps: RouterDeps): Router {
   });
 
   router.get('/verify-email/:token', async (req, res) => {
-    res.render('auth/verify-email', await confirmPage(req, res));
+    const token = tokenOf(req);
+    res.render('auth/verify-email', { title: 'Confirm your email address', token, target: await verificationTarget(token) });
   });
 
   router.post('/verify-email/:token', async (req, res) => {
