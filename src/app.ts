@@ -7,6 +7,7 @@ import './wiring.js';
 import { adminRouter } from './admin/admin.router.js';
 import { authRouter } from './auth/auth.router.js';
 import { passwordResetRouter } from './auth/password-reset.router.js';
+import { emailVerificationRouter, verificationLocals } from './auth/email-verification.router.js';
 import { invitationRouter } from './auth/invitation.router.js';
 import { deriveKeys } from './auth/keys.js';
 import { explainSuspension, loadUser, requireSetupComplete, requireStaffTwoFactor } from './auth/middleware.js';
@@ -193,6 +194,7 @@ export function createApp({ config, logger, storage, mailer, pageCache, purgeRet
   app.use(navigationLocals());
   app.use(requireSetupComplete);
   app.use(requireStaffTwoFactor(async () => (await getSettings()).require2faForStaff));
+  app.use(verificationLocals);
 
   // Each router is entered only for the paths it serves (src/http/mount.ts); order still decides between
   // routers that share a prefix (GET /posts/new is the editor, not a post called "new").
@@ -201,6 +203,7 @@ export function createApp({ config, logger, storage, mailer, pageCache, purgeRet
   app.use(under(['/setup', '/signup', '/signin', '/signout'], authRouter(deps)));
   app.use(under(['/password'], passwordResetRouter(deps)));
   app.use(under(['/invite'], invitationRouter(deps)));
+  app.use(under(['/verify-email'], emailVerificationRouter(deps)));
   app.use(under(['/account'], accountRouter(deps)));
   app.use(under(['/posts'], writingRouter(deps)));
   app.use(under(['/dashboard', '/posts'], authoringRouter(deps)));

@@ -161,3 +161,15 @@ export function accountTwoFactorLimit(store: AttemptStore, userKey: (req: Reques
     message: 'Too many attempts. Please wait a while and try again.',
   });
 }
+
+export const VERIFICATION_RESENDS_PER_ACCOUNT = { name: 'verify-resend-user', windowMs: 60 * MINUTE, limit: 3 };
+
+/** "Send the link again", per account: 3 an hour, so that Quire cannot be used to flood an inbox. */
+export function verificationResendLimit(store: AttemptStore, userKey: (req: Request) => string): RequestHandler {
+  return attemptLimiter(store, {
+    ...VERIFICATION_RESENDS_PER_ACCOUNT,
+    counts: (status) => status === 303,
+    key: userKey,
+    message: 'Too many verification mails asked for. Please wait a while and try again.',
+  });
+}

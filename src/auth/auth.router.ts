@@ -10,6 +10,8 @@ import { newAccountForm } from '../users/user.fields.js';
 import { SIGN_UP_TAKEN, clientAddressKey, signInLimits, signUpLimits } from './attempt-limits.js';
 import { AttemptStore } from './attempt-store.js';
 import { accountLimitKey, authenticate, createFirstAdmin, revokeSession, signUp, type SessionSubject } from './auth.service.js';
+import { deliverInBackground } from '../mail/deliver.js';
+import { sendVerificationMail } from './email-verification.service.js';
 import { safeNextPath } from './next-path.js';
 import { setPendingCookie } from './pending-sign-in.js';
 import { PASSWORD_HINT, isPasswordTooLong } from '../users/password-policy.js';
@@ -39,6 +41,7 @@ export function authRouter(deps: RouterDeps): Router {
   const attempts = new AttemptStore();
   const signInAttempts = signInLimits(attempts, (req) => accountLimitKey(String((req.body as { identifier?: unknown }).identifier)));
   const signUpAttempts = signUpLimits(attempts);
+  const deliver = deliverInBackground(deps.mailer, deps.logger);
 
   const signIn = (res: Response, user: SessionSubject) => {
     setSessionCookie(res, { sub: user.id, ver: user.tokenVersion }, keys.session, config.secureCookies);
@@ -92,7 +95,13 @@ export function authRouter(deps: RouterDeps): Router {
       throw err;
     });
     signIn(res, user);
-    res.flash('success', `Welcome, ${user.displayName}. Your account is ready.`);
+    const site = await getSettings();
+    if (site.verifyEmailOnSignup) {
+      await sendVerificationMail(user.id, { siteUrl: config.siteUrl, siteTitle: site.title, deliver });
+      res.flash('success', `Welcome, ${user.displayName}. We have sent you a link to confirm your email address: open it to start commenting.`);
+    } else {
+      res.flash('success', `Welcome, ${user.displayName}. Your account is ready.`);
+    }
     res.redirect(303, '/');
   });
 

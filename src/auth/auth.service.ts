@@ -29,7 +29,8 @@ const EMAIL_TAKEN = 'An account with that email address already exists.';
  * The password is hashed BEFORE uniqueness is checked: asking whether an email has an account costs the
  * same hash (and takes the same time) as creating one, so the answer cannot be had cheaply or by timing.
  */
-export async function createAccount(input: NewAccountInput & { role?: Role }, by: HashingFor = []): Promise<SessionSubject> {
+/** `emailVerified`: the way the account was made proves the address (setup, invitation, create-admin, seed). */
+export async function createAccount(input: NewAccountInput & { role?: Role; emailVerified?: boolean }, by: HashingFor = []): Promise<SessionSubject> {
   const problems = passwordProblems(input.password, input);
   if (problems.length) throw new Invalid({ password: problems });
 
@@ -49,6 +50,7 @@ export async function createAccount(input: NewAccountInput & { role?: Role }, by
       displayName: input.displayName,
       passwordHash,
       role: input.role ?? 'reader',
+      ...(input.emailVerified ? { emailVerifiedAt: new Date() } : {}),
     });
     return { id: String(user._id), tokenVersion: user.tokenVersion, displayName: user.displayName, role: user.role as Role };
   } catch (err) {
@@ -86,7 +88,7 @@ let setupQueue: Promise<unknown> = Promise.resolve();
 export function createFirstAdmin(input: NewAccountInput, ip?: string): Promise<SessionSubject> {
   const run = setupQueue.then(async () => {
     if (await isSetupComplete()) throw new NotFound();
-    const admin = await createAccount({ ...input, role: 'admin' });
+    const admin = await createAccount({ ...input, role: 'admin', emailVerified: true });
     // Setup signs the new admin in at once (auth.router.ts): record it, or the users page would show the
     // one account that has certainly signed in as "never signed in".
     await User.updateOne({ _id: admin.id }, { $set: { lastSignInAt: new Date() } });

@@ -140,7 +140,7 @@ export interface AcceptInput {
  */
 export async function acceptInvitation(token: string, input: AcceptInput, ip?: string): Promise<SessionSubject> {
   const inv = await pendingInvitation(token);
-  const user = await createAccount({ ...input, email: inv.email, role: inv.role as Role });
+  const user = await createAccount({ ...input, email: inv.email, role: inv.role as Role, emailVerified: true });
   if (!(await claimOnce(`invite:${String(inv._id)}`, inv.expiresAt))) throw new NotFound(INVALID_INVITATION);
   const now = new Date();
   await Invitation.updateOne({ _id: inv._id }, { $set: { acceptedAt: now, acceptedUser: user.id } });

@@ -4,6 +4,7 @@
 // The /admin/comments paths are written out in full here because the admin router belongs to another domain.
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { RouterDeps } from '../router-deps.js';
+import { requireVerifiedEmail } from '../auth/email-verification.router.js';
 import { currentUser, requireAuth, requireCan } from '../site/guards.js';
 import type { NamedActor } from '../site/permissions.js';
 import { NotFound } from '../http/errors.js';
@@ -62,7 +63,7 @@ export function commentsRouter({ storage }: RouterDeps): Router {
     return postPage(req, post.slug, storage, idOf(req));
   };
 
-  router.post('/posts/:slug/comments', signInToComment, form('posts/post', newCommentPage), validate(commentForm), async (req, res) => {
+  router.post('/posts/:slug/comments', signInToComment, requireVerifiedEmail, form('posts/post', newCommentPage), validate(commentForm), async (req, res) => {
     const input = inputOf(commentForm, res);
     const written = await postComment(actorOf(req), slugOf(req), input.body, undefined, input.parent);
     // Shown beside the new comment, where the redirect's fragment scrolls to (not at the top of the page).
@@ -74,7 +75,7 @@ export function commentsRouter({ storage }: RouterDeps): Router {
     res.redirect(303, `/posts/${written.slug}#comment-${written.id}`);
   });
 
-  router.post('/comments/:id/edit', requireAuth, form('posts/post', editCommentPage), validate(commentForm), async (req, res) => {
+  router.post('/comments/:id/edit', requireAuth, requireVerifiedEmail, form('posts/post', editCommentPage), validate(commentForm), async (req, res) => {
     const edited = await editOwnComment(actorOf(req), idOf(req), inputOf(commentForm, res).body);
     res.flash(edited.heldForReview ? 'info' : 'success', edited.heldForReview ? 'Comment updated. It is awaiting review again.' : 'Comment updated.');
     res.redirect(303, `/posts/${edited.slug}#comment-${edited.id}`);

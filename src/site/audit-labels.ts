@@ -9,6 +9,7 @@ const ACTION_LABELS: Record<string, string> = {
   'user.avatar': 'Changed avatar',
   'user.password': 'Changed password',
   'user.password-reset': 'Reset password by email',
+  'user.email-verified': 'Confirmed email address',
   'user.signout-everywhere': 'Signed out everywhere',
   'user.role': 'Changed role',
   'user.suspend': 'Suspended user',

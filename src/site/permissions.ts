@@ -25,6 +25,8 @@ export interface CurrentUser {
   avatarUrl: string;
   /** Whether two-factor sign-in is on for this account. */
   twoFactor?: boolean;
+  /** Whether the account's email address is verified (auth/email-verification.service.ts). */
+  emailVerified?: boolean;
 }
 
 export function atLeast(role: Role, minimum: Role): boolean {

@@ -15,6 +15,7 @@ const settingsSchema = new mongoose.Schema(
     signupOpen: { type: Boolean, required: true },
     commentsEnabled: { type: Boolean, required: true },
     require2faForStaff: { type: Boolean, default: false },
+    verifyEmailOnSignup: { type: Boolean, default: false },
     cdnMaxAgeSeconds: { type: Number, min: 0, max: 31536000 },
     cdnStaleSeconds: { type: Number, min: 0, max: 86400 },
   },

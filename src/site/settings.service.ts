@@ -16,6 +16,8 @@ export interface SiteSettings {
   commentsEnabled: boolean;
   /** Editors and admins must turn on two-factor sign-in before anything else. */
   require2faForStaff: boolean;
+  /** Readers who sign up confirm their address from an emailed link before they may comment. */
+  verifyEmailOnSignup: boolean;
   /** How long a CDN may keep an anonymous page (s-maxage); purges end it sooner on every change. */
   cdnMaxAgeSeconds: number;
   /** How long after that a CDN may still serve it while it fetches a fresh one (stale-while-revalidate). */
@@ -30,6 +32,7 @@ export const DEFAULT_SETTINGS: SiteSettings = Object.freeze({
   signupOpen: true,
   commentsEnabled: true,
   require2faForStaff: false,
+  verifyEmailOnSignup: false,
   cdnMaxAgeSeconds: 300,
   cdnStaleSeconds: 60,
 });
@@ -61,6 +64,7 @@ export const settingsForm = z.object({
   signupOpen: checkbox,
   commentsEnabled: checkbox,
   require2faForStaff: checkbox,
+  verifyEmailOnSignup: checkbox,
   // Absent from a form that predates them: the defaults.
   cdnMaxAgeSeconds: seconds(ONE_YEAR, DEFAULT_SETTINGS.cdnMaxAgeSeconds),
   cdnStaleSeconds: seconds(ONE_DAY, DEFAULT_SETTINGS.cdnStaleSeconds),

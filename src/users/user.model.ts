@@ -22,6 +22,9 @@ const userSchema = new mongoose.Schema(
     /** Storage key of the avatar image (webp), absent for the default avatar. */
     avatarKey: { type: String },
     lastSignInAt: { type: Date },
+    /** When the owner proved the address: a verification link opened, or an account made by setup, an
+     * invitation (its link went to this address), create-admin or the seed. Absent until then. */
+    emailVerifiedAt: { type: Date },
     /** Two-factor sign-in (auth/two-factor.ts): the TOTP secret, encrypted; when it was turned on; the
      * SHA-256 of each unused recovery code. Absent while 2FA is off. */
     totpSecret: { type: String },

@@ -66,7 +66,9 @@ export async function updateProfile(userId: string, changes: ProfileChanges, aud
   const taken = await User.exists({ email: changes.email, _id: mongoose.trusted({ $ne: new mongoose.Types.ObjectId(userId) }) });
   if (taken) throw invalidField('email', EMAIL_TAKEN);
   try {
-    const result = await User.updateOne({ _id: userId }, { $set: changes }, { runValidators: true });
+    // A new address is not proven by the old one's verification (auth/email-verification.service.ts).
+    const unverify = changes.email !== before.email ? { $unset: { emailVerifiedAt: 1 } } : {};
+    const result = await User.updateOne({ _id: userId }, { $set: changes, ...unverify }, { runValidators: true });
     if (result.matchedCount === 0) throw new NotFound();
   } catch (err) {
     // Email is the only unique field this update can clash on.

@@ -74,6 +74,8 @@ describe('inviting', () => {
     expect(dashboard.status).toBe(200);
     const user = await User.findOne({ username }).lean();
     expect(user).toMatchObject({ email, role: 'editor', status: 'active' });
+    // The invitation link went to this address: it counts as verified (auth/email-verification.service.ts).
+    expect(user!.emailVerifiedAt).toBeInstanceOf(Date);
 
     // Used once: the link is dead, the list says accepted.
     expect((await request(ctx.app).get(path)).status).toBe(404);

@@ -42,7 +42,7 @@ describe('the settings form', () => {
     expect(res.headers.location).toBe('/admin/settings');
     expect(String(res.headers['set-cookie'])).toContain('Settings%20saved.');
     forgetSettings();
-    expect(await getSettings()).toEqual({ title: 'The Field Notes', tagline: 'Short dispatches', description: 'Notes from the field.', postsPerPage: 10, signupOpen: false, commentsEnabled: true, cdnMaxAgeSeconds: 300, cdnStaleSeconds: 60, require2faForStaff: false });
+    expect(await getSettings()).toEqual({ title: 'The Field Notes', tagline: 'Short dispatches', description: 'Notes from the field.', postsPerPage: 10, signupOpen: false, commentsEnabled: true, cdnMaxAgeSeconds: 300, cdnStaleSeconds: 60, require2faForStaff: false, verifyEmailOnSignup: false });
     expect(await Settings.countDocuments()).toBe(1);
     const entry = await AuditEntry.findOne({ action: 'settings.update' }).sort({ at: -1, _id: -1 }).lean();
     expect(entry).toMatchObject({ actorName: 'Ada Admin', targetType: 'settings' });
@@ -61,6 +61,7 @@ describe('the settings form', () => {
       cdnMaxAgeSeconds: String(DEFAULT_SETTINGS.cdnMaxAgeSeconds),
       cdnStaleSeconds: String(DEFAULT_SETTINGS.cdnStaleSeconds),
       require2faForStaff: '',
+      verifyEmailOnSignup: '',
     };
     const res = await save(unchanged);
     expect(res.status).toBe(303);

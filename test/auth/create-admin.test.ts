@@ -15,6 +15,7 @@ describe('createAdmin', () => {
     const stored = await User.findById(created.id).lean();
     expect(stored).toMatchObject({ username: 'root_admin', email: 'root@example.test', role: 'admin', status: 'active' });
     expect(stored!.passwordHash).toMatch(/^scrypt\$/);
+    expect(stored!.emailVerifiedAt).toBeInstanceOf(Date);
     expect((await verifyPassword(good.password, stored!.passwordHash)).ok).toBe(true);
     expect(await AuditEntry.exists({ action: 'user.create-admin', targetId: created.id })).not.toBeNull();
   });

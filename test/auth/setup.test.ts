@@ -50,6 +50,8 @@ describe('first-run setup', () => {
     const stored = await User.findOne({ username: 'founder' }).lean();
     expect(stored!.role).toBe('admin');
     expect(stored!.status).toBe('active');
+    // Setup proves nothing about the mailbox, but it is the site's owner: never held back for verification.
+    expect(stored!.emailVerifiedAt).toBeInstanceOf(Date);
 
     const account = await request(app).get('/account').set('Cookie', cookie);
     expect(account.status).toBe(200);

@@ -50,7 +50,8 @@ describe('seed', () => {
     expect(first.unchanged).toBe(false);
     expect(first.added).toEqual({ users: 4, covers: 12, articles: 60, drafts: 3, scheduled: 3, generated: 4 });
 
-    const users = await User.find({}, 'username email role passwordHash').lean();
+    const users = await User.find({}, 'username email role passwordHash emailVerifiedAt').lean();
+    expect(users.every((u) => u.emailVerifiedAt instanceof Date)).toBe(true);
     expect(users.map((u) => [u.role, u.username, u.email]).sort()).toEqual([
       ['admin', 'admin', 'admin@example.com'],
       ['author', 'author', 'author@example.com'],

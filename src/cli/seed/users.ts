@@ -62,7 +62,7 @@ export async function ensureDemoUsers(): Promise<Record<Role, DemoUser>> {
       continue;
     }
     const password = randomPassword();
-    const created = await createAccount({ username: account.username, email, displayName: account.displayName, password, role: account.role });
+    const created = await createAccount({ username: account.username, email, displayName: account.displayName, password, role: account.role, emailVerified: true });
     if (account.bio) await User.updateOne({ _id: created.id }, { $set: { bio: account.bio } });
     users[account.role] = { id: created.id, role: account.role, username: account.username, email, displayName: account.displayName, password };
   }
