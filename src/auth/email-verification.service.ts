@@ -6,7 +6,6 @@
 //   the account still has the address it was mailed to.
 // - Only readers are held back: staff accounts are made or promoted by an admin, and accounts made by setup,
 //   an invitation, create-admin or the seed count as verified from the start (createAccount).
-import mongoose from 'mongoose';
 import { NotFound } from '../http/errors.js';
 import type { Deliver } from '../mail/deliver.js';
 import { recordAudit } from '../site/audit.service.js';
@@ -15,7 +14,7 @@ import { getSettings } from '../site/settings.service.js';
 import { User } from '../users/user.model.js';
 import { EmailVerification } from './email-verification.model.js';
 import { OneTimeClaim } from './one-time.model.js';
-import { claimOnce, pruneClaims } from './one-time.js';
+import { claimOnce, expiredPruner, pruneClaims } from './one-time.js';
 import { TOKEN_SHAPE, hashSecretToken, newSecretToken } from './secret-token.js';
 
 export const VERIFY_TTL_HOURS = 48;
@@ -96,15 +95,10 @@ export async function completeEmailVerification(token: string, ip?: string): Pro
   });
 }
 
-const PRUNE_EVERY_MS = 60 * 60_000;
-let lastPrune = 0;
+const pruneLinks = expiredPruner(EmailVerification);
 
 // Expired links are deleted now and then (by whichever request comes first), with expired claims.
 function pruneExpired(now = Date.now()): void {
   pruneClaims(now);
-  if (now - lastPrune < PRUNE_EVERY_MS) return;
-  lastPrune = now;
-  EmailVerification.deleteMany({ expiresAt: mongoose.trusted({ $lt: new Date(now) }) }).catch(() => {
-    lastPrune = 0;
-  });
+  pruneLinks(now);
 }

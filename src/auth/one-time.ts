@@ -19,13 +19,21 @@ export async function claimOnce(key: string, expiresAt: Date): Promise<boolean> 
 }
 
 const PRUNE_EVERY_MS = 60 * 60_000;
-let lastPrune = 0;
 
-/** Drops claims whose guarded thing has expired, at most hourly (a failed prune is tried again later). */
-export function pruneClaims(now = Date.now()): void {
-  if (now - lastPrune < PRUNE_EVERY_MS) return;
-  lastPrune = now;
-  OneTimeClaim.deleteMany({ expiresAt: mongoose.trusted({ $lt: new Date(now) }) }).catch(() => {
-    lastPrune = 0;
-  });
+/**
+ * A function that deletes the documents of `model` whose `expiresAt` has passed, at most hourly, by
+ * whichever request comes first and without making it wait (a failed prune is tried again next time).
+ */
+export function expiredPruner(model: { deleteMany(filter: Record<string, unknown>): PromiseLike<unknown> }): (now?: number) => void {
+  let lastPrune = 0;
+  return (now = Date.now()) => {
+    if (now - lastPrune < PRUNE_EVERY_MS) return;
+    lastPrune = now;
+    Promise.resolve(model.deleteMany({ expiresAt: mongoose.trusted({ $lt: new Date(now) }) })).catch(() => {
+      lastPrune = 0;
+    });
+  };
 }
+
+/** Drops claims whose guarded thing has expired. */
+export const pruneClaims = expiredPruner(OneTimeClaim);

@@ -9,13 +9,12 @@
 //   or changing the password on the account page, voids every other link of the account.
 // - Completing it applies the password rules, ends every session (token version) and is audited.
 import { createHash } from 'node:crypto';
-import mongoose from 'mongoose';
 import { recordAudit } from '../site/audit.service.js';
 import { Invalid, NotFound } from '../http/errors.js';
 import type { Deliver } from '../mail/deliver.js';
 import { User } from '../users/user.model.js';
 import { OneTimeClaim } from './one-time.model.js';
-import { claimOnce, pruneClaims } from './one-time.js';
+import { claimOnce, expiredPruner, pruneClaims } from './one-time.js';
 import { hashPassword } from '../users/password.js';
 import { passwordProblems } from '../users/password-policy.js';
 import { PasswordReset } from './password-reset.model.js';
@@ -108,15 +107,10 @@ export async function completePasswordReset(token: string, password: string, ip?
   });
 }
 
-const PRUNE_EVERY_MS = 60 * 60_000;
-let lastPrune = 0;
+const pruneLinks = expiredPruner(PasswordReset);
 
 // Expired links are deleted now and then (by whichever request comes first), with expired claims.
 function pruneExpired(now = Date.now()): void {
   pruneClaims(now);
-  if (now - lastPrune < PRUNE_EVERY_MS) return;
-  lastPrune = now;
-  PasswordReset.deleteMany({ expiresAt: mongoose.trusted({ $lt: new Date(now) }) }).catch(() => {
-    lastPrune = 0;
-  });
+  pruneLinks(now);
 }
