@@ -6,7 +6,8 @@ import type { RouterDeps } from '../router-deps.js';
 import { currentUser, requireCan } from '../site/guards.js';
 import { Conflict, NotFound } from '../http/errors.js';
 import { form, inputOf, requiredText, validate } from '../http/validate.js';
-import { SLUG_MAX, SLUG_PATTERN } from '../posts/slugs.js';
+import { markdownBodyField, slugField } from '../posts/post-forms.js';
+import { SLUG_MAX } from '../posts/slugs.js';
 import { PAGE_STATUSES } from './page.model.js';
 import { createPage, deletePage, editablePage, listPages, pageForReader, updatePage, type PageInput } from './pages.service.js';
 
@@ -14,20 +15,8 @@ export const PAGE_BODY_MAX = 200_000;
 
 const fields = {
   title: requiredText(200, 'Title'),
-  slug: z
-    .string()
-    .trim()
-    .toLowerCase()
-    .max(SLUG_MAX, `Must be at most ${SLUG_MAX} characters.`)
-    .refine((s) => s === '' || SLUG_PATTERN.test(s), 'Use lower-case letters, digits and single hyphens (like about or contact-us).')
-    .optional()
-    .default(''),
-  body: z
-    .string()
-    .max(PAGE_BODY_MAX, `The body must be at most ${PAGE_BODY_MAX.toLocaleString('en-US')} characters.`)
-    .optional()
-    .default('')
-    .transform((s) => s.replace(/\r\n?/g, '\n')),
+  slug: slugField('about or contact-us'),
+  body: markdownBodyField(PAGE_BODY_MAX),
   /** Which button was pressed: keep the page a draft, or publish it. */
   status: z.enum(PAGE_STATUSES).optional().default('draft'),
 };

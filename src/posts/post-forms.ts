@@ -25,22 +25,32 @@ const tags = z
     return list;
   });
 
-const fields = {
-  title: requiredText(200, 'Title'),
-  slug: z
+/** An optional slug (empty: made from the title), lower-cased; `example` shows the form in the message. */
+export function slugField(example: string) {
+  return z
     .string()
     .trim()
     .toLowerCase()
     .max(SLUG_MAX, `Must be at most ${SLUG_MAX} characters.`)
-    .refine((s) => s === '' || SLUG_PATTERN.test(s), 'Use lower-case letters, digits and single hyphens (like my-first-post).')
+    .refine((s) => s === '' || SLUG_PATTERN.test(s), `Use lower-case letters, digits and single hyphens (like ${example}).`)
     .optional()
-    .default(''),
-  body: z
+    .default('');
+}
+
+/** A Markdown body of at most `max` characters, with line endings made Unix ones. */
+export function markdownBodyField(max: number) {
+  return z
     .string()
-    .max(BODY_MAX, `The body must be at most ${BODY_MAX.toLocaleString('en-US')} characters.`)
+    .max(max, `The body must be at most ${max.toLocaleString('en-US')} characters.`)
     .optional()
     .default('')
-    .transform((s) => s.replace(/\r\n?/g, '\n')),
+    .transform((s) => s.replace(/\r\n?/g, '\n'));
+}
+
+const fields = {
+  title: requiredText(200, 'Title'),
+  slug: slugField('my-first-post'),
+  body: markdownBodyField(BODY_MAX),
   excerpt: text(300).optional().default(''),
   tags,
   coverMediaId: z.union([objectId, z.literal('')]).optional().transform((v) => v || null),
