@@ -16,3 +16,4 @@ import '../auth/attempt.model.js';
 import '../auth/one-time.model.js';
 import '../auth/password-reset.model.js';
 import '../auth/invitation.model.js';
+import '../auth/email-verification.model.js';

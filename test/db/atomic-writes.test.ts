@@ -79,7 +79,11 @@ describe('sessions', () => {
       ...everywhere.map((s) => request(app).post('/account/signout-everywhere').set('Cookie', s.cookie).type('form').send({ _csrf: s.csrf })),
     ]);
     expect(answers.map((r) => r.status)).toEqual(answers.map(() => 303));
-    expect((await User.findById(user._id, 'tokenVersion').lean())?.tokenVersion).toBe(4);
+    // A request that arrives after another one's raise finds its own session ended and is sent to sign in;
+    // every request that got through (back to /account) raised the version once, none of them lost.
+    const accepted = answers.slice(leaving.length).filter((r) => r.headers.location === '/account').length;
+    expect(accepted).toBeGreaterThanOrEqual(1);
+    expect((await User.findById(user._id, 'tokenVersion').lean())?.tokenVersion).toBe(accepted);
     for (const s of [...leaving, bystander]) expect(await stillSignedIn(s)).toBe(false);
   });
 });
