@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { acquireLock, cacheDir, run } from '../../src/db/embedded.js';
+import { listeningChild } from './listening-child.js';
 import type { Logger } from '../../src/logger.js';
 
 export const MONGO_JAVA_SERVER = 'mongo-java-server';
@@ -29,51 +30,24 @@ export async function startMongoJavaServer(logger: Logger): Promise<TestEngine> 
   const jar = await locateLauncher(logger);
   // Serial GC and a bounded heap: the machine's two cores and memory are shared with the test workers.
   const child = spawn('java', ['-XX:+UseSerialGC', '-Xmx1g', '-jar', jar, '0'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
-  });
-  const exited = new Promise<void>((resolvePromise) => child.once('exit', () => resolvePromise()));
-
-  const port = await new Promise<number>((resolvePromise, reject) => {
-    let stdout = '';
-    const fail = (why: string) => {
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      reject(new Error(`${MONGO_JAVA_SERVER} ${why}${stderr ? `: ${stderr.trim().split('\n').slice(-5).join(' | ')}` : ''}`));
-    };
-    const timer = setTimeout(() => fail(`did not report its port within ${START_TIMEOUT_MS / 1000}s`), START_TIMEOUT_MS);
-    child.once('error', (err) => fail(`could not start java (${err.message}; apt-get install default-jre-headless)`));
-    const early = (code: number | null) => fail(`exited with code ${code} before listening`);
-    child.once('exit', early);
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const match = /listening 127\.0\.0\.1:(\d+)/.exec(stdout);
-      if (match) {
-        clearTimeout(timer);
-        child.removeListener('exit', early);
-        resolvePromise(Number(match[1]));
-      }
-    });
+  const server = await listeningChild(child, START_TIMEOUT_MS, (why, stderr) => {
+    const hint = why.startsWith('could not start') ? ' (Java: apt-get install default-jre-headless)' : '';
+    return `${MONGO_JAVA_SERVER} ${why}${hint}${stderr ? `: ${stderr.trim().split('\n').slice(-5).join(' | ')}` : ''}`;
   });
 
   // A server that dies during the run would otherwise show only as connection errors in the tests.
   let stopping = false;
   child.once('exit', (code, signal) => {
     if (stopping) return;
-    process.stderr.write(`[test] ${MONGO_JAVA_SERVER} stopped during the run (${signal ?? `code ${code}`}): ${stderr.trim()}\n`);
+    process.stderr.write(`[test] ${MONGO_JAVA_SERVER} stopped during the run (${signal ?? `code ${code}`}): ${server.stderr().trim()}\n`);
   });
 
   return {
     engine: MONGO_JAVA_SERVER,
-    uri: `mongodb://127.0.0.1:${port}/`,
-    // Closing its standard input is how the launcher is told to stop (and what happens if we die).
-    stop: async () => {
+    uri: `mongodb://127.0.0.1:${server.port}/`,
+    stop: () => {
       stopping = true;
-      const force = setTimeout(() => child.kill('SIGKILL'), 5000);
-      child.stdin.end();
-      await exited;
-      clearTimeout(force);
+      return server.stop();
     },
   };
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { acquireLock, cacheDir, run } from '../../src/db/embedded.js';
+import { listeningChild } from './listening-child.js';
 import { S3Storage } from '../../src/media/s3-storage.js';
 
 const SOURCE_DIR = fileURLToPath(new URL('./s3/', import.meta.url));
@@ -27,31 +28,8 @@ let buckets = 0;
 export async function startS3Server(): Promise<TestS3Server> {
   const bin = await locateServer();
   const child = spawn(bin, ['0'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
-  const exited = new Promise<void>((resolvePromise) => child.once('exit', () => resolvePromise()));
-  const port = await new Promise<number>((resolvePromise, reject) => {
-    let stdout = '';
-    const fail = (why: string) => {
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      reject(new Error(`the test S3 server ${why}${stderr ? `: ${stderr.trim()}` : ''}`));
-    };
-    const timer = setTimeout(() => fail(`did not report its port within ${START_TIMEOUT_MS / 1000}s`), START_TIMEOUT_MS);
-    child.once('error', (err) => fail(`could not start (${err.message})`));
-    const early = (code: number | null) => fail(`exited with code ${code} before listening`);
-    child.once('exit', early);
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const match = /listening 127\.0\.0\.1:(\d+)/.exec(stdout);
-      if (match) {
-        clearTimeout(timer);
-        child.removeListener('exit', early);
-        resolvePromise(Number(match[1]));
-      }
-    });
-  });
-  const endpoint = `http://127.0.0.1:${port}`;
+  const server = await listeningChild(child, START_TIMEOUT_MS, (why, stderr) => `the test S3 server ${why}${stderr ? `: ${stderr.trim()}` : ''}`);
+  const endpoint = `http://127.0.0.1:${server.port}`;
   return {
     endpoint,
     storage: ({ bucket, maxAttempts, partSize } = {}) => {
@@ -68,13 +46,7 @@ export async function startS3Server(): Promise<TestS3Server> {
       });
     },
     // Closing its standard input is how the server is told to stop (and what happens if we die).
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const force = setTimeout(() => child.kill('SIGKILL'), 5000);
-      child.stdin.end();
-      await exited;
-      clearTimeout(force);
-    },
+    stop: server.stop,
   };
 }
 
