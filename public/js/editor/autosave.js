@@ -5,6 +5,8 @@
 // scheduled posts are never autosaved to the server (half-typed text would go live): their changes,
 // and everything typed while the server cannot be reached, are kept in this browser (localStorage) and
 // offered back when the editor is opened again. Leaving the page with unsaved changes asks first.
+import { newButton } from './dom.js';
+
 const DELAY_MS = 3000;
 const RETRY_MS = 10000;
 const FIELDS = ['title', 'body', 'excerpt', 'tags'];
@@ -218,14 +220,8 @@ function offerLocalCopy(editor, key, notice) {
   }
   const box = showNotice(notice, 'info', `This browser kept text you had not saved (${new Date(copy.at).toLocaleString()}). `);
   box.setAttribute('role', 'status');
-  const restore = document.createElement('button');
-  restore.type = 'button';
-  restore.className = 'btn btn-sm btn-primary ms-1';
-  restore.textContent = 'Restore it';
-  const discard = document.createElement('button');
-  discard.type = 'button';
-  discard.className = 'btn btn-sm btn-outline-secondary ms-1';
-  discard.textContent = 'Discard';
+  const restore = newButton('btn btn-sm btn-primary ms-1', 'Restore it');
+  const discard = newButton('btn btn-sm btn-outline-secondary ms-1', 'Discard');
   box.append(restore, discard);
   restore.addEventListener('click', () => {
     for (const name of FIELDS) {

@@ -14,6 +14,7 @@ import { languages } from '@codemirror/language-data';
 import { startPreview } from './preview.js';
 import { startAutosave } from './autosave.js';
 import { startImages } from './images.js';
+import { newButton } from './dom.js';
 
 function start(form, textarea) {
   const host = document.createElement('div');
@@ -191,10 +192,7 @@ function buildToolbar(view) {
   bar.setAttribute('role', 'toolbar');
   bar.setAttribute('aria-label', 'Formatting');
   for (const action of ACTIONS) {
-    const button = document.createElement('button');
-    button.type = 'button';
-    button.className = 'btn btn-sm btn-outline-secondary editor-tool';
-    button.textContent = action.label;
+    const button = newButton('btn btn-sm btn-outline-secondary editor-tool', action.label);
     button.title = `${action.name} (${keyLabel(action.key)})`;
     button.setAttribute('aria-label', action.name);
     button.setAttribute('aria-keyshortcuts', keyLabel(action.key).replace(/⌘/g, 'Meta').replace(/⇧/g, 'Shift').replace(/⌥/g, 'Alt').replace(/CTRL/g, 'Control'));

@@ -2,6 +2,8 @@
 // Image button. The file goes to POST /media (the media library's own pipeline: same checks, same limits;
 // its JSON answer carries the Markdown to insert), with a progress bar; a refusal (413 too large, 415 not
 // an image) is shown where the author is looking. Alt text is asked for first: the library requires it.
+import { newButton } from './dom.js';
+
 export function startImages(editor, toolbar) {
   const { view, form } = editor;
   const maxBytes = Number(form.dataset.maxUploadBytes) || Infinity;
@@ -19,10 +21,7 @@ export function startImages(editor, toolbar) {
   picker.tabIndex = -1;
   toolbar.append(picker);
 
-  const button = document.createElement('button');
-  button.type = 'button';
-  button.className = 'btn btn-sm btn-outline-secondary editor-tool';
-  button.textContent = 'Image…';
+  const button = newButton('btn btn-sm btn-outline-secondary editor-tool', 'Image…');
   button.setAttribute('aria-label', 'Insert an image');
   button.addEventListener('click', () => picker.click());
   toolbar.append(button);
@@ -68,14 +67,8 @@ export function startImages(editor, toolbar) {
     alt.maxLength = 300;
     const row = document.createElement('div');
     row.className = 'd-flex gap-2 mt-2';
-    const upload = document.createElement('button');
-    upload.type = 'button';
-    upload.className = 'btn btn-sm btn-primary';
-    upload.textContent = 'Upload and insert';
-    const cancel = document.createElement('button');
-    cancel.type = 'button';
-    cancel.className = 'btn btn-sm btn-outline-secondary';
-    cancel.textContent = 'Cancel';
+    const upload = newButton('btn btn-sm btn-primary', 'Upload and insert');
+    const cancel = newButton('btn btn-sm btn-outline-secondary', 'Cancel');
     const message = document.createElement('div');
     message.className = 'small mt-2';
     message.setAttribute('role', 'status');

@@ -1,6 +1,8 @@
 // Live preview beside the editor (a tab on narrow screens). The HTML comes from POST /posts/preview,
 // which renders with the very function that renders a saved post (never a second renderer in the
 // browser); the answer also carries the word count and reading time shown under the editor.
+import { newButton } from './dom.js';
+
 const DELAY_MS = 400;
 
 export function startPreview(editor, host) {
@@ -25,10 +27,7 @@ export function startPreview(editor, host) {
   tabs.className = 'editor-tabs nav nav-tabs mb-2';
   tabs.setAttribute('role', 'tablist');
   const tab = (name, pane, selected) => {
-    const button = document.createElement('button');
-    button.type = 'button';
-    button.className = 'nav-link' + (selected ? ' active' : '');
-    button.textContent = name;
+    const button = newButton('nav-link' + (selected ? ' active' : ''), name);
     button.setAttribute('role', 'tab');
     button.setAttribute('aria-controls', pane.id);
     button.setAttribute('aria-selected', String(selected));
