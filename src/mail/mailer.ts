@@ -2,9 +2,11 @@
 // and the links it carries) and never learn how it travels. With SMTP_URL set, nodemailer sends it over
 // SMTP; without it (development, tests), the outbox transport writes each message to DATA_DIR/outbox as
 // an .eml file (the raw message, openable in any mail client) beside a .json summary, and logs its links,
-// so a newcomer without a mail server can still follow a password-reset or invitation link.
+// so a newcomer without a mail server can still follow a password-reset or invitation link. The outbox
+// keeps the newest OUTBOX_KEEP messages and deletes older ones as new ones arrive, so a site left on it
+// (a staging server, a forgotten SMTP_URL) does not fill its disk with mail nobody reads.
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Logger } from '../logger.js';
@@ -29,16 +31,21 @@ export interface MailerOptions {
   from: string;
   dataDir: string;
   logger: Logger;
+  /** How many messages the outbox keeps (default OUTBOX_KEEP); older ones are deleted. */
+  outboxKeep?: number;
 }
+
+/** Five times what /admin/outbox lists: enough to follow a week of a small site's mail. */
+export const OUTBOX_KEEP = 500;
 
 /** The outbox folder of a data directory. */
 export function outboxDir(dataDir: string): string {
   return join(dataDir, 'outbox');
 }
 
-export function createMailer({ smtpUrl, from, dataDir, logger }: MailerOptions): Mailer {
+export function createMailer({ smtpUrl, from, dataDir, logger, outboxKeep = OUTBOX_KEEP }: MailerOptions): Mailer {
   if (smtpUrl) return new SmtpMailer(nodemailer.createTransport(smtpUrl), from);
-  return new OutboxMailer(outboxDir(dataDir), from, logger);
+  return new OutboxMailer(outboxDir(dataDir), from, logger, outboxKeep);
 }
 
 class SmtpMailer implements Mailer {
@@ -71,6 +78,7 @@ class OutboxMailer implements Mailer {
     private readonly dir: string,
     private readonly from: string,
     private readonly logger: Logger,
+    private readonly keep: number,
   ) {}
 
   async send(message: MailMessage): Promise<void> {
@@ -86,5 +94,17 @@ class OutboxMailer implements Mailer {
     await writeFile(join(this.dir, `${id}.json.tmp`), JSON.stringify(summary, null, 2), { mode: 0o600 });
     await rename(join(this.dir, `${id}.json.tmp`), join(this.dir, `${id}.json`));
     this.logger.info({ to: message.to, subject: message.subject, links: message.links, file: join(this.dir, `${id}.eml`) }, 'mail written to the outbox (no SMTP_URL)');
+    await this.prune();
+  }
+
+  // Names start with the time, so the oldest sort first. The summary goes before its .eml, so a listed
+  // message never loses its body; a message another process is still writing is newer than any pruned.
+  private async prune(): Promise<void> {
+    const names = await readdir(this.dir);
+    const ids = names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -'.json'.length)).sort();
+    for (const id of ids.slice(0, Math.max(0, ids.length - this.keep))) {
+      await rm(join(this.dir, `${id}.json`), { force: true });
+      await rm(join(this.dir, `${id}.eml`), { force: true });
+    }
   }
 }

@@ -77,4 +77,18 @@ describe('the outbox (no SMTP_URL)', () => {
     expect(anonymous.status).toBe(303);
     expect(anonymous.headers.location).toBe('/signin?next=%2Fadmin%2Foutbox');
   });
+
+  it('keeps only the newest messages, deleting each older .eml with its summary', async () => {
+    const { config } = testApp();
+    const mailer = createMailer({ smtpUrl: undefined, from: config.mailFrom, dataDir: config.dataDir, logger: silent, outboxKeep: 2 });
+    for (const to of ['one@example.test', 'two@example.test', 'three@example.test']) await mailer.send({ ...message, to });
+
+    const dir = join(config.dataDir, 'outbox');
+    const files = readdirSync(dir).sort();
+    expect(files.filter((f) => f.endsWith('.eml'))).toHaveLength(2);
+    expect(files.filter((f) => f.endsWith('.json'))).toHaveLength(2);
+    const kept = files.filter((f) => f.endsWith('.eml')).map((f) => readFileSync(join(dir, f), 'utf8'));
+    expect(kept.some((eml) => eml.includes('one@example.test'))).toBe(false);
+    expect(kept.filter((eml) => /two@example\.test|three@example\.test/.test(eml))).toHaveLength(2);
+  });
 });
