@@ -4,7 +4,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { RouterDeps } from '../router-deps.js';
 import { currentUser, requireCan } from '../site/guards.js';
-import { Conflict, NotFound } from '../http/errors.js';
+import { Conflict } from '../http/errors.js';
 import { form, inputOf, requiredText, validate } from '../http/validate.js';
 import { markdownBodyField, slugField } from '../posts/post-forms.js';
 import { SLUG_MAX } from '../posts/slugs.js';
@@ -47,9 +47,10 @@ export function pagesRouter(_deps: RouterDeps): Router {
     return editorFor({ slug: page.slug, status: page.status, version: page.version });
   };
 
-  router.get('/pages/:slug', async (req, res) => {
+  router.get('/pages/:slug', async (req, res, next) => {
     const page = req.params.slug.length <= SLUG_MAX ? await pageForReader(req.params.slug, req.user ?? null) : null;
-    if (!page) throw new NotFound();
+    // Not a page (any more): a renamed page's old address is answered by the redirects after the routes, else 404.
+    if (!page) return next();
     // A draft is only ever rendered for someone who may edit it.
     if (page.status !== 'published') res.set('Cache-Control', 'private, no-store');
     res.render('pages/page', { title: page.title, canonical: `${res.locals.siteUrl.replace(/\/+$/, '')}${page.url}`, noindex: page.status !== 'published', page });

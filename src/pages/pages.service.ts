@@ -1,13 +1,16 @@
 // Static pages: create, edit (optimistic concurrency, as posts), publish, delete, and what readers see.
 // Pages belong to the site, not to a writer: editors and admins manage every page (`page:manage`), authors
 // and readers none. Every write is audited and announced by the Page model (src/db/announce-writes.ts), so cached pages, the navigation
-// menu and the sitemap are rebuilt.
+// menu and the sitemap are rebuilt. A page whose slug changes keeps its old address working (a 301 through
+// the redirects table, src/site/redirects.ts) and its place in the menu.
 import { can, type Actor, type NamedActor } from '../site/permissions.js';
 import { isDuplicateKey } from '../db/duplicate-key.js';
 import { Conflict, Forbidden, invalidField, NotFound } from '../http/errors.js';
 import { plainText, renderMarkdown } from '../posts/markdown.js';
 import { slugify } from '../posts/slugs.js';
 import { recordAudit, type RequestMeta } from '../site/audit.service.js';
+import { Redirect } from '../site/redirect.model.js';
+import { Navigation } from './navigation.model.js';
 import { Page, type PageDoc, type PageStatus } from './page.model.js';
 
 export interface PageInput {
@@ -102,6 +105,8 @@ export async function createPage(actor: NamedActor, input: PageInput, meta: Requ
     if (isDuplicateKey(err)) throw invalidField('slug', 'Another page already uses this slug.');
     throw err;
   }
+  // The address is this page's now, not an old address of another one.
+  await Redirect.deleteOne({ path: pagePath(created.slug) });
   await audit(actor, 'page.create', created, meta);
   return created;
 }
@@ -130,6 +135,7 @@ export async function updatePage(actor: NamedActor, slug: string, loadedVersion:
     throw err;
   }
   if (!saved) throw new Conflict('This page was changed by someone else after you opened it. Nothing was saved: reload it and make your change again.');
+  if (saved.slug !== current.slug) await followRename(current.slug, saved.slug);
   await audit(actor, current.status !== saved.status ? (saved.status === 'published' ? 'page.publish' : 'page.unpublish') : 'page.update', saved, meta);
   return saved;
 }
@@ -137,8 +143,34 @@ export async function updatePage(actor: NamedActor, slug: string, loadedVersion:
 export async function deletePage(actor: NamedActor, slug: string, meta: RequestMeta = {}): Promise<PageDoc> {
   const page = await editablePage(actor, slug);
   await Page.deleteOne({ _id: page._id });
+  // Its old addresses would now lead to a 404 through a redirect: they answer 404 themselves.
+  await Redirect.deleteMany({ to: pagePath(page.slug), source: PAGE_REDIRECT_SOURCE });
   await audit(actor, 'page.delete', page, meta);
   return page;
+}
+
+const PAGE_REDIRECT_SOURCE = 'page';
+const pagePath = (slug: string) => `/pages/${slug}`;
+
+/**
+ * After a page moved from `from` to `to`: links to the old address answer 301 (earlier addresses of the same
+ * page go straight to the new one, not along a chain), the new address is no one's old address any more,
+ * and menu items that named the old slug name the new one. Not one step with the page's own write (no
+ * transactions on either engine): a crash in between leaves the old address a 404, as before this existed.
+ */
+async function followRename(from: string, to: string): Promise<void> {
+  await Redirect.deleteOne({ path: pagePath(to) });
+  await Redirect.updateMany({ to: pagePath(from), source: PAGE_REDIRECT_SOURCE }, { $set: { to: pagePath(to) } });
+  await Redirect.updateOne(
+    { path: pagePath(from) },
+    { $set: { to: pagePath(to), source: PAGE_REDIRECT_SOURCE } },
+    { upsert: true, runValidators: true },
+  );
+  const menu = await Navigation.findOne({ _id: 'site' }, 'items').lean();
+  if (menu?.items.some((item) => item.kind === 'page' && item.target === from)) {
+    const items = menu.items.map((item) => (item.kind === 'page' && item.target === from ? { ...item, target: to } : item));
+    await Navigation.updateOne({ _id: 'site' }, { $set: { items } }, { runValidators: true });
+  }
 }
 
 async function audit(actor: NamedActor, action: string, page: Pick<PageDoc, '_id' | 'title' | 'slug'>, meta: RequestMeta): Promise<void> {

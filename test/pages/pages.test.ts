@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
+import { Navigation } from '../../src/pages/navigation.model.js';
 import { Page } from '../../src/pages/page.model.js';
 import { AuditEntry } from '../../src/site/audit.model.js';
 import { testConfig } from '../support/app.js';
@@ -121,6 +122,34 @@ describe('writing pages', () => {
     expect(res.status).toBe(303);
     expect((await request(app).get('/pages/temporary')).status).toBe(404);
     expect(await AuditEntry.exists({ action: 'page.delete', targetLabel: /Temporary/ })).not.toBeNull();
+  });
+
+  it('keeps a renamed page at its old addresses (301, no chain) and in the menu; a deleted page leaves none', async () => {
+    await createPageAs(editorSession, { title: 'Contact', body: 'Write to us.', status: 'published' });
+    await Navigation.updateOne({ _id: 'site' }, { $set: { items: [{ kind: 'page', target: 'contact', label: 'Contact' }] } }, { upsert: true });
+    const rename = async (from: string, to: string) => {
+      const page = await Page.findOne({ slug: from }).lean();
+      return postForm(app, editorSession, `/admin/pages/${from}/edit`, { title: 'Contact', slug: to, body: page!.bodyMarkdown, status: 'published', version: String(page!.version) });
+    };
+    expect((await rename('contact', 'contact-us')).status).toBe(303);
+    expect((await rename('contact-us', 'write-to-us')).status).toBe(303);
+
+    for (const old of ['/pages/contact', '/pages/contact-us']) {
+      const res = await request(app).get(old);
+      expect(res.status).toBe(301);
+      expect(res.headers.location).toBe('/pages/write-to-us');
+    }
+    expect((await request(app).get('/pages/write-to-us')).text).toContain('Write to us.');
+    expect((await Navigation.findById('site').lean())!.items.map((i) => i.target)).toEqual(['write-to-us']);
+    expect((await request(app).get('/')).text).toContain('href="/pages/write-to-us"');
+
+    // A new page may take an old address: it is served, not redirected.
+    await createPageAs(editorSession, { title: 'Contact', slug: 'contact', body: 'A new contact page.', status: 'published' });
+    expect((await request(app).get('/pages/contact')).text).toContain('A new contact page.');
+
+    await postForm(app, editorSession, '/admin/pages/write-to-us/delete');
+    expect((await request(app).get('/pages/contact-us')).status).toBe(404);
+    expect((await request(app).get('/pages/write-to-us')).status).toBe(404);
   });
 
   it('lists pages for editors at /admin/pages', async () => {
