@@ -3,7 +3,7 @@
 // files) as one Quire archive (README: "Moving in and out"). Progress goes to stderr.
 import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { LocalDiskStorage } from '../media/storage.js';
+import { configuredStorage } from '../media/storage-choice.js';
 import { exportSite } from '../transfer/export.service.js';
 import { runCli } from './run.js';
 
@@ -21,7 +21,7 @@ await runCli(async ({ config }) => {
   // 'wx': an existing file (an earlier backup) is never overwritten.
   const out = createWriteStream(values.out, { flags: 'wx' });
   const manifest = await exportSite(out, {
-    storage: new LocalDiskStorage(config.uploadDir, '/uploads'),
+    storage: configuredStorage(config),
     withRevisions: values['with-revisions'],
     withPasswordHashes: values['with-password-hashes'],
     progress: (line) => process.stderr.write(`${line}\n`),

@@ -4,7 +4,7 @@
 // --dry-run reads everything and writes nothing. Progress goes to stderr.
 import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { LocalDiskStorage } from '../media/storage.js';
+import { configuredStorage } from '../media/storage-choice.js';
 import { runImport } from '../transfer/import.service.js';
 import { runCli } from './run.js';
 
@@ -23,7 +23,7 @@ await runCli(async ({ config }) => {
   if (!file || positionals.length > 1) throw new Error('Name one file: npm run import -- FILE [--dry-run] [--merge] [--media-dir DIR]');
   await stat(file);
   const report = await runImport(file, {
-    storage: new LocalDiskStorage(config.uploadDir, '/uploads'),
+    storage: configuredStorage(config),
     merge: values.merge,
     dryRun: values['dry-run'],
     mediaDir: values['media-dir'],

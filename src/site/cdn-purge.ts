@@ -8,7 +8,8 @@
 // Never in the request's way: keys are gathered and sent after the write's request has moved on (changes
 // made within the same turn of the event loop go out as one purge), each target on its own, retried with
 // growing delays, and every purge and failure is logged. Changes made by other Quire processes arrive as
-// `remote` and are not purged again: the process that made a change purges it.
+// `remote` and are not purged again: the process that made a change purges it. A command-line tool (seed,
+// import) purges `site` once when it is done (purgeOnceWhenDone), not once per post it wrote.
 // Limits: purges in flight when the process stops are lost (the CDN then holds pages until s-maxage).
 import type { CdnConfig } from '../config.js';
 import { SITE_KEY } from '../http/cdn-headers.js';
@@ -184,6 +185,23 @@ export function cloudflareTarget({ zoneId, apiToken, apiUrl }: NonNullable<CdnCo
         }
       }
     },
+  };
+}
+
+/**
+ * For a command-line tool: whatever it changed is purged once, as `site`, when it is done, instead of a
+ * purge per post of a 10,000-post import. Call before the tool writes; await what it returns at the end.
+ */
+export function purgeOnceWhenDone(purger: CdnPurger): () => Promise<void> {
+  let changed = false;
+  const offBus = onChange(({ origin }) => {
+    if (origin === 'local') changed = true;
+  });
+  return async () => {
+    offBus();
+    if (!changed) return;
+    purger.purge([SITE_KEY]);
+    await purger.idle();
   };
 }
 

@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { createApp } from '../../src/app.js';
 import { Post } from '../../src/posts/post.model.js';
 import { announceChange } from '../../src/db/changes.js';
-import { purgeKeys } from '../../src/site/cdn-purge.js';
+import { cdnPurgerFor, purgeKeys, purgeOnceWhenDone } from '../../src/site/cdn-purge.js';
 import type { CdnPurger } from '../../src/site/cdn-purge.js';
 import { DEFAULT_SETTINGS, saveSettings } from '../../src/site/settings.service.js';
 import { testApp, testConfig } from '../support/app.js';
@@ -254,6 +254,34 @@ describe('the purge hook', () => {
     purgeKeys(['post-next']);
     await purger.idle();
     expect(hook.received.map((r) => r.keys).at(-1)).toEqual(['post-next']);
+  });
+});
+
+describe('a command-line tool (seed, import)', () => {
+  const hook = new PurgeHook();
+  let url: string;
+  beforeAll(async () => {
+    url = await hook.start();
+  });
+  afterAll(() => hook.stop());
+
+  it('purges the whole site once when it is done, however many posts it wrote', async () => {
+    const purger = cdnPurgerFor({ purgeUrl: url, purgeSecret: 'a-purge-secret-of-some-length', cloudflare: undefined }, pino({ level: 'silent' }), [5])!;
+    const done = purgeOnceWhenDone(purger);
+    // Writes straight through the models, as the importer and the seed make them.
+    for (let i = 0; i < 3; i++) await makePost({ author, title: `Imported ${i}`, status: 'published' });
+    expect(hook.received).toEqual([]);
+    await done();
+    expect(hook.received.map((r) => r.keys)).toEqual([['site']]);
+  });
+
+  it('purges nothing when it changed nothing (an export, a dry run)', async () => {
+    hook.received.length = 0;
+    const purger = cdnPurgerFor({ purgeUrl: url, purgeSecret: 'a-purge-secret-of-some-length', cloudflare: undefined }, pino({ level: 'silent' }), [5])!;
+    const done = purgeOnceWhenDone(purger);
+    announceChange('posts', null, 'remote');
+    await done();
+    expect(hook.received).toEqual([]);
   });
 });
 
