@@ -97,7 +97,7 @@ export function createApp({ config, logger, storage, mailer, pageCache, purgeRet
   const deps: RouterDeps = {
     config,
     logger,
-    keys: deriveKeys(config.jwtSecret),
+    keys: deriveKeys(config.jwtSecret, config.previousJwtSecret),
     storage: storage ?? configuredStorage(config),
     mailer: mailer ?? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir, logger }),
   };

@@ -21,6 +21,7 @@ const envSchema = z.object({
   MONGODB_URI: optional(z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')),
   DATA_DIR: optional(z.string()),
   JWT_SECRET: optional(z.string()),
+  JWT_SECRET_PREVIOUS: optional(z.string()),
   UPLOAD_DIR: optional(z.string()),
   MAX_UPLOAD_MB: optional(z.coerce.number().positive().max(1024)),
   IMPORT_MAX_MB: optional(z.coerce.number().positive().max(1024 * 1024)),
@@ -79,6 +80,8 @@ export interface Config {
   readonly mongodbUri: string | undefined;
   readonly dataDir: string;
   readonly jwtSecret: string;
+  /** The JWT_SECRET before a rotation: only reads (and seals again) TOTP secrets stored under it (auth/keys.ts). */
+  readonly previousJwtSecret: string | undefined;
   readonly uploadDir: string;
   readonly maxUploadBytes: number;
   /** Largest file `npm run import` reads, and most bytes it unpacks from an archive (IMPORT_MAX_MB). */
@@ -133,6 +136,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
   }
 
+  const previousJwtSecret = e.JWT_SECRET_PREVIOUS;
+  if (previousJwtSecret !== undefined && Buffer.byteLength(previousJwtSecret) < MIN_SECRET_BYTES) {
+    throw new ConfigError(`Invalid JWT_SECRET_PREVIOUS: must be at least ${MIN_SECRET_BYTES} bytes (the JWT_SECRET you rotated from)`);
+  }
+
   return Object.freeze({
     port,
     siteUrl,
@@ -140,6 +148,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mongodbUri: e.MONGODB_URI,
     dataDir,
     jwtSecret,
+    previousJwtSecret,
     uploadDir: resolve(e.UPLOAD_DIR ?? './uploads'),
     maxUploadBytes: Math.floor((e.MAX_UPLOAD_MB ?? 10) * 1024 * 1024),
     importMaxBytes: Math.floor((e.IMPORT_MAX_MB ?? 2048) * 1024 * 1024),

@@ -9,6 +9,8 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Server } from 'node:http';
 import mongoose from 'mongoose';
 import { createApp } from './app.js';
+import { deriveKeys } from './auth/keys.js';
+import { resealTwoFactorSecrets } from './auth/two-factor.service.js';
 import { ConfigError, ensureDevelopmentSecret, loadConfig, loadDotEnv, type Config } from './config.js';
 import { connectDatabase, type Database } from './db/connect.js';
 import { migrate } from './schema/migrate.js';
@@ -57,7 +59,10 @@ async function runServer(config: Config, logger: Logger): Promise<void> {
   // One storage for the migrations (which may move media files) and the app.
   const storage = configuredStorage(config);
   // In a cluster the primary has applied them already.
-  if (cluster.isPrimary) await migrate(logger, migrations, { storage });
+  if (cluster.isPrimary) {
+    await migrate(logger, migrations, { storage });
+    await resealAfterRotation(config, logger);
+  }
   const feed = await startChangeFeed(logger);
   const model = useReadModel(config.readModel ?? readModelFor(db.facts.indexedQueries));
   if (cluster.isPrimary || cluster.worker?.id === 1) {
@@ -94,6 +99,17 @@ async function runServer(config: Config, logger: Logger): Promise<void> {
   });
 }
 
+/** With JWT_SECRET_PREVIOUS set: stored TOTP secrets move to the current key (auth/keys.ts), once per start. */
+async function resealAfterRotation(config: Config, logger: Logger): Promise<void> {
+  if (!config.previousJwtSecret) return;
+  const { resealed, unreadable } = await resealTwoFactorSecrets(deriveKeys(config.jwtSecret, config.previousJwtSecret).twoFactor);
+  logger.info(
+    `JWT_SECRET_PREVIOUS is set: ${resealed} two-factor secret${resealed === 1 ? '' : 's'} sealed again under JWT_SECRET` +
+      (unreadable ? `; ${unreadable} open with neither (those accounts need a recovery code or an admin's reset)` : '') +
+      '. Remove JWT_SECRET_PREVIOUS once every process runs with the new JWT_SECRET.',
+  );
+}
+
 /** The cluster's primary: one database for all, N workers, restarted when they die. */
 async function runPrimary(config: Config, logger: Logger): Promise<void> {
   const db = await openDatabase(config, logger);
@@ -104,6 +120,7 @@ async function runPrimary(config: Config, logger: Logger): Promise<void> {
     process.exit(1);
   }
   await migrate(logger, migrations, { storage: configuredStorage(config) });
+  await resealAfterRotation(config, logger);
   // Workers connect on their own; the primary keeps only the embedded engine (if any) running.
   await mongoose.disconnect();
   const env = config.mongodbUri ? {} : { MONGODB_URI: `${db.uri.replace(/\/?$/, '/')}quire` };

@@ -2,13 +2,15 @@
 // of sign-in (a TOTP code, never the same step twice, or a recovery code, once each), turning it off (a
 // code or the password), and an admin's reset for a lost device. Every change is audited. Plain values in
 // and out; HTTP lives in two-factor.router.ts (and the admin users router for the reset).
+import mongoose from 'mongoose';
 import QRCode from 'qrcode';
 import { recordAudit, type AuditContext } from '../site/audit.service.js';
 import { Conflict, Invalid, NotFound, invalidField } from '../http/errors.js';
 import { User } from '../users/user.model.js';
 import { claimOnce } from './one-time.js';
 import { verifyPassword } from '../users/password.js';
-import { hashRecoveryCode, matchTotp, newRecoveryCodes, newTotpSecret, seal, stepExpiry, totpUri, unseal } from './two-factor.js';
+import type { KeyRing } from './keys.js';
+import { hashRecoveryCode, matchTotp, newRecoveryCodes, newTotpSecret, seal, stepExpiry, totpUri, unsealWithRing } from './two-factor.js';
 
 /** How long an enrolment form (its secret travels sealed in the form) stays usable. */
 const ENROLMENT_TTL_MS = 30 * 60_000;
@@ -39,17 +41,17 @@ export interface Enrolment {
  * A new secret to enrol with. Nothing is stored until a code from it is confirmed: the secret travels in
  * the form, sealed (encrypted and authenticated) for this account with its time of issue.
  */
-export async function startEnrolment(userId: string, label: string, issuer: string, key: Buffer, resume?: string): Promise<Enrolment> {
+export async function startEnrolment(userId: string, label: string, issuer: string, keys: KeyRing, resume?: string): Promise<Enrolment> {
   // A form shown again (a wrong code) keeps the secret the app has already scanned.
-  const kept = resume ? enrolmentSecret(resume, userId, key) : undefined;
+  const kept = resume ? enrolmentSecret(resume, userId, keys) : undefined;
   const secret = kept ?? newTotpSecret();
-  const setup = kept && resume ? resume : seal(`${Date.now()}:${secret}`, key, `enrol:${userId}`);
+  const setup = kept && resume ? resume : seal(`${Date.now()}:${secret}`, keys.current, `enrol:${userId}`);
   const qrDataUrl = await QRCode.toDataURL(totpUri(secret, label, issuer), { errorCorrectionLevel: 'M', margin: 2, width: 220 });
   return { secret, qrDataUrl, setup };
 }
 
-function enrolmentSecret(setup: string, userId: string, key: Buffer): string | undefined {
-  const plain = unseal(setup, key, `enrol:${userId}`);
+function enrolmentSecret(setup: string, userId: string, keys: KeyRing): string | undefined {
+  const plain = unsealWithRing(setup, keys, `enrol:${userId}`)?.plain;
   const match = plain ? /^(\d+):([A-Z2-7]+)$/.exec(plain) : null;
   if (!match || Date.now() - Number(match[1]) > ENROLMENT_TTL_MS) return undefined;
   return match[2];
@@ -59,7 +61,7 @@ function enrolmentSecret(setup: string, userId: string, key: Buffer): string | u
 export async function enableTwoFactor(
   userId: string,
   input: { setup: string; code: string; password: string },
-  key: Buffer,
+  keys: KeyRing,
   audit: AuditContext,
 ): Promise<string[]> {
   const user = await User.findById(userId, 'username passwordHash totpEnabledAt').lean();
@@ -67,7 +69,7 @@ export async function enableTwoFactor(
   if (user.totpEnabledAt) throw new Conflict('Two-factor sign-in is already on for your account.');
   const { ok } = await verifyPassword(input.password, user.passwordHash);
   if (!ok) throw invalidField('password', 'Your password is incorrect.');
-  const secret = enrolmentSecret(input.setup, userId, key);
+  const secret = enrolmentSecret(input.setup, userId, keys);
   if (!secret) throw new Invalid({}, 'This enrolment form has expired. Scan the new code below and try again.');
   const step = matchTotp(secret, input.code);
   if (step === null || !(await claimOnce(`totp:${userId}:${step}`, stepExpiry(step)))) throw invalidField('code', WRONG_CODE);
@@ -75,7 +77,7 @@ export async function enableTwoFactor(
   const codes = newRecoveryCodes();
   await User.updateOne(
     { _id: userId },
-    { $set: { totpSecret: seal(secret, key, `totp:${userId}`), totpEnabledAt: new Date(), recoveryCodeHashes: codes.map(hashRecoveryCode) } },
+    { $set: { totpSecret: seal(secret, keys.current, `totp:${userId}`), totpEnabledAt: new Date(), recoveryCodeHashes: codes.map(hashRecoveryCode) } },
   );
   await recordAudit({ ...audit, action: 'user.2fa-enable', target: { type: 'user', id: userId, label: user.username } });
   return codes;
@@ -88,13 +90,14 @@ export type SecondFactor = 'totp' | 'recovery';
  * seen over a shoulder or replayed from a log is refused in its own step), or an unused recovery code,
  * which is then spent. Both are spent through one-time claims, so racing requests cannot use one twice.
  */
-export async function checkSecondFactor(userId: string, code: string, key: Buffer): Promise<SecondFactor | null> {
+export async function checkSecondFactor(userId: string, code: string, keys: KeyRing): Promise<SecondFactor | null> {
   const user = await User.findById(userId, 'totpSecret totpEnabledAt recoveryCodeHashes').lean();
   if (!user?.totpEnabledAt || !user.totpSecret) return null;
   const typed = code.replace(/\s+/g, '');
   if (/^\d{6}$/.test(typed)) {
-    const secret = unseal(user.totpSecret, key, `totp:${userId}`);
-    const step = secret ? matchTotp(secret, typed) : null;
+    const opened = unsealWithRing(user.totpSecret, keys, `totp:${userId}`);
+    if (opened?.stale) await resealSecret(userId, user.totpSecret, opened.plain, keys);
+    const step = opened ? matchTotp(opened.plain, typed) : null;
     if (step === null) return null;
     return (await claimOnce(`totp:${userId}:${step}`, stepExpiry(step))) ? 'totp' : null;
   }
@@ -107,12 +110,12 @@ export async function checkSecondFactor(userId: string, code: string, key: Buffe
 }
 
 /** Turns 2FA off: with a current code (or recovery code), or with the password. */
-export async function disableTwoFactor(userId: string, input: { code: string; password: string }, key: Buffer, audit: AuditContext): Promise<void> {
+export async function disableTwoFactor(userId: string, input: { code: string; password: string }, keys: KeyRing, audit: AuditContext): Promise<void> {
   const user = await User.findById(userId, 'username passwordHash totpEnabledAt').lean();
   if (!user) throw new NotFound();
   if (!user.totpEnabledAt) return;
   let proven = false;
-  if (input.code) proven = (await checkSecondFactor(userId, input.code, key)) !== null;
+  if (input.code) proven = (await checkSecondFactor(userId, input.code, keys)) !== null;
   if (!proven && input.password) proven = (await verifyPassword(input.password, user.passwordHash)).ok;
   if (!proven) throw new Invalid({ code: ['Enter a current code, a recovery code or your password.'] }, 'That code or password is not right.');
   await clearTwoFactor(userId);
@@ -135,4 +138,30 @@ export async function resetTwoFactor(ctx: AuditContext, targetId: string): Promi
   await clearTwoFactor(targetId);
   await recordAudit({ ...ctx, action: 'user.2fa-reset', target: { type: 'user', id: targetId, label: user.username }, detail: 'two-factor sign-in turned off by an admin' });
   return { user: user.displayName, changed: true };
+}
+
+// Only if it is still the ciphertext that was read: a 2FA reset or a new enrolment meanwhile wins.
+async function resealSecret(userId: string, was: string, secret: string, keys: KeyRing): Promise<boolean> {
+  const result = await User.updateOne({ _id: userId, totpSecret: was }, { $set: { totpSecret: seal(secret, keys.current, `totp:${userId}`) } });
+  return result.modifiedCount === 1;
+}
+
+/**
+ * After a rotation (JWT_SECRET_PREVIOUS set): every stored TOTP secret sealed under an old key is sealed
+ * under the current one. Returns how many were, and how many no key of the ring opens (sealed under a
+ * secret older still: those accounts need a recovery code or an admin's reset).
+ */
+export async function resealTwoFactorSecrets(keys: KeyRing): Promise<{ resealed: number; unreadable: number }> {
+  let resealed = 0;
+  let unreadable = 0;
+  if (keys.previous.length === 0) return { resealed, unreadable };
+  // Staff accounts with 2FA: a handful, read at once.
+  const users = await User.find({ totpSecret: mongoose.trusted({ $exists: true }) }, 'totpSecret').lean();
+  for (const user of users) {
+    const id = String(user._id);
+    const opened = unsealWithRing(user.totpSecret!, keys, `totp:${id}`);
+    if (!opened) unreadable++;
+    else if (opened.stale && (await resealSecret(id, user.totpSecret!, opened.plain, keys))) resealed++;
+  }
+  return { resealed, unreadable };
 }

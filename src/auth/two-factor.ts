@@ -3,13 +3,14 @@
 //
 // - The TOTP secret is stored encrypted (AES-256-GCM, a key derived from JWT_SECRET, the account id as
 //   associated data, so a ciphertext copied to another account does not decrypt), and is shown only
-//   during enrolment. Limit: whoever has JWT_SECRET and the database can decrypt it; rotating JWT_SECRET
-//   makes every stored secret unreadable (those accounts then sign in with a recovery code or an admin
-//   resets their 2FA).
+//   during enrolment. Limit: whoever has JWT_SECRET and the database can decrypt it. Rotating JWT_SECRET
+//   keeps them readable only with the old value in JWT_SECRET_PREVIOUS (keys.ts); without it, those
+//   accounts sign in with a recovery code or an admin resets their 2FA.
 // - Recovery codes: 10 of 50 random bits each, shown once; only their SHA-256 is stored (50 bits cannot
 //   be guessed online, and the attempt limits stop trying).
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
+import type { KeyRing } from './keys.js';
 
 const PERIOD_SECONDS = 30;
 /** Codes of the step before and after are accepted too: phones' clocks drift. */
@@ -81,4 +82,15 @@ export function unseal(sealed: string, key: Buffer, context: string): string | u
   } catch {
     return undefined;
   }
+}
+
+/** What a key of the ring opened, and whether it was an old one (the text should be sealed again). */
+export function unsealWithRing(sealed: string, ring: KeyRing, context: string): { plain: string; stale: boolean } | undefined {
+  const plain = unseal(sealed, ring.current, context);
+  if (plain !== undefined) return { plain, stale: false };
+  for (const key of ring.previous) {
+    const old = unseal(sealed, key, context);
+    if (old !== undefined) return { plain: old, stale: true };
+  }
+  return undefined;
 }

@@ -9,7 +9,10 @@ import { SECOND_STEP_FAILURES_PER_ACCOUNT } from '../../src/auth/attempt-limits.
 import { saveSettings, DEFAULT_SETTINGS, forgetSettings } from '../../src/site/settings.service.js';
 import { AuditEntry } from '../../src/site/audit.model.js';
 import { User } from '../../src/users/user.model.js';
-import { testApp } from '../support/app.js';
+import { deriveKeys } from '../../src/auth/keys.js';
+import { unseal } from '../../src/auth/two-factor.js';
+import { resealTwoFactorSecrets } from '../../src/auth/two-factor.service.js';
+import { TEST_SECRET, testApp } from '../support/app.js';
 import { postSignIn, sessionCookieFrom, setCookieFor } from '../support/auth.js';
 import { DEFAULT_PASSWORD, makeUser } from '../support/factories.js';
 import { anonymousSession, cookiesFrom, sessionFor, type TestSession } from '../support/session.js';
@@ -183,6 +186,44 @@ describe('signing in with 2FA', () => {
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/');
     expect(setCookieFor(res, 'quire_session')).toBeTruthy();
+  });
+});
+
+describe('rotating JWT_SECRET', () => {
+  const ROTATED = 'a-new-jwt-secret-after-rotation-long-enough-0123456789';
+  const stored = async (id: unknown) => (await User.findById(id, 'totpSecret').lean())!.totpSecret!;
+  const opensWith = (sealed: string, id: unknown, secret: string) => unseal(sealed, deriveKeys(secret).twoFactor.current, `totp:${String(id)}`) !== undefined;
+
+  it('keeps 2FA working with the old value in JWT_SECRET_PREVIOUS, sealing the secret again under the new one', async () => {
+    const before = testApp();
+    const { user, secret } = await enrolledUser(before);
+    expect(opensWith(await stored(user._id), user._id, TEST_SECRET)).toBe(true);
+
+    // Without the old value, the stored secret opens with no key: only a recovery code would do.
+    const forgotten = testApp({ jwtSecret: ROTATED });
+    expect((await secondStep(forgotten, await passwordStep(forgotten, user.username), codeAt(secret))).status).toBe(401);
+
+    const rotated = testApp({ jwtSecret: ROTATED, previousJwtSecret: TEST_SECRET });
+    const ok = await secondStep(rotated, await passwordStep(rotated, user.username), codeAt(secret, 1));
+    expect(ok.status).toBe(303);
+    const now = await stored(user._id);
+    expect(opensWith(now, user._id, ROTATED)).toBe(true);
+    expect(opensWith(now, user._id, TEST_SECRET)).toBe(false);
+  });
+
+  it('seals every stored secret again at start (resealTwoFactorSecrets), counting those no key opens', async () => {
+    const before = testApp();
+    const { user } = await enrolledUser(before);
+    const older = await enrolledUser(testApp({ jwtSecret: 'a-secret-older-than-the-previous-one-0123456789abcdef' }));
+
+    const result = await resealTwoFactorSecrets(deriveKeys(ROTATED, TEST_SECRET).twoFactor);
+    expect(result.resealed).toBeGreaterThanOrEqual(1);
+    expect(result.unreadable).toBeGreaterThanOrEqual(1);
+    expect(opensWith(await stored(user._id), user._id, ROTATED)).toBe(true);
+    // What no key opened is left as it was (an admin's reset or a recovery code deals with it).
+    expect(opensWith(await stored(older.user._id), older.user._id, 'a-secret-older-than-the-previous-one-0123456789abcdef')).toBe(true);
+    // Nothing is stale any more: a second run seals nothing.
+    expect((await resealTwoFactorSecrets(deriveKeys(ROTATED, TEST_SECRET).twoFactor)).resealed).toBe(0);
   });
 });
 

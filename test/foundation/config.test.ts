@@ -55,6 +55,10 @@ describe('config', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/Invalid JWT_SECRET: required/);
     expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'short' })).toThrow(/at least 32 bytes/);
     expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: secret }).jwtSecret).toBe(secret);
+    // The secret rotated from is held to the same length, and is never the one that signs.
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: secret, JWT_SECRET_PREVIOUS: 'short' })).toThrow(/Invalid JWT_SECRET_PREVIOUS: must be at least 32 bytes/);
+    const rotated = loadConfig({ NODE_ENV: 'production', JWT_SECRET: secret, JWT_SECRET_PREVIOUS: `old-${secret}` });
+    expect([rotated.jwtSecret, rotated.previousJwtSecret]).toEqual([secret, `old-${secret}`]);
   });
 
   it('generates a development secret once (ensureDevelopmentSecret) and keeps it in DATA_DIR', () => {

@@ -19,6 +19,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     mongodbUri: undefined,
     dataDir: mkdtempSync(join(tmpdir(), 'quire-test-data-')),
     jwtSecret: TEST_SECRET,
+    previousJwtSecret: undefined,
     uploadDir: mkdtempSync(join(tmpdir(), 'quire-test-uploads-')),
     maxUploadBytes: 10 * 1024 * 1024,
     importMaxBytes: 64 * 1024 * 1024,
