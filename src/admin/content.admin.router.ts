@@ -9,7 +9,7 @@ import { plural } from '../http/format.js';
 import { checkedIds, inputOf, listQueryString, objectId, pageNumber, text, validate } from '../http/validate.js';
 import { listMedia } from '../media/media-library.js';
 import { deleteMedia, findManageable } from '../media/media.service.js';
-import { postsUsing } from '../media/media-usage.js';
+import { contentUsing, usageSummary } from '../media/media-usage.js';
 import type { MediaDoc } from '../media/media.model.js';
 import { SLUG_PATTERN } from '../posts/slugs.js';
 import { adminContext } from './admin-context.js';
@@ -110,12 +110,13 @@ export function contentAdminRouter({ storage }: RouterDeps): Router {
   });
 
   const confirmDelete = async (res: Response, media: MediaDoc, status = 200) => {
-    const usedIn = (await postsUsing([media._id])).get(String(media._id)) ?? [];
+    const usedIn = (await contentUsing([media._id])).get(String(media._id)) ?? [];
     res.status(status).render('admin/media-delete', {
       title: `Delete ${media.filename}`,
       media: { id: String(media._id), filename: media.filename, alt: media.alt },
       thumbUrl: storage.url([...media.variants].sort((a, b) => a.width - b.width)[0]?.key ?? media.originalKey),
       usedIn,
+      usedInLabel: usageSummary(usedIn),
     });
   };
 

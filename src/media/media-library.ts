@@ -3,7 +3,7 @@
 import mongoose from 'mongoose';
 import { can, type Actor } from '../site/permissions.js';
 import { toImageView, type ImageView } from './image-view.js';
-import { postsUsing, uploadersByIds, type PostRef } from './media-usage.js';
+import { contentUsing, uploadersByIds, usageSummary, type ContentRef } from './media-usage.js';
 import { Media, type MediaDoc } from './media.model.js';
 import { findManageable, markdownFor } from './media.service.js';
 import type { Storage } from './storage.js';
@@ -23,7 +23,9 @@ export interface MediaCard {
   createdAt: Date;
   owner: { id: string; displayName: string; username: string };
   image: ImageView;
-  usedIn: PostRef[];
+  usedIn: ContentRef[];
+  /** "2 posts and 1 page" ('' when unused). */
+  usedInLabel: string;
 }
 
 export interface MediaDetail extends MediaCard {
@@ -90,7 +92,7 @@ async function toCards(docs: MediaDoc[], storage: Storage): Promise<MediaCard[]>
   const ownerIds = [...new Set(docs.map((d) => String(d.owner)))];
   const [ownerById, usage] = await Promise.all([
     ownerIds.length > 0 ? uploadersByIds(ownerIds) : Promise.resolve(new Map()),
-    postsUsing(docs.map((d) => d._id)),
+    contentUsing(docs.map((d) => d._id)),
   ]);
   return docs.map((d) => {
     const owner = ownerById.get(String(d.owner));
@@ -108,6 +110,7 @@ async function toCards(docs: MediaDoc[], storage: Storage): Promise<MediaCard[]>
       owner: { id: String(d.owner), displayName: owner?.displayName ?? 'Deleted user', username: owner?.username ?? '' },
       image: toImageView(d, (key) => storage.url(key)),
       usedIn: usage.get(String(d._id)) ?? [],
+      usedInLabel: usageSummary(usage.get(String(d._id)) ?? []),
     };
   });
 }

@@ -10,7 +10,7 @@ import { form, inputOf, objectId, requiredText, validate } from '../http/validat
 import { getMediaDetail, listMedia } from './media-library.js';
 import { deleteMedia, findManageable, markdownFor, updateAlt, uploadMedia } from './media.service.js';
 import { toImageView } from './image-view.js';
-import { postsUsing, type PostRef } from './media-usage.js';
+import { contentUsing, usageSummary, type ContentRef } from './media-usage.js';
 import type { MediaDoc } from './media.model.js';
 import { acceptUpload } from '../http/upload.js';
 
@@ -76,18 +76,19 @@ export function mediaRouter({ config, storage }: RouterDeps): Router {
     res.redirect(303, `/media/${encodeURIComponent(id)}`);
   });
 
-  const confirmationPage = (res: Response, media: MediaDoc, usedIn: PostRef[], status: number) => {
+  const confirmationPage = (res: Response, media: MediaDoc, usedIn: ContentRef[], status: number) => {
     res.status(status).render('media/confirm-delete', {
       title: `Delete ${media.filename}`,
       noindex: true,
       media: { id: String(media._id), filename: media.filename, url: `/media/${String(media._id)}` },
       usedIn,
+      usedInLabel: usageSummary(usedIn),
     });
   };
 
   router.get('/media/:id/delete', guard, async (req, res) => {
     const media = await findManageable(currentUser(req), String(req.params.id));
-    const usedIn = (await postsUsing([media._id])).get(String(media._id)) ?? [];
+    const usedIn = (await contentUsing([media._id])).get(String(media._id)) ?? [];
     confirmationPage(res, media, usedIn, 200);
   });
 

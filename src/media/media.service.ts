@@ -18,7 +18,7 @@ import { memoByKey } from '../http/content-memo.js';
 import { Forbidden, NotFound } from '../http/errors.js';
 import { processImage, type ProbeOptions } from './image-pipeline.js';
 import { toImageView, type ImageView } from './image-view.js';
-import { detachFromPosts, postsUsing, type PostRef } from './media-usage.js';
+import { contentUsing, detachFromContent, type ContentRef } from './media-usage.js';
 import { Media, type MediaDoc } from './media.model.js';
 import type { Storage } from './storage.js';
 
@@ -189,11 +189,11 @@ export async function updateAlt(actor: Actor, id: string, alt: string): Promise<
   await Media.updateOne({ _id: media._id }, { $set: { alt } }, { runValidators: true });
 }
 
-export type DeleteOutcome = { deleted: true; filename: string } | { deleted: false; usedIn: PostRef[]; media: MediaDoc };
+export type DeleteOutcome = { deleted: true; filename: string } | { deleted: false; usedIn: ContentRef[]; media: MediaDoc };
 
 /**
- * Deletes an image with every stored variant. An image that posts use is only deleted when `confirmed`;
- * otherwise the outcome lists those posts and nothing changes. Those posts lose it as cover.
+ * Deletes an image with every stored variant. An image that posts or pages use is only deleted when
+ * `confirmed`; otherwise the outcome lists them and nothing changes. Posts that had it as cover lose it.
  */
 export async function deleteMedia(
   actor: MediaActor,
@@ -202,13 +202,13 @@ export async function deleteMedia(
   { confirmed, ip }: { confirmed: boolean; ip?: string | undefined },
 ): Promise<DeleteOutcome> {
   const media = await findManageable(actor, id);
-  const usedIn = (await postsUsing([media._id])).get(String(media._id)) ?? [];
+  const usedIn = (await contentUsing([media._id])).get(String(media._id)) ?? [];
   if (usedIn.length > 0 && !confirmed) return { deleted: false, usedIn, media };
 
   const removed = await Media.deleteOne({ _id: media._id });
   if (removed.deletedCount === 0) throw new NotFound();
   await storage.deletePrefix(mediaPrefix(media));
-  if (usedIn.length > 0) await detachFromPosts(media._id);
+  if (usedIn.length > 0) await detachFromContent(media._id);
   await recordAudit({
     actor: { id: actor.id, displayName: actor.displayName },
     action: 'media.delete',

@@ -17,6 +17,8 @@ const pageSchema = new mongoose.Schema(
     bodyMarkdown: { type: String, default: '' },
     bodyHtml: { type: String, default: '' },
     bodyText: { type: String, default: '' },
+    /** Library images the body shows (from their URLs, on every save): the media library counts them as in use. */
+    mediaIds: { type: [{ type: ObjectId, ref: 'Media' }], default: [] },
     status: { type: String, enum: PAGE_STATUSES, default: 'draft', required: true },
     /** Who created the page (pages belong to the site: editors and admins manage every one). */
     author: { type: ObjectId, ref: 'User', required: true },
@@ -28,6 +30,7 @@ const pageSchema = new mongoose.Schema(
 );
 
 pageSchema.index({ slug: 1 }, { unique: true });
+pageSchema.index({ mediaIds: 1 });
 
 export type PageDoc = InferSchemaType<typeof pageSchema> & { _id: Types.ObjectId; createdAt: Date; updatedAt: Date };
 // Published pages show at their address, in the sitemap and in the menu: every write is announced.

@@ -6,7 +6,9 @@
 import { can, type Actor, type NamedActor } from '../site/permissions.js';
 import { isDuplicateKey } from '../db/duplicate-key.js';
 import { Conflict, Forbidden, invalidField, NotFound } from '../http/errors.js';
+import type { Types } from 'mongoose';
 import { plainText, renderMarkdown } from '../posts/markdown.js';
+import { mediaIdsOf } from '../posts/post-content.js';
 import { slugify } from '../posts/slugs.js';
 import { recordAudit, type RequestMeta } from '../site/audit.service.js';
 import { Redirect } from '../site/redirect.model.js';
@@ -47,10 +49,13 @@ function assertMayManage(actor: Actor | null): void {
   if (!can(actor, 'page:manage')) throw new Forbidden('Only editors and admins manage pages.');
 }
 
-/** A page's stored HTML and text, from its Markdown (rendered and sanitised like a post body): also used by the importers. */
-export function pageBody(bodyMarkdown: string): { bodyHtml: string; bodyText: string } {
+/**
+ * A page's stored HTML and text, from its Markdown (rendered and sanitised like a post body), and the library
+ * images it shows (so the media library counts them as in use): also used by the importers.
+ */
+export async function pageBody(bodyMarkdown: string): Promise<{ bodyHtml: string; bodyText: string; mediaIds: Types.ObjectId[] }> {
   const bodyHtml = renderMarkdown(bodyMarkdown);
-  return { bodyHtml, bodyText: plainText(bodyHtml) };
+  return { bodyHtml, bodyText: plainText(bodyHtml), mediaIds: await mediaIdsOf(bodyHtml) };
 }
 
 /** The page at `slug` for a reader: published pages for everyone, drafts only for those who manage pages. */
@@ -94,7 +99,7 @@ export async function createPage(actor: NamedActor, input: PageInput, meta: Requ
         title: input.title,
         slug,
         bodyMarkdown: input.bodyMarkdown,
-        ...pageBody(input.bodyMarkdown),
+        ...(await pageBody(input.bodyMarkdown)),
         status: input.status,
         author: actor.id,
         lastEditorName: actor.displayName,
@@ -125,7 +130,7 @@ export async function updatePage(actor: NamedActor, slug: string, loadedVersion:
     saved = await Page.findOneAndUpdate(
       { _id: current._id, version: loadedVersion },
       {
-        $set: { title: input.title, slug: newSlug, bodyMarkdown: input.bodyMarkdown, ...pageBody(input.bodyMarkdown), status: input.status, lastEditorName: actor.displayName },
+        $set: { title: input.title, slug: newSlug, bodyMarkdown: input.bodyMarkdown, ...(await pageBody(input.bodyMarkdown)), status: input.status, lastEditorName: actor.displayName },
         $inc: { version: 1 },
       },
       { returnDocument: 'after', runValidators: true },

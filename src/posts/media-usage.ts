@@ -2,13 +2,13 @@
 // posts domain on every save). One query for any number of images, on the two indexes the Post model has.
 // The media domain asks through its declared interface (src/media/media-usage.ts); src/wiring.ts provides these.
 import mongoose, { type Types } from 'mongoose';
-import type { PostRef } from '../media/media-usage.js';
+import type { ContentRef } from '../media/media-usage.js';
 import { Post } from './post.model.js';
 
 /** Posts using each of these images, keyed by media id (images in no post are absent). */
-export async function postsUsing(mediaIds: Iterable<Types.ObjectId | string>): Promise<Map<string, PostRef[]>> {
+export async function postsUsing(mediaIds: Iterable<Types.ObjectId | string>): Promise<Map<string, ContentRef[]>> {
   const ids = [...new Set([...mediaIds].map(String))].filter((id) => mongoose.isValidObjectId(id));
-  const usage = new Map<string, PostRef[]>();
+  const usage = new Map<string, ContentRef[]>();
   if (ids.length === 0) return usage;
   const posts = await Post.find(
     { $or: [{ coverMediaId: mongoose.trusted({ $in: ids }) }, { mediaIds: mongoose.trusted({ $in: ids }) }] },
@@ -22,7 +22,8 @@ export async function postsUsing(mediaIds: Iterable<Types.ObjectId | string>): P
     const used = new Set([...(cover ? [cover] : []), ...post.mediaIds.map(String)]);
     for (const id of used) {
       if (!wanted.has(id)) continue;
-      const ref: PostRef = {
+      const ref: ContentRef = {
+        kind: 'post',
         id: String(post._id),
         title: post.title,
         slug: post.slug,

@@ -325,7 +325,7 @@ export class ImportWriter {
         title,
         slug,
         bodyMarkdown,
-        ...pageBody(bodyMarkdown),
+        ...(await pageBody(bodyMarkdown)),
         status: scheduled ? 'draft' : p.status,
         author: author.id,
         lastEditorName: author.displayName,

@@ -8,8 +8,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { AuditEntry } from '../../src/site/audit.model.js';
 import { LIBRARY_PAGE_SIZE } from '../../src/media/media-library.js';
 import { Media } from '../../src/media/media.model.js';
+import { Page } from '../../src/pages/page.model.js';
 import { Post } from '../../src/posts/post.model.js';
 import { testApp } from '../support/app.js';
+import { postForm } from '../support/comments.js';
 import { makeUser } from '../support/factories.js';
 import { filesUnder, makeImage, upload } from '../support/media.js';
 import { anonymousSession, sessionFor, type TestSession } from '../support/session.js';
@@ -189,13 +191,20 @@ describe('an image in use', () => {
     const media = new mongoose.Types.ObjectId(id);
     coverPost = (await Post.create({ title: 'Cover story', slug: 'cover-story', author: authorId, coverMediaId: media, coverAlt: 'x' }))._id;
     bodyPost = (await Post.create({ title: 'Body story', slug: 'body-story', author: authorId, mediaIds: [media] }))._id;
+    // A static page written through its editor, showing the image in its text.
+    const doc = (await Media.findById(id).lean())!;
+    const largest = [...doc.variants].sort((a, b) => b.width - a.width)[0]!;
+    const saved = await postForm(app, editor, '/admin/pages', { title: 'Gallery', slug: 'gallery', body: `Look: ![in use](/uploads/${largest.key})`, status: 'published' });
+    expect(saved.status).toBe(303);
   });
 
-  it('says where it is used, in the grid', async () => {
+  it('says where it is used, in the grid: posts and pages', async () => {
+    expect((await Page.findOne({ slug: 'gallery' }).lean())!.mediaIds.map(String)).toEqual([id]);
     const res = await request(app).get('/media').set('Cookie', author.cookie);
-    expect(res.text).toContain('Used in 2 posts');
+    expect(res.text).toContain('Used in 2 posts and 1 page');
     expect(res.text).toContain('href="/posts/cover-story/edit"');
     expect(res.text).toContain('href="/posts/body-story/edit"');
+    expect(res.text).toContain('href="/admin/pages/gallery/edit"');
   });
 
   it('is not deleted without an explicit confirmation: 409 with the page that asks', async () => {
@@ -203,6 +212,7 @@ describe('an image in use', () => {
     expect(res.status).toBe(409);
     expect(res.text).toContain('Cover story');
     expect(res.text).toContain('Body story');
+    expect(res.text).toContain('Gallery</a> (page)');
     expect(res.text).toContain('name="confirm" value="yes"');
     expect(await Media.exists({ _id: id })).not.toBeNull();
     expect(filesUnder(folderOf(id)).length).toBeGreaterThan(0);
@@ -216,7 +226,7 @@ describe('an image in use', () => {
     expect(res.text).toContain('Cover story');
   });
 
-  it('with confirm=yes it is deleted, and posts lose it as cover and as a body image', async () => {
+  it('with confirm=yes it is deleted, and posts and pages lose it as cover and as a body image', async () => {
     const versionBefore = (await Post.findById(coverPost).lean())!.version;
     const res = await del(author, id, 'yes');
     expect(res.status).toBe(303);
@@ -226,6 +236,7 @@ describe('an image in use', () => {
     expect(cover.coverMediaId ?? null).toBeNull();
     expect(cover.version).toBe(versionBefore + 1);
     expect((await Post.findById(bodyPost).lean())!.mediaIds).toEqual([]);
+    expect((await Page.findOne({ slug: 'gallery' }).lean())!.mediaIds).toEqual([]);
   });
 });
 

@@ -1,16 +1,19 @@
 // Static pages: written by editors and admins (authors and readers 403), drafts hidden from readers,
 // bodies sanitized, edits guarded by version (409), kept out of every post list, search and the feed, but
 // in the sitemap; and the page cache drops a page when it changes.
+import mongoose from 'mongoose';
 import { pino } from 'pino';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { Navigation } from '../../src/pages/navigation.model.js';
 import { Page } from '../../src/pages/page.model.js';
+import { pageMediaIds } from '../../src/schema/migrations/0004-page-media-ids.js';
 import { AuditEntry } from '../../src/site/audit.model.js';
 import { testConfig } from '../support/app.js';
 import { postForm } from '../support/comments.js';
 import { makeUser } from '../support/factories.js';
+import { makeMedia } from '../support/media.js';
 import { makePost } from '../support/posts.js';
 import { anonymousSession, sessionFor, type TestSession } from '../support/session.js';
 
@@ -157,6 +160,16 @@ describe('writing pages', () => {
     expect(res.status).toBe(200);
     expect(res.headers['cache-control']).toContain('no-store');
     expect(res.text).toContain('/pages/about-us');
+  });
+});
+
+describe('pages saved before they listed their images', () => {
+  it('get the list from their stored HTML (migration 0004)', async () => {
+    const media = await makeMedia(editor, { filename: 'old-page.jpg' });
+    const { _id } = await Page.create({ title: 'Old page', slug: 'old-page', bodyHtml: `<p><img src="/uploads/${media.variants[0]!.key}" alt=""></p>`, author: editor._id });
+    await Page.updateOne({ _id }, { $unset: { mediaIds: 1 } });
+    await pageMediaIds.up(mongoose.connection, {});
+    expect((await Page.findById(_id).lean())!.mediaIds.map(String)).toEqual([String(media._id)]);
   });
 });
 
