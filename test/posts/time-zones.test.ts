@@ -6,6 +6,7 @@ import { Post } from '../../src/posts/post.model.js';
 import { User } from '../../src/users/user.model.js';
 import { testApp } from '../support/app.js';
 import { postAnonymous } from '../support/auth.js';
+import { makeComment } from '../support/comments.js';
 import { makeUser } from '../support/factories.js';
 import { makePost } from '../support/posts.js';
 import { sessionFor, type TestSession } from '../support/session.js';
@@ -118,6 +119,22 @@ describe('signed-in pages show times in the user’s zone and name it', () => {
     const res = await request(app).get('/admin/audit').set('Cookie', sessionFor(admin, config).cookie);
     expect(res.status).toBe(200);
     expect(res.text).toContain('Times in Asia/Tokyo.');
+  });
+});
+
+describe('a commenter’s own comment', () => {
+  it('says until when it can be edited in the commenter’s zone, and names it', async () => {
+    const author = await makeUser({ role: 'author' });
+    const post = await makePost({ author, status: 'published' });
+    const reader = await makeUser();
+    await User.updateOne({ _id: reader._id }, { $set: { timeZone: 'Asia/Kolkata' } });
+    await makeComment({ post, author: reader, body: 'Written in Kolkata.' });
+    const res = await request(app).get(`/posts/${post.slug}`).set('Cookie', sessionFor(reader, config).cookie);
+    const m = /until <time datetime="([^"]+)">(\d{2}):(\d{2}) \(Asia\/Kolkata\)<\/time>/.exec(res.text);
+    expect(m).not.toBeNull();
+    // Kolkata is UTC+05:30 all year.
+    const local = new Date(new Date(m![1]!).getTime() + 330 * 60_000);
+    expect(`${m![2]}:${m![3]}`).toBe(local.toISOString().slice(11, 16));
   });
 });
 
