@@ -85,4 +85,30 @@ describe('time zones', () => {
     }
     expectNoProblems(journey);
   }, 240_000);
+
+  it('a user without a zone schedules in the browser’s zone (Asia/Tokyo), which the editor names', async () => {
+    const journey = await startJourney('time-zones-browser', { timezoneId: 'Asia/Tokyo' });
+    const { page } = journey;
+    // The seeded editor has not chosen a zone: the server would use UTC; the editor's script uses Tokyo's.
+    await signIn(page, inject('credentials').editor);
+    await page.goto('/posts/new');
+    await editorContent(page).waitFor();
+    await page.getByText('Publish later (Asia/Tokyo, UTC+09:00)').waitFor();
+    await page.getByLabel('Title', { exact: true }).fill('Tokyo evening post');
+    await editorContent(page).click();
+    await page.keyboard.insertText('Scheduled from a browser in Tokyo.');
+    await page.waitForURL(/\/posts\/tokyo-evening-post\/edit$/, { timeout: 20_000 });
+    await expect.poll(() => page.locator('.editor-save-state').textContent(), { timeout: 20_000 }).toBe('Saved');
+
+    await page.getByLabel(/^Publish later/).fill('2030-01-15T18:00');
+    await page.getByRole('button', { name: 'Schedule', exact: true }).click();
+    await page.getByText('Saved. It will be published at the scheduled time.').waitFor();
+    // 18:00 in Tokyo (UTC+09:00) is 09:00 UTC; the server shows UTC (the user has no zone), the field Tokyo time.
+    const scheduled = main(page).locator('p', { hasText: 'Scheduled for' }).locator('time');
+    expect(await scheduled.getAttribute('datetime')).toBe('2030-01-15T09:00:00.000Z');
+    expect(await scheduled.textContent()).toBe('Jan 15, 2030, 09:00 (UTC)');
+    expect(await page.getByLabel(/^Publish later/).inputValue()).toBe('2030-01-15T18:00');
+    await journey.shot('scheduled-browser-zone');
+    expectNoProblems(journey);
+  });
 });
