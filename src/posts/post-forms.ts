@@ -139,7 +139,7 @@ function scheduledInstant(publishAt: z.infer<typeof newPostForm>['publishAt'], z
   if ('at' in publishAt) return publishAt.at;
   const result = instantOfWallTime(publishAt.wall, zone);
   if ('gap' in result) {
-    throw invalidField('publishAt', `That time does not exist in ${zone}: the clocks skip it when they change. Choose a time outside the skipped hour.`);
+    throw invalidField('publishAt', `That time does not exist in ${zone}: the clocks skip it when they change. Choose an earlier or a later time.`);
   }
   return result.date;
 }
