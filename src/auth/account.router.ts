@@ -11,14 +11,16 @@ import { PASSWORD_HINT } from '../users/password-policy.js';
 import { setSessionCookie } from './session.js';
 import { form, inputOf, validate } from '../http/validate.js';
 import { acceptUpload, uploadedFiles } from '../http/upload.js';
-import { bioField, displayNameField, emailField, passwordField } from '../users/user.fields.js';
-import { changePassword, getProfile, removeAvatar, setAvatar, signOutEverywhere, updateProfile } from '../users/users.service.js';
+import { timeZoneNames } from '../http/time-zones.js';
+import { bioField, displayNameField, emailField, passwordField, timeZoneField } from '../users/user.fields.js';
+import { changePassword, getProfile, removeAvatar, setAvatar, setTimeZone, signOutEverywhere, updateProfile } from '../users/users.service.js';
 
 const profileForm = z.object({ displayName: displayNameField, bio: bioField, email: emailField });
 const passwordForm = z.object({
   currentPassword: z.string({ error: 'Enter your current password.' }).min(1, 'Enter your current password.'),
   newPassword: passwordField,
 });
+const timeZoneForm = z.object({ timeZone: timeZoneField });
 
 function auditContext(req: Request): AuditContext {
   const user = currentUser(req);
@@ -42,6 +44,7 @@ export function accountRouter(deps: RouterDeps): Router {
     profile: await getProfile(currentUser(req).id),
     passwordHint: PASSWORD_HINT,
     maxUploadMb: Math.round((config.maxUploadBytes / (1024 * 1024)) * 10) / 10,
+    timeZones: timeZoneNames(),
   });
 
   // This browser stays signed in after its own password change or "sign out everywhere": a fresh cookie
@@ -57,6 +60,13 @@ export function accountRouter(deps: RouterDeps): Router {
   router.post('/account', form('users/account', accountPage), validate(profileForm), async (req, res) => {
     await updateProfile(currentUser(req).id, inputOf(profileForm, res), auditContext(req));
     res.flash('success', 'Your profile is saved.');
+    res.redirect(303, '/account');
+  });
+
+  router.post('/account/time-zone', form('users/account', accountPage), validate(timeZoneForm), async (req, res) => {
+    const { timeZone } = inputOf(timeZoneForm, res);
+    await setTimeZone(currentUser(req).id, timeZone);
+    res.flash('success', `Times are now shown in ${timeZone}.`);
     res.redirect(303, '/account');
   });
 

@@ -50,6 +50,7 @@ export async function createAccount(input: NewAccountInput & { role?: Role; emai
       displayName: input.displayName,
       passwordHash,
       role: input.role ?? 'reader',
+      ...(input.timeZone ? { timeZone: input.timeZone } : {}),
       ...(input.emailVerified ? { emailVerifiedAt: new Date() } : {}),
     });
     return { id: String(user._id), tokenVersion: user.tokenVersion, displayName: user.displayName, role: user.role as Role };

@@ -4,12 +4,12 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { RouterDeps } from '../router-deps.js';
 import { form, inputOf, validate } from '../http/validate.js';
-import { displayNameField, passwordField, usernameField } from '../users/user.fields.js';
+import { browserTimeZoneField, displayNameField, passwordField, usernameField } from '../users/user.fields.js';
 import { acceptInvitation, invitationFor } from './invitation.service.js';
 import { PASSWORD_HINT } from '../users/password-policy.js';
 import { setSessionCookie } from './session.js';
 
-const acceptForm = z.object({ username: usernameField, displayName: displayNameField, password: passwordField });
+const acceptForm = z.object({ username: usernameField, displayName: displayNameField, password: passwordField, timeZone: browserTimeZoneField });
 
 export function invitationRouter(deps: RouterDeps): Router {
   const router = Router();

@@ -131,6 +131,8 @@ export interface AcceptInput {
   username: string;
   displayName: string;
   password: string;
+  /** The browser's zone, from the form's hidden field (user.fields.ts browserTimeZoneField). */
+  timeZone?: string | undefined;
 }
 
 /**

@@ -46,7 +46,7 @@ async function signedInUser(
   secureCookies: boolean,
 ): Promise<{ user: CurrentUser | null; sessionId: string | undefined; suspended?: boolean }> {
   const claims = verifySession(token, sessionKey);
-  const doc = claims ? await User.findById(claims.sub, 'username email displayName role status tokenVersion avatarKey revokedSessions totpEnabledAt emailVerifiedAt').lean() : null;
+  const doc = claims ? await User.findById(claims.sub, 'username email displayName role status tokenVersion avatarKey revokedSessions totpEnabledAt emailVerifiedAt timeZone').lean() : null;
   const revoked = doc?.revokedSessions?.some((r) => r.jti === claims?.jti) ?? false;
   if (!claims || !doc || doc.status !== 'active' || doc.tokenVersion !== claims.ver || revoked) {
     clearSessionCookie(res, secureCookies);
@@ -63,6 +63,7 @@ async function signedInUser(
     avatarUrl: avatarUrl(doc.avatarKey),
     twoFactor: Boolean(doc.totpEnabledAt),
     emailVerified: Boolean(doc.emailVerifiedAt),
+    ...(doc.timeZone ? { timeZone: doc.timeZone } : {}),
   };
   return { user, sessionId: claims.jti };
 }

@@ -4,6 +4,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import { Invalid, type FieldErrors } from './errors.js';
+import type { WallTime } from './time-zones.js';
 
 export interface FormView {
   view: string;
@@ -98,7 +99,8 @@ const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1
 
 /**
  * "2026-11-24T09:30" (a datetime-local field, read as UTC) or a full ISO string with its zone, as a Date;
- * null when it names no real moment. JavaScript's Date parser shifts impossible values instead of
+ * null when it names no real moment. (Forms that read a datetime-local in a user's zone use
+ * parseLocalDateTime below and convert with http/time-zones.ts.) JavaScript's Date parser shifts impossible values instead of
  * refusing them (February 30 becomes March 2, 24:00 the next midnight), so every part is checked against
  * the calendar here before the Date is made.
  */
@@ -119,6 +121,21 @@ export function parseDateTime(value: string): Date | null {
     offsetMinutes = (zone.startsWith('-') ? -1 : 1) * (zh * 60 + zm);
   }
   return new Date(Date.UTC(year, month - 1, day, hour, minute, second, ms) - offsetMinutes * 60_000);
+}
+
+/**
+ * A datetime-local value read as a wall time in some zone: `{ wall }` for "2026-11-24T09:30" (no offset),
+ * `{ at }` for a full ISO string that names its own offset; null when it names no real calendar time.
+ */
+export function parseLocalDateTime(value: string): { wall: WallTime } | { at: Date } | null {
+  const m = DATE_TIME.exec(value);
+  const date = m ? parseDateTime(value) : null;
+  if (!m || !date) return null;
+  if (m[8]) return { at: date };
+  // parseDateTime read the wall time as UTC: its UTC fields are the wall time's, checked against the calendar.
+  return {
+    wall: { year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate(), hour: date.getUTCHours(), minute: date.getUTCMinutes(), second: date.getUTCSeconds() },
+  };
 }
 
 /** An optional date and time field (see parseDateTime): null when empty, a 422 message when impossible. */

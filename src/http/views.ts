@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Express, NextFunction, Request, Response } from 'express';
 import { viewsDir } from '../paths.js';
 import { asset } from './assets.js';
-import { formatDate, formatDateTime } from './format.js';
+import { dateFormats, type DateFormats } from './format.js';
 import { Templates, type Locals } from './templates.js';
 
 type Callback = (err: Error | null, html?: string) => void;
@@ -50,6 +50,24 @@ export interface PageContext<Site extends object = object> {
   can: (...args: never[]) => boolean;
 }
 
+/**
+ * The date formats of the signed-in user's zone (loadUser put the user on res.locals), or of the site's
+ * zone for everyone else: formatDate, formatDateTime, formatTime, and `dates` (with the zone's name and
+ * label). Made once per zone (format.ts), only looked up here.
+ */
+function setDateFormats(res: Response): void {
+  const dates = dateFormats(res.locals.currentUser?.timeZone || undefined);
+  res.locals.dates = dates;
+  res.locals.formatDate = dates.formatDate;
+  res.locals.formatDateTime = dates.formatDateTime;
+  res.locals.formatTime = dates.formatTime;
+}
+
+/** The date formats pageLocals chose for this request (the user's zone, or the site's), for handlers. */
+export function datesOf(res: Response): DateFormats {
+  return (res.locals.dates as DateFormats | undefined) ?? dateFormats();
+}
+
 /** Locals every page may use: the signed-in user, the permission check, the site settings, the path, the date formats. */
 export function pageLocals(ctx: PageContext) {
   const fill = (req: Request, res: Response, site: object) => {
@@ -58,8 +76,7 @@ export function pageLocals(ctx: PageContext) {
     res.locals.path = req.path;
     res.locals.can = ctx.can;
     res.locals.asset = asset;
-    res.locals.formatDate = formatDate;
-    res.locals.formatDateTime = formatDateTime;
+    setDateFormats(res);
     res.locals.errors ??= {};
     res.locals.values ??= {};
   };
@@ -86,8 +103,7 @@ export async function ensureLayoutLocals(req: Request, res: Response, ctx: PageC
   res.locals.path ??= req.path;
   res.locals.can ??= ctx.can;
   res.locals.asset ??= asset;
-  res.locals.formatDate ??= formatDate;
-  res.locals.formatDateTime ??= formatDateTime;
+  if (!res.locals.dates) setDateFormats(res);
   res.locals.currentUser ??= null;
   res.locals.flash ??= [];
   res.locals.errors ??= {};

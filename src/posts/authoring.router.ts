@@ -14,7 +14,8 @@ import { postComments } from './post-comments.js';
 import { listPosts } from './listing.service.js';
 import { deriveBody } from './post-content.js';
 import { editPostForm, newPostForm, previewForm, restoreForm, toPostInput } from './post-forms.js';
-import { formatDate, formatDateTime } from '../http/format.js';
+import { formatDate } from '../http/format.js';
+import { datesOf } from '../http/views.js';
 import { createPost, deletePost, editablePost, editablePostById, restoreRevision, setPublished, updatePost, usableCover } from './posts.service.js';
 import { previewView } from './reading.service.js';
 import { revisionDiff } from './revision-diff.js';
@@ -43,10 +44,10 @@ export function authoringRouter({ storage }: RouterDeps): Router {
   const router = Router();
   const guard = requireCan('post:create');
 
-  const newEditor = async (req: Request) => editorLocals(actorOf(req), null, storage);
-  const existingEditor = async (req: Request) => {
+  const newEditor = async (req: Request, res: Response) => editorLocals(actorOf(req), null, storage, datesOf(res));
+  const existingEditor = async (req: Request, res: Response) => {
     const actor = actorOf(req);
-    return editorLocals(actor, await editablePost(actor, String(slugOf(req))), storage);
+    return editorLocals(actor, await editablePost(actor, String(slugOf(req))), storage, datesOf(res));
   };
 
   router.get('/dashboard', guard, async (req, res) => {
@@ -64,15 +65,15 @@ export function authoringRouter({ storage }: RouterDeps): Router {
     );
     res.set('Cache-Control', 'private, no-store');
     const pendingComments = await postComments().pendingFor(actor);
-    res.render('posts/dashboard', { title: 'Dashboard', noindex: true, lists, single: Boolean(query.status), everyone, pendingComments, formatDateTime });
+    res.render('posts/dashboard', { title: 'Dashboard', noindex: true, lists, single: Boolean(query.status), everyone, pendingComments });
   });
 
   router.get('/posts/new', guard, async (req, res) => {
-    res.render('posts/editor', { ...(await newEditor(req)), values: { tags: '', body: '', commentsEnabled: 'on' } });
+    res.render('posts/editor', { ...(await newEditor(req, res)), values: { tags: '', body: '', commentsEnabled: 'on' } });
   });
 
   router.post('/posts', guard, form('posts/editor', newEditor), validate(newPostForm), async (req, res) => {
-    const post = await createPost(actorOf(req), toPostInput(inputOf(newPostForm, res)), { ip: req.ip });
+    const post = await createPost(actorOf(req), toPostInput(inputOf(newPostForm, res), currentUser(req).timeZone), { ip: req.ip });
     res.flash('success', flashFor(displayStatus(post), 'created'));
     res.redirect(303, `/posts/${post.slug}/edit`);
   });
@@ -98,13 +99,13 @@ export function authoringRouter({ storage }: RouterDeps): Router {
     const actor = actorOf(req);
     const post = await editablePost(actor, slugOf(req));
     res.set('Cache-Control', 'private, no-store');
-    res.render('posts/editor', { ...(await editorLocals(actor, post, storage)), values: await editorValues(post) });
+    res.render('posts/editor', { ...(await editorLocals(actor, post, storage, datesOf(res))), values: await editorValues(post, datesOf(res)) });
   });
 
   router.post('/posts/:slug/edit', guard, form('posts/editor', existingEditor), validate(editPostForm), async (req, res) => {
     const input = inputOf(editPostForm, res);
     try {
-      const post = await updatePost(actorOf(req), slugOf(req), input.version, toPostInput(input), { ip: req.ip });
+      const post = await updatePost(actorOf(req), slugOf(req), input.version, toPostInput(input, currentUser(req).timeZone), { ip: req.ip });
       // A draft that autosave already created is published from its edit page: still "Published."
       res.flash('success', input.intent === 'publish' ? 'Published.' : flashFor(displayStatus(post), 'saved'));
       res.redirect(303, `/posts/${post.slug}/edit`);
@@ -132,7 +133,7 @@ export function authoringRouter({ storage }: RouterDeps): Router {
   router.get('/posts/:slug/revisions/:id', guard, async (req, res) => {
     const diff = await revisionDiff(actorOf(req), slugOf(req), String(req.params.id));
     res.set('Cache-Control', 'private, no-store');
-    res.render('posts/revision', { title: `Changes since ${formatDateTime(diff.revision.at)}`, noindex: true, diff, formatDateTime });
+    res.render('posts/revision', { title: `Changes since ${datesOf(res).formatDateTime(diff.revision.at)}`, noindex: true, diff });
   });
 
   router.post('/posts/:slug/revisions/:id/restore', guard, validate(restoreForm), async (req, res) => {
@@ -152,7 +153,7 @@ export function authoringRouter({ storage }: RouterDeps): Router {
     res.render('posts/delete', {
       title: `Delete “${post.title}”`,
       noindex: true,
-      post: { slug: post.slug, title: post.title, status: displayStatus(post), updatedLabel: formatDateTime(post.updatedAt) },
+      post: { slug: post.slug, title: post.title, status: displayStatus(post), updatedLabel: datesOf(res).formatDateTime(post.updatedAt) },
     });
   });
 
@@ -179,7 +180,7 @@ function backTo(req: Request, slug: string): string {
 
 function renderConflict(res: Response, err: Conflict): void {
   res.set('Cache-Control', 'no-store');
-  res.status(409).render('posts/conflict', { title: 'Edit conflict', noindex: true, message: err.message, ...err.details.context, formatDateTime });
+  res.status(409).render('posts/conflict', { title: 'Edit conflict', noindex: true, message: err.message, ...err.details.context });
 }
 
 function slugOf(req: Request): string {

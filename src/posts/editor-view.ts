@@ -4,7 +4,7 @@ import { listPickerMedia } from '../media/media.service.js';
 import type { Storage } from '../media/storage.js';
 import { displayStatus, type DisplayStatus } from './post.model.js';
 import { builtAsset } from '../http/assets.js';
-import { formatDateTime } from '../http/format.js';
+import type { DateFormats } from '../http/format.js';
 import type { PostRecord } from './posts.service.js';
 import { listRevisions } from './revisions.service.js';
 import { tagRefs } from './tags.js';
@@ -20,12 +20,8 @@ export interface EditorPost {
   version: number;
 }
 
-/** "2026-11-24T09:30" in UTC, for a datetime-local field. */
-export function toDateTimeLocal(date: Date | null | undefined): string {
-  return date ? date.toISOString().slice(0, 16) : '';
-}
-
-export async function editorValues(post: PostRecord): Promise<Record<string, string>> {
+/** The form values of a post; the schedule as a datetime-local value in the zone of `dates` (the user's). */
+export async function editorValues(post: PostRecord, dates: DateFormats): Promise<Record<string, string>> {
   const tags = await tagRefs(post.tags);
   return {
     title: post.title,
@@ -35,14 +31,14 @@ export async function editorValues(post: PostRecord): Promise<Record<string, str
     tags: post.tags.map((t) => tags.get(t)?.name ?? t).join(', '),
     coverMediaId: post.coverMediaId ? String(post.coverMediaId) : '',
     coverAlt: post.coverMediaId ? post.coverAlt : '',
-    publishAt: displayStatus(post) === 'scheduled' ? toDateTimeLocal(post.publishedAt) : '',
+    publishAt: displayStatus(post) === 'scheduled' ? dates.toDateTimeLocal(post.publishedAt) : '',
     version: String(post.version),
     commentsEnabled: post.commentsEnabled === false ? '' : 'on',
   };
 }
 
-/** Locals for the editor of a new post (post null) or an existing one. */
-export async function editorLocals(actor: Actor, post: PostRecord | null, storage: Storage) {
+/** Locals for the editor of a new post (post null) or an existing one; times in the zone of `dates`. */
+export async function editorLocals(actor: Actor, post: PostRecord | null, storage: Storage, dates: DateFormats) {
   const [picker, revisions] = await Promise.all([listPickerMedia(actor, storage), post ? listRevisions(post._id) : Promise.resolve([])]);
   const editorPost: EditorPost | null = post && {
     id: String(post._id),
@@ -51,7 +47,7 @@ export async function editorLocals(actor: Actor, post: PostRecord | null, storag
     title: post.title,
     status: displayStatus(post),
     publishedAt: post.publishedAt ?? null,
-    publishedLabel: formatDateTime(post.publishedAt),
+    publishedLabel: dates.formatDateTime(post.publishedAt),
     version: post.version,
   };
   return {
@@ -61,8 +57,10 @@ export async function editorLocals(actor: Actor, post: PostRecord | null, storag
     action: post ? `/posts/${post.slug}/edit` : '/posts',
     picker,
     revisions,
-    minPublishAt: toDateTimeLocal(new Date()),
-    formatDateTime,
+    minPublishAt: dates.toDateTimeLocal(new Date()),
+    // The zone the schedule field is shown and read in (a hidden field sends it back: post-forms.ts).
+    scheduleZone: dates.timeZone,
+    scheduleZoneLabel: dates.zoneLabel(post?.publishedAt && post.publishedAt > new Date() ? post.publishedAt : new Date()),
     // The enhanced editor (public/js/editor/): autosave goes to the server for drafts and new posts only.
     editorScript: builtAsset('/public/build/editor.js'),
     autosave: !post || displayStatus(post) === 'draft' ? 'server' : 'local',

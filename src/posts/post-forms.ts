@@ -1,6 +1,8 @@
 // The editor's form, parsed and bounded at the edge; services get a PostInput of plain values.
 import { z } from 'zod';
-import { checkbox, dateTime, objectId, requiredText, text } from '../http/validate.js';
+import { invalidField } from '../http/errors.js';
+import { SITE_TIME_ZONE, canonicalTimeZone, instantOfWallTime } from '../http/time-zones.js';
+import { checkbox, objectId, parseLocalDateTime, requiredText, text } from '../http/validate.js';
 import { INTENTS } from './post-content.js';
 import type { PostInput } from './posts.service.js';
 import { SLUG_MAX, SLUG_PATTERN } from './slugs.js';
@@ -8,8 +10,41 @@ import { MAX_TAG_NAME, MAX_TAGS, parseTagList } from './tags.js';
 
 export const BODY_MAX = 200_000;
 
-/** "2026-11-24T09:30" from a datetime-local field, read as UTC (the form says so); full ISO strings too. */
-const publishAt = dateTime;
+/**
+ * "2026-11-24T09:30" from a datetime-local field: a wall time, read in the author's zone by toPostInput
+ * (the label says which); a full ISO string with its offset names its instant whatever the zone.
+ */
+const publishAt = z
+  .string()
+  .trim()
+  .optional()
+  .transform((value, ctx) => {
+    if (!value) return null;
+    const parsed = parseLocalDateTime(value);
+    if (!parsed) {
+      ctx.addIssue({ code: 'custom', message: 'Enter a valid date and time.' });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+
+/**
+ * The zone the editor showed the schedule in (a hidden field): the wall time typed is read in the zone the
+ * page named, even if the user changed their zone in another tab since. Absent: the user's own zone.
+ */
+const formTimeZone = z
+  .string()
+  .trim()
+  .optional()
+  .transform((value, ctx) => {
+    if (!value) return undefined;
+    const zone = canonicalTimeZone(value);
+    if (!zone) {
+      ctx.addIssue({ code: 'custom', message: 'Unknown time zone: reload the editor.' });
+      return z.NEVER;
+    }
+    return zone;
+  });
 
 const tags = z
   .string()
@@ -58,6 +93,7 @@ const fields = {
   /** Unticked is absent from the body: comments off on this post. */
   commentsEnabled: checkbox,
   publishAt,
+  timeZone: formTimeZone,
   intent: z.enum(INTENTS).optional().default('save'),
 };
 
@@ -94,7 +130,22 @@ export const autosaveEditForm = z.object({ ...autosaveFields, version: editPostF
 
 export const restoreForm = z.object({ version: z.coerce.number().int().min(1) });
 
-export function toPostInput(form: z.infer<typeof newPostForm>): PostInput {
+/**
+ * The instant a schedule names: a wall time is read in the form's zone, else the user's, else the site's
+ * (UTC). A wall time that a clock change skips (a DST gap) is refused with a 422 (see instantOfWallTime).
+ */
+function scheduledInstant(publishAt: z.infer<typeof newPostForm>['publishAt'], zone: string): Date | null {
+  if (!publishAt) return null;
+  if ('at' in publishAt) return publishAt.at;
+  const result = instantOfWallTime(publishAt.wall, zone);
+  if ('gap' in result) {
+    throw invalidField('publishAt', `That time does not exist in ${zone}: the clocks skip it when they change. Choose an earlier or a later time.`);
+  }
+  return result.date;
+}
+
+/** The service's input from the editor's form; `userTimeZone`: the signed-in user's zone, if they chose one. */
+export function toPostInput(form: z.infer<typeof newPostForm>, userTimeZone?: string): PostInput {
   return {
     title: form.title,
     slug: form.slug,
@@ -104,7 +155,7 @@ export function toPostInput(form: z.infer<typeof newPostForm>): PostInput {
     coverMediaId: form.coverMediaId,
     coverAlt: form.coverAlt,
     intent: form.intent,
-    publishAt: form.publishAt,
+    publishAt: scheduledInstant(form.publishAt, form.timeZone ?? userTimeZone ?? SITE_TIME_ZONE),
     commentsEnabled: form.commentsEnabled,
   };
 }

@@ -27,6 +27,8 @@ export interface CurrentUser {
   twoFactor?: boolean;
   /** Whether the account's email address is verified (auth/email-verification.service.ts). */
   emailVerified?: boolean;
+  /** The user's IANA time zone, when they chose one (pages use the site's zone, UTC, otherwise). */
+  timeZone?: string;
 }
 
 export function atLeast(role: Role, minimum: Role): boolean {

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { MAX_PASSWORD_BYTES, isPasswordTooLong, passwordProblems } from './password-policy.js';
 import { cleanLine, cleanLines } from '../http/validate.js';
+import { canonicalTimeZone } from '../http/time-zones.js';
 
 // Names pass through cleanLine first (NFKC, no invisible or direction-changing characters), so that what
 // is stored is what is seen: "ａｄｍｉｎ" is "admin", and "ad<zero-width space>min" is "admin" too.
@@ -49,12 +50,36 @@ export const passwordField = z
   .min(1, 'Enter a password.')
   .refine((p) => !isPasswordTooLong(p), `Passwords have at most ${MAX_PASSWORD_BYTES} bytes.`);
 
+/** An IANA time zone chosen from the account page's list, stored under its canonical name. */
+export const timeZoneField = z
+  .string({ error: 'Choose a time zone.' })
+  .trim()
+  .transform((name, ctx) => {
+    const zone = canonicalTimeZone(name);
+    if (!zone) {
+      ctx.addIssue({ code: 'custom', message: 'Choose a time zone from the list.' });
+      return z.NEVER;
+    }
+    return zone;
+  });
+
+/**
+ * The zone a sign-up form's script read from the browser (public/js/time-zone.js), kept when it is one
+ * this server knows. Anything else is dropped rather than refused: nobody typed it, and a browser whose
+ * zone data is newer than the server's must not be kept from signing up. Absent means the site's zone.
+ */
+export const browserTimeZoneField = z
+  .unknown()
+  .optional()
+  .transform((v) => (typeof v === 'string' && v ? canonicalTimeZone(v) : undefined));
+
 export const newAccountForm = z
   .object({
     username: usernameField,
     email: emailField,
     displayName: displayNameField,
     password: passwordField,
+    timeZone: browserTimeZoneField,
   })
   // The password rules here too (createAccount applies them again), so that one answer lists every
   // problem: an invalid email and a common password together, not one after the other. zod runs this
@@ -66,4 +91,5 @@ export const newAccountForm = z
     const problems = passwordProblems(v.password, { username: text('username'), email: text('email'), displayName: text('displayName') });
     for (const message of problems) ctx.addIssue({ code: 'custom', path: ['password'], message });
   });
-export type NewAccountInput = z.infer<typeof newAccountForm>;
+/** The form's output; timeZone optional, for callers that make accounts without a browser (CLI, invitations). */
+export type NewAccountInput = Omit<z.infer<typeof newAccountForm>, 'timeZone'> & { timeZone?: string };

@@ -22,6 +22,9 @@ const userSchema = new mongoose.Schema(
     /** Storage key of the avatar image (webp), absent for the default avatar. */
     avatarKey: { type: String },
     lastSignInAt: { type: Date },
+    /** The IANA time zone the user reads and schedules in ("Europe/Paris"), canonical (http/time-zones.ts);
+     * absent until chosen: pages then use the site's zone (UTC) and say so. */
+    timeZone: { type: String, maxlength: 64 },
     /** When the owner proved the address: a verification link opened, or an account made by setup, an
      * invitation (its link went to this address), create-admin or the seed. Absent until then. */
     emailVerifiedAt: { type: Date },

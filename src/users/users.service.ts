@@ -20,6 +20,8 @@ export interface Profile {
   bio: string;
   avatarUrl: string;
   hasAvatar: boolean;
+  /** The IANA zone the user chose, or null (pages use the site's zone, UTC). */
+  timeZone: string | null;
 }
 
 /** Display names and usernames of these users, keyed by id (ids of no user are absent). */
@@ -31,7 +33,7 @@ export async function namesByIds(ids: string[]): Promise<Map<string, { displayNa
 }
 
 export async function getProfile(userId: string): Promise<Profile> {
-  const user = await User.findById(userId, 'username email displayName bio avatarKey').lean();
+  const user = await User.findById(userId, 'username email displayName bio avatarKey timeZone').lean();
   if (!user) throw new NotFound();
   return {
     username: user.username,
@@ -40,7 +42,14 @@ export async function getProfile(userId: string): Promise<Profile> {
     bio: user.bio ?? '',
     avatarUrl: avatarUrl(user.avatarKey),
     hasAvatar: Boolean(user.avatarKey),
+    timeZone: user.timeZone ?? null,
   };
+}
+
+/** Sets the zone the user reads and schedules in (a canonical IANA name, checked at the edge). */
+export async function setTimeZone(userId: string, timeZone: string): Promise<void> {
+  const result = await User.updateOne({ _id: userId }, { $set: { timeZone } }, { runValidators: true });
+  if (result.matchedCount === 0) throw new NotFound();
 }
 
 export interface ProfileChanges {

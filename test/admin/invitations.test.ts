@@ -67,13 +67,14 @@ describe('inviting', () => {
     expect(form.text).toContain(email);
 
     const username = `invited${counter}`;
-    const done = await accept(ctx, path, { username, displayName: `Invited ${counter}`, password: PASSWORD });
+    // timeZone: what the form's script read from the browser (public/js/time-zone.js).
+    const done = await accept(ctx, path, { username, displayName: `Invited ${counter}`, password: PASSWORD, timeZone: 'Europe/Berlin' });
     expect(done.status).toBe(303);
     expect(done.headers.location).toBe('/dashboard');
     const dashboard = await request(ctx.app).get('/dashboard').set('Cookie', sessionCookieFrom(done));
     expect(dashboard.status).toBe(200);
     const user = await User.findOne({ username }).lean();
-    expect(user).toMatchObject({ email, role: 'editor', status: 'active' });
+    expect(user).toMatchObject({ email, role: 'editor', status: 'active', timeZone: 'Europe/Berlin' });
     // The invitation link went to this address: it counts as verified (auth/email-verification.service.ts).
     expect(user!.emailVerifiedAt).toBeInstanceOf(Date);
 

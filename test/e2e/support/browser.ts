@@ -51,7 +51,7 @@ export function useBrowser(): void {
  * A fresh browser context (its own cookies) with one page, watched for problems. Call it inside a test:
  * the context is closed when the test ends, after a failure's evidence is saved.
  */
-export async function startJourney(name: string, options: { width?: number; height?: number } = {}): Promise<Journey> {
+export async function startJourney(name: string, options: { width?: number; height?: number; timezoneId?: string } = {}): Promise<Journey> {
   if (!browser) throw new Error('call useBrowser() in the file first');
   const dir = join(RESULTS_DIR, name);
   mkdirSync(dir, { recursive: true });
@@ -60,6 +60,8 @@ export async function startJourney(name: string, options: { width?: number; heig
   const context = await browser.newContext({
     viewport: { width, height: options.height ?? (width < 600 ? 740 : 900) },
     baseURL: baseUrl,
+    // The browser's own zone (what Intl reports to the page), for journeys about time zones.
+    ...(options.timezoneId ? { timezoneId: options.timezoneId } : {}),
   });
   context.setDefaultTimeout(ACTION_TIMEOUT_MS);
   context.setDefaultNavigationTimeout(NAVIGATION_TIMEOUT_MS);
