@@ -41,8 +41,9 @@ export function requestLogger(logger: Logger): RequestLogger {
       const ms = Date.now() - started;
       const record = { req: { id, method: req.method, path }, res: { statusCode: status }, responseTime: ms };
       if (!failed) return log[level](record, `${req.method} ${path} ${status} ${ms} ms`);
-      const error = err ?? new Error(`failed with status code ${status}`);
-      log.error({ ...record, err: error }, `${req.method} ${path} ${status} failed: ${error.message}`);
+      // The error handler logs the error itself, with its stack; this line says which request failed.
+      if (err) log.error({ ...record, err }, `${req.method} ${path} ${status} failed: ${err.message}`);
+      else log.error(record, `${req.method} ${path} ${status} failed: failed with status code ${status}`);
     };
     // 'close' comes once the response is written or the connection has gone, whichever is first.
     res.on('close', done);

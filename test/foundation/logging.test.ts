@@ -2,12 +2,14 @@
 // request (pages answered from the page cache included), static files only at debug, JSON in production.
 import { Writable } from 'node:stream';
 import request from 'supertest';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/app.js';
 import type { Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { testConfig } from '../support/app.js';
+import { User } from '../../src/users/user.model.js';
 import { makeUser } from '../support/factories.js';
+import { sessionFor } from '../support/session.js';
 
 /** An app whose logger writes into `lines`. */
 function loggedApp(overrides: Partial<Config>, pageCache = false) {
@@ -66,4 +68,24 @@ describe('logs in production', () => {
     expect(lines[0]).not.toContain('private');
     expect(lines[0]).not.toContain('abc');
   });
+
+  it('log a failed request at error level, with its path and status but never its cookie', async () => {
+    const { app, lines } = loggedApp({ logLevel: 'info', isProduction: true, env: 'production' });
+    const user = await makeUser();
+    vi.spyOn(User, 'findById').mockImplementation(() => {
+      throw new Error('the database went away');
+    });
+    const cookie = sessionFor(user, testConfig({ isProduction: true, env: 'production' })).cookie;
+    await request(app).get('/search?q=private').set('Cookie', cookie).expect(500);
+    const records = lines.map((line) => JSON.parse(line) as { level: number; msg: string; req?: { path: string }; res?: { statusCode: number } });
+    const request500 = records.find((r) => r.res?.statusCode === 500);
+    expect(request500).toMatchObject({ level: 50, msg: 'GET /search 500 failed: failed with status code 500', req: { method: 'GET', path: '/search' } });
+    const token = /quire_session=([^;]+)/.exec(cookie)![1]!;
+    for (const line of lines) expect(line).not.toContain(token);
+    expect(JSON.stringify(request500)).not.toContain('private');
+  });
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
 });
