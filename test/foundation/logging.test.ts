@@ -1,5 +1,6 @@
 // Logs a person can read in development and a collector can parse in production: one line per page
 // request (pages answered from the page cache included), static files only at debug, JSON in production.
+import { spawnSync } from 'node:child_process';
 import { Writable } from 'node:stream';
 import request from 'supertest';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -83,6 +84,23 @@ describe('logs in production', () => {
     const token = /quire_session=([^;]+)/.exec(cookie)![1]!;
     for (const line of lines) expect(line).not.toContain(token);
     expect(JSON.stringify(request500)).not.toContain('private');
+  });
+});
+
+describe('the production log destination', () => {
+  it('loses no line when the process exits right after logging (its writes are asynchronous)', () => {
+    // A fatal message followed by process.exit is how server.ts stops when it cannot start.
+    const script = `import { createLogger } from './src/logger.ts';
+      const log = createLogger({ logLevel: 'info', isProduction: true });
+      for (let i = 0; i < 2000; i++) log.info({ i }, 'line');
+      log.fatal('last words');
+      process.exit(1);`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(child.status).toBe(1);
+    const lines = child.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2001);
+    expect(JSON.parse(lines[1999]!)).toMatchObject({ level: 30, i: 1999 });
+    expect(JSON.parse(lines[2000]!)).toMatchObject({ level: 60, msg: 'last words' });
   });
 });
 
