@@ -17,12 +17,7 @@ export function createLogger(config: Pick<Config, 'logLevel' | 'isProduction'>, 
       censor: '[redacted]',
     },
   };
-  // Asynchronous in production: a line per request written synchronously was a system call per request
-  // on the event loop (a page-cache hit spent up to a quarter of its time in it when the disk was busy);
-  // written asynchronously, the lines that arrive while a write is in flight go out together in the next
-  // one. pino flushes what is left synchronously when the process exits (a fatal message included); a
-  // process killed outright (SIGKILL, out of memory) may lose the lines of its last few milliseconds.
-  if (config.isProduction) return pino(options, destination ?? pino.destination({ dest: 1, sync: false }));
+  if (config.isProduction) return destination ? pino(options, destination) : pino(options);
   const readable = pretty({
     destination: destination ?? 1,
     // Colours only on a terminal that shows them; a file or pipe gets plain text.

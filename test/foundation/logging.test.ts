@@ -88,7 +88,7 @@ describe('logs in production', () => {
 });
 
 describe('the production log destination', () => {
-  it('loses no line when the process exits right after logging (its writes are asynchronous)', () => {
+  it('loses no line when the process exits right after logging', () => {
     // A fatal message followed by process.exit is how server.ts stops when it cannot start.
     const script = `import { createLogger } from './src/logger.ts';
       const log = createLogger({ logLevel: 'info', isProduction: true });
