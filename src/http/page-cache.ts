@@ -44,7 +44,7 @@ type Encoding = 'identity' | 'gzip' | 'br';
 type Outcome = 'hit' | 'miss';
 /** A header block as writeHead takes it: name, value, name, value... */
 type Block = Array<string | string[]>;
-/** A handler of Node's own request and response (pino-http's request logger is one). */
+/** A handler of Node's own request and response (the request logger of http/request-log.ts is one). */
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 interface Entry {

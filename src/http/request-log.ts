@@ -3,7 +3,7 @@
 // debug, not info: a page pulls in a handful of them, and at info they would drown the pages.
 //
 // Written here rather than with pino-http, because a request line is paid by every request, page-cache
-// hits included (it was about a sixth of a hit's CPU time): pino-http made a child logger per request
+// hits included (about a quarter of a hit's CPU time, in a profile): pino-http made a child logger per request
 // (serialising the request into its bindings), three listeners, and ran the process logger's redaction
 // on every line. This one registers one listener (and one for errors, as pino-http did), builds the
 // record from four fields, and writes it through a child logger without redaction: the record never
