@@ -1,7 +1,7 @@
 // createApp(deps): the whole HTTP application (middleware, routers, error handler) without listening or
 // connecting, so tests drive it through supertest and server.ts runs it. Reads like a table of contents.
 import compression from 'compression';
-import express, { type Express, type Request, type RequestHandler, type Response } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import './wiring.js';
 import { adminRouter } from './admin/admin.router.js';
@@ -157,7 +157,7 @@ export function createApp({ config, logger, storage, mailer, pageCache, purgeRet
     app.use(cache.middleware());
     // Stored pages are answered before Express (with the headers the middleware above gave them when they
     // were rendered); the middleware still renders, stores and coalesces the misses.
-    cache.inFrontOf(app, cookies.decide, logRequests && ((req, res) => logRequests(req as Request, res as Response, () => undefined)));
+    cache.inFrontOf(app, cookies.decide, logRequests);
   }
   // Content changes made here are purged from the CDN (CDN_PURGE_URL, Cloudflare), when one is configured.
   app.locals.cdnPurger = cdnPurgerFor(config.cdn, logger, purgeRetryDelaysMs)?.start();

@@ -11,7 +11,7 @@
 // A cross-site page can neither read the cookie nor compute the HMAC, so it cannot forge the token. When
 // the browser says where an unsafe request comes from (Origin, or else Referer), it must be this site.
 // Multipart bodies are parsed only by the upload routes, so for them the token also travels in the query
-// (`?_csrf=`); Referrer-Policy: same-origin keeps it out of other sites' logs, and pino-http drops queries.
+// (`?_csrf=`); Referrer-Policy: same-origin keeps it out of other sites' logs, and the request log (http/request-log.ts) drops queries.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { CookieOptions, NextFunction, Request, Response } from 'express';
 import { Forbidden } from './errors.js';

@@ -44,7 +44,7 @@ type Encoding = 'identity' | 'gzip' | 'br';
 type Outcome = 'hit' | 'miss';
 /** A header block as writeHead takes it: name, value, name, value... */
 type Block = Array<string | string[]>;
-/** A handler of Node's own request and response (pino-http's request logger is one). */
+/** A handler of Node's own request and response (the request logger of http/request-log.ts is one). */
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 interface Entry {
@@ -365,17 +365,21 @@ export class PageCache {
     res.setHeader('X-Page-Cache', 'miss');
     res.send = (body?: unknown) => {
       res.send = send;
-      const entry = generation === this.generation ? this.entryFor(key, res, body) : null;
-      if (!entry) return send(body as never);
       const kept = this.wanted(key);
+      const entry = generation === this.generation ? this.entryFor(key, res, body, kept) : null;
+      if (!entry) return send(body as never);
       if (kept) this.store(entry);
       this.write(req, res, entry, 'miss', kept);
       return res;
     };
   }
 
-  /** The response as a cache entry, or null when it must not be shared. */
-  private entryFor(key: string, res: Response, body: unknown): Entry | null {
+  /**
+   * The response as a cache entry, or null when it must not be shared. An entry that will not be `kept`
+   * answers its one miss only, which sends the headers already set on the response: it skips copying
+   * them (about 5% of a miss's CPU time, most misses being URLs asked for once).
+   */
+  private entryFor(key: string, res: Response, body: unknown, kept: boolean): Entry | null {
     if (res.statusCode !== 200 || res.getHeader('Set-Cookie') || isPersonalResponse(res)) return null;
     if (NOT_SHARED.test(String(res.getHeader('Cache-Control') ?? ''))) return null;
     if (typeof body !== 'string' && !Buffer.isBuffer(body)) return null;
@@ -387,7 +391,7 @@ export class PageCache {
     if (identity.length > this.maxBytes / 10) return null;
     const headers: Entry['headers'] = [];
     // Names as they were set (Node has getRawHeaderNames on every outgoing message; its types only on requests).
-    for (const name of (res as unknown as { getRawHeaderNames(): string[] }).getRawHeaderNames()) {
+    for (const name of kept ? (res as unknown as { getRawHeaderNames(): string[] }).getRawHeaderNames() : []) {
       const value = res.getHeader(name);
       if (value === undefined || NOT_REPLAYED.has(name.toLowerCase())) continue;
       headers.push([name, typeof value === 'number' ? String(value) : value]);

@@ -1,13 +1,16 @@
 // Logs a person can read in development and a collector can parse in production: one line per page
 // request (pages answered from the page cache included), static files only at debug, JSON in production.
+import { spawnSync } from 'node:child_process';
 import { Writable } from 'node:stream';
 import request from 'supertest';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/app.js';
 import type { Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { testConfig } from '../support/app.js';
+import { User } from '../../src/users/user.model.js';
 import { makeUser } from '../support/factories.js';
+import { sessionFor } from '../support/session.js';
 
 /** An app whose logger writes into `lines`. */
 function loggedApp(overrides: Partial<Config>, pageCache = false) {
@@ -66,4 +69,41 @@ describe('logs in production', () => {
     expect(lines[0]).not.toContain('private');
     expect(lines[0]).not.toContain('abc');
   });
+
+  it('log a failed request at error level, with its path and status but never its cookie', async () => {
+    const { app, lines } = loggedApp({ logLevel: 'info', isProduction: true, env: 'production' });
+    const user = await makeUser();
+    vi.spyOn(User, 'findById').mockImplementation(() => {
+      throw new Error('the database went away');
+    });
+    const cookie = sessionFor(user, testConfig({ isProduction: true, env: 'production' })).cookie;
+    await request(app).get('/search?q=private').set('Cookie', cookie).expect(500);
+    const records = lines.map((line) => JSON.parse(line) as { level: number; msg: string; req?: { path: string }; res?: { statusCode: number } });
+    const request500 = records.find((r) => r.res?.statusCode === 500);
+    expect(request500).toMatchObject({ level: 50, msg: 'GET /search 500 failed: failed with status code 500', req: { method: 'GET', path: '/search' } });
+    const token = /quire_session=([^;]+)/.exec(cookie)![1]!;
+    for (const line of lines) expect(line).not.toContain(token);
+    expect(JSON.stringify(request500)).not.toContain('private');
+  });
+});
+
+describe('the production log destination', () => {
+  it('loses no line when the process exits right after logging', () => {
+    // A fatal message followed by process.exit is how server.ts stops when it cannot start.
+    const script = `import { createLogger } from './src/logger.ts';
+      const log = createLogger({ logLevel: 'info', isProduction: true });
+      for (let i = 0; i < 2000; i++) log.info({ i }, 'line');
+      log.fatal('last words');
+      process.exit(1);`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(child.status).toBe(1);
+    const lines = child.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2001);
+    expect(JSON.parse(lines[1999]!)).toMatchObject({ level: 30, i: 1999 });
+    expect(JSON.parse(lines[2000]!)).toMatchObject({ level: 60, msg: 'last words' });
+  });
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
 });

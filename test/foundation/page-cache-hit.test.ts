@@ -90,6 +90,22 @@ describe('page-cache hits before Express', () => {
     }
   });
 
+  it('answers a URL asked for once (a miss not kept) with the bytes and headers of the hit, but no ETag', async () => {
+    // A miss that is not kept builds no replayable header list (page-cache.ts, entryFor): what it sends
+    // comes from the response itself, and must still be what a hit of that page sends.
+    for (const [path, encoding] of [['/?once=br', 'br'], ['/?once=none', 'identity'], [`/posts/${slug}?once=1`, 'gzip'], ['/feed.xml?once=1', 'br']] as const) {
+      const accept = { 'Accept-Encoding': encoding };
+      const once = await get(path, accept);
+      expect(header(once, 'X-Page-Cache'), path).toBe('miss');
+      expect(header(once, 'ETag'), path).toBeUndefined();
+      await get(path, accept);
+      const hit = await get(path, accept);
+      expect(header(hit, 'X-Page-Cache'), path).toBe('hit');
+      expect(comparable(once), path).toEqual(comparable(hit).filter(([name]) => name !== 'ETag'));
+      expect(once.body.equals(hit.body), path).toBe(true);
+    }
+  });
+
   it('replays every header the miss had: helmet’s, the CSP, Permissions-Policy, Vary, ETag, Cache-Control', async () => {
     const miss = await keptMiss('/?headers=1', { 'Accept-Encoding': 'gzip, br' });
     const hit = await get('/?headers=1', { 'Accept-Encoding': 'gzip, br' });
