@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import { dropSharedCacheHeaders } from './cdn-headers.js';
 import { AppError, Invalid, NotFound, PayloadTooLarge, ServiceUnavailable } from './errors.js';
 import { wantsJson } from './negotiation.js';
+import { loggablePath } from './request-log.js';
 import type { FormView } from './validate.js';
 import { ensureLayoutLocals, type PageContext } from './views.js';
 
@@ -31,7 +32,7 @@ export function errorHandler(logger: Logger, showStack: boolean, page: PageConte
   return async (rawError: unknown, req, res, next) => {
     if (res.headersSent) return next(rawError);
     const err = toAppError(rawError);
-    if (err.status >= 500) logger.error({ err: rawError, url: req.originalUrl }, 'request failed');
+    if (err.status >= 500) logger.error({ err: rawError, path: loggablePath(req.originalUrl) }, 'request failed');
 
     const retryAfter = err.details.retryAfterSeconds;
     if (retryAfter !== undefined) res.set('Retry-After', String(Math.max(1, Math.ceil(retryAfter))));

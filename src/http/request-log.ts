@@ -16,10 +16,19 @@ const STATIC_PATH = /^\/(?:public|vendor|uploads)\//;
 /** Logs a request when its response is done; usable as Express middleware and from a node:http listener. */
 export type RequestLogger = (req: IncomingMessage, res: ServerResponse, next?: () => void) => void;
 
-// Query strings may carry a CSRF token (multipart forms) or search terms: only the path is logged.
-function pathOf(url: string): string {
+// Paths that carry a secret: a link that resets a password, accepts an invitation or verifies an address.
+// Whoever reads the logs must not be able to follow one.
+const SECRET_IN_PATH = /^(\/(?:password\/reset|invite|verify-email)\/)[^/]+/;
+
+/**
+ * A URL as logs may show it: the path only (query strings may carry a CSRF token on multipart forms, or
+ * search terms), with the secret of a one-time link replaced by `[token]`. Used by every log line that
+ * names a request (this one, the error handler's).
+ */
+export function loggablePath(url: string): string {
   const query = url.indexOf('?');
-  return query === -1 ? url : url.slice(0, query);
+  const path = query === -1 ? url : url.slice(0, query);
+  return path.replace(SECRET_IN_PATH, '$1[token]');
 }
 
 export function requestLogger(logger: Logger): RequestLogger {
@@ -28,7 +37,7 @@ export function requestLogger(logger: Logger): RequestLogger {
   return function logRequest(req, res, next) {
     const id = ++lastId;
     // Taken now: Express rewrites req.url inside mounted routers.
-    const path = pathOf(req.url ?? '');
+    const path = loggablePath(req.url ?? '');
     if (path === '/healthz') return next?.();
     const started = Date.now();
     const done = (err?: Error) => {

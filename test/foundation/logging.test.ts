@@ -83,7 +83,18 @@ describe('logs in production', () => {
     expect(request500).toMatchObject({ level: 50, msg: 'GET /search 500 failed: failed with status code 500', req: { method: 'GET', path: '/search' } });
     const token = /quire_session=([^;]+)/.exec(cookie)![1]!;
     for (const line of lines) expect(line).not.toContain(token);
-    expect(JSON.stringify(request500)).not.toContain('private');
+    // Neither the request line nor the error handler's own line shows the query.
+    for (const line of lines) expect(line).not.toContain('private');
+  });
+
+  it('never show the secret of a one-time link (password reset, invitation, email verification)', async () => {
+    const { app, lines } = loggedApp({ logLevel: 'info', isProduction: true, env: 'production' });
+    const secret = 'Sup3rSecretToken0123456789abcdefXYZ';
+    for (const path of [`/password/reset/${secret}`, `/invite/${secret}`, `/verify-email/${secret}`]) await request(app).get(path);
+    expect(lines).toHaveLength(3);
+    for (const line of lines) expect(line).not.toContain(secret);
+    const paths = lines.map((line) => (JSON.parse(line) as { req: { path: string } }).req.path);
+    expect(paths).toEqual(['/password/reset/[token]', '/invite/[token]', '/verify-email/[token]']);
   });
 });
 
