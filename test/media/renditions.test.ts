@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Media } from '../../src/media/media.model.js';
 import { bodyImageSizes } from '../../src/posts/body-images.js';
 import { Post } from '../../src/posts/post.model.js';
+import { elementTexts } from '../posts/xml.js';
 import { testApp } from '../support/app.js';
 import { makeUser } from '../support/factories.js';
 import { makeImage, upload } from '../support/media.js';
@@ -110,6 +111,15 @@ describe('pages show every rendition, at its size', () => {
     expect(preview.status).toBe(200);
     expect(preview.body.html).toBe(post.bodyHtml);
     expect(preview.body.html).toContain(' srcset="');
+  });
+
+  it('the feed keeps the body images’ width and height but no srcset (its relative URLs would not resolve in a reader)', async () => {
+    const feed = await request(app).get('/feed.xml');
+    const content = elementTexts(feed.text, 'content:encoded').find((c) => c.includes('Body wide'))!;
+    const bodyWide = imgTags(content).find((t) => attr(t, 'alt') === 'Body wide')!;
+    expect([attr(bodyWide, 'width'), attr(bodyWide, 'height')]).toEqual(['1200', '600']);
+    expect(attr(bodyWide, 'src')).toMatch(/^http:\/\//);
+    expect(content).not.toMatch(/srcset|sizes=/);
   });
 
   it('the home page: every <img> has width and height; covers have srcset and sizes for the grid', async () => {
