@@ -132,12 +132,17 @@ describe('pages show every rendition, at its size', () => {
     expect(attr(cover, 'sizes')).toMatch(/^\(min-width: 1400px\) \d+px, .*calc\(100vw - 1\.5rem\)$/);
   });
 
-  it('the media library: every <img> has width and height, and sizes with its srcset', async () => {
+  it('the media library and the admin’s media list: every <img> has width and height, and sizes with its srcset', async () => {
     const library = await request(app).get('/media').set('Cookie', author.cookie);
     const tags = imgTags(library.text);
     const thumbs = tags.filter((t) => attr(t, 'srcset'));
     expect(thumbs.length).toBe(2);
     for (const tag of tags) expectSized(tag);
+    // The admin's list shows 64-px thumbnails: sizes says so, so the browser fetches the smallest rendition.
+    const admin = await request(app).get('/admin/media').set('Cookie', sessionFor(await makeUser({ role: 'editor' }), config).cookie);
+    const adminTags = imgTags(admin.text);
+    expect(adminTags.filter((t) => attr(t, 'sizes') === '64px').length).toBe(2);
+    for (const tag of adminTags) expectSized(tag);
     const one = await request(app).get(`/media/${String(wide._id)}`).set('Cookie', author.cookie);
     const preview = imgTags(one.text).find((t) => attr(t, 'alt') === 'Wide kite')!;
     expectSized(preview);
