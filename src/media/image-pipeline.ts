@@ -1,7 +1,7 @@
 // The image pipeline: every upload is treated as hostile. probeImage decides what a buffer really is from
 // its content (magic bytes, then sharp's own reading, then a full decode), never from the client's name or
 // MIME type; processImage re-encodes it (orientation applied, metadata such as EXIF GPS dropped) and makes
-// the WebP widths pages use in srcset.
+// the WebP widths pages use in srcset (makeRendition adds one later, for uploads made before a width was).
 //
 // Limits: the pixel count is checked from the header BEFORE anything is decoded, so a small file that
 // declares a huge canvas (a decompression bomb) costs nothing. Decoding is CPU-heavy and the machines are
@@ -145,10 +145,16 @@ export interface ProcessedImage {
   variants: EncodedImage[];
 }
 
-/** The widths to make for an image `width` px wide: the standard ones that fit, or its own width if narrower than all. */
+/**
+ * The widths to make for an image `width` px wide: the standard ones below it, plus its own width capped
+ * at the largest standard one. Without its own width a 1200-px upload would be shown at 640 at most (the
+ * next standard width, 1280, would be an upscale); with it no picture is shown smaller than it was
+ * uploaded, and nothing is ever enlarged.
+ */
 export function variantWidths(width: number): number[] {
-  const fitting = VARIANT_WIDTHS.filter((w) => w <= width);
-  return fitting.length > 0 ? fitting : [width];
+  const largest = VARIANT_WIDTHS[VARIANT_WIDTHS.length - 1]!;
+  const own = Math.min(Math.round(width), largest);
+  return [...VARIANT_WIDTHS.filter((w) => w < own), own];
 }
 
 async function encode(pipeline: Sharp): Promise<EncodedImage> {
@@ -170,11 +176,7 @@ export async function processImage(buffer: Buffer, options: ProbeOptions = {}): 
 
     const original = await encode(reencode(source(), probe.format));
     const variants: EncodedImage[] = [];
-    for (const width of variantWidths(original.width)) {
-      variants.push(
-        await encode(source().resize({ width, withoutEnlargement: true }).webp({ quality: 80, effort: 4 })),
-      );
-    }
+    for (const width of variantWidths(original.width)) variants.push(await encode(rendition(source(), width)));
     return {
       format: probe.format,
       contentType: CONTENT_TYPES[probe.format],
@@ -182,6 +184,22 @@ export async function processImage(buffer: Buffer, options: ProbeOptions = {}): 
       original,
       variants,
     };
+  });
+}
+
+function rendition(pipeline: Sharp, width: number): Sharp {
+  return pipeline.resize({ width, withoutEnlargement: true }).webp({ quality: 80, effort: 4 });
+}
+
+/**
+ * One WebP rendition `width` px wide, made from an image's stored original (already re-encoded, upright
+ * and without metadata): for renditions added to uploads made before that width was one. The original
+ * is still checked like an upload (the store may hold anything), in the same one-at-a-time queue.
+ */
+export async function makeRendition(original: Buffer, width: number): Promise<EncodedImage> {
+  return imageWork.run(async () => {
+    const probe = await probeImage(original, { decode: false });
+    return encode(rendition(sharp(original, loaderOptions(MAX_INPUT_PIXELS, probe.pages > 1)), width));
   });
 }
 

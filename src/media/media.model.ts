@@ -32,7 +32,7 @@ const mediaSchema = new mongoose.Schema(
     height: { type: Number, required: true },
     bytes: { type: Number, required: true },
     originalKey: { type: String, required: true },
-    /** WebP renditions at 320/640/1280/1920 px wide (never upscaled), smallest first. */
+    /** WebP renditions: the standard widths (320/640/1280/1920) below the image's own, and its own (at most 1920); never upscaled; smallest first. */
     variants: { type: [variantSchema], default: [] },
   },
   { timestamps: true, collection: 'media' },
@@ -40,7 +40,7 @@ const mediaSchema = new mongoose.Schema(
 
 mediaSchema.index({ owner: 1, createdAt: -1 });
 mediaSchema.index({ createdAt: -1 });
-// Post bodies name images by their URL, which carries this key (see mediaIdsByStorageKeys).
+// Post bodies name images by their URL, which carries this key (see bodyImagesByStorageKeys).
 mediaSchema.index({ storageKey: 1 });
 
 export type MediaDoc = InferSchemaType<typeof mediaSchema> & { _id: Types.ObjectId };

@@ -95,12 +95,22 @@ export function mediaPrefix(media: { _id: Types.ObjectId | string; storageKey?: 
   return `media/${media.storageKey ?? String(media._id)}`;
 }
 
-/** Ids of the images whose storage keys these are (keys of deleted images are absent). */
-export async function mediaIdsByStorageKeys(keys: Iterable<string>): Promise<Types.ObjectId[]> {
+/** What a post body needs to show these images at their size (ids, dimensions, files), keyed by storage key. */
+export async function bodyImagesByStorageKeys(keys: Iterable<string>): Promise<Map<string, BodyImage>> {
   const wanted = [...new Set(keys)].filter((k) => STORAGE_KEY_PATTERN.test(k));
-  if (wanted.length === 0) return [];
-  const docs = await Media.find({ storageKey: mongoose.trusted({ $in: wanted }) }, '_id').lean();
-  return docs.map((d) => d._id);
+  if (wanted.length === 0) return new Map();
+  const docs = await Media.find({ storageKey: mongoose.trusted({ $in: wanted }) }, 'storageKey width height originalKey variants').lean();
+  return new Map(
+    docs.map((d) => [d.storageKey!, { id: d._id, width: d.width, height: d.height, originalKey: d.originalKey, variants: d.variants.map((v) => ({ width: v.width, key: v.key })) }]),
+  );
+}
+
+export interface BodyImage {
+  id: Types.ObjectId;
+  width: number;
+  height: number;
+  originalKey: string;
+  variants: Array<{ width: number; key: string }>;
 }
 
 const FILENAME_MAX = 120;

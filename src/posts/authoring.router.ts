@@ -12,7 +12,7 @@ import { displayStatus, type DisplayStatus } from './post.model.js';
 import { editorLocals, editorValues } from './editor-view.js';
 import { postComments } from './post-comments.js';
 import { listPosts } from './listing.service.js';
-import { deriveBody } from './post-content.js';
+import { renderBody } from './post-content.js';
 import { editPostForm, newPostForm, previewForm, restoreForm, toPostInput } from './post-forms.js';
 import { formatDate } from '../http/format.js';
 import { datesOf } from '../http/views.js';
@@ -89,7 +89,7 @@ export function authoringRouter({ storage }: RouterDeps): Router {
     }
     // The same cover rule as saving: another user's image is refused (422), not shown.
     if (input.coverMediaId) await usableCover(actor, input.coverMediaId, existing);
-    const body = deriveBody(input.body, input.excerpt);
+    const body = await renderBody(input.body, input.excerpt);
     const post = await previewView({ ...body, title: input.title || 'Untitled', tags: input.tags, coverMediaId: input.coverMediaId, coverAlt: input.coverAlt }, author, storage);
     res.set('Cache-Control', 'private, no-store');
     res.render('posts/post', { title: `Preview: ${post.title}`, noindex: true, preview: true, post, formatDate });

@@ -4,6 +4,7 @@
 // through the same pass, and no script, event handler, style or javascript:/data: URL survives it.
 import { Marked } from 'marked';
 import sanitizeHtml from 'sanitize-html';
+import { libraryKeysIn, withLibraryImage, type LibraryImages } from './body-images.js';
 import { codeHighlighting } from './code-highlight.js';
 
 const marked = new Marked({ gfm: true, breaks: false, async: false }, codeHighlighting);
@@ -63,10 +64,32 @@ export const POST_HTML_ALLOWLIST: sanitizeHtml.IOptions = {
   exclusiveFilter: (frame) => frame.tag === 'img' && !frame.attribs.src,
 };
 
-/** Renders Markdown (raw HTML included) to HTML that is safe to put in a page as is. */
-export function renderMarkdown(markdown: string): string {
+/**
+ * The allowlist with library images sized (body-images.ts): the renderer's own srcset and sizes are the
+ * only ones kept, since the img transform rebuilds every image's attributes and copies neither.
+ */
+function withLibraryImages(images: LibraryImages): sanitizeHtml.IOptions {
+  const img = POST_HTML_ALLOWLIST.transformTags!.img as sanitizeHtml.Transformer;
+  return {
+    ...POST_HTML_ALLOWLIST,
+    allowedAttributes: { ...POST_HTML_ALLOWLIST.allowedAttributes, img: ['src', 'srcset', 'sizes', 'alt', 'title', 'width', 'height', 'loading'] },
+    transformTags: {
+      ...POST_HTML_ALLOWLIST.transformTags,
+      img: (tag, attribs) => {
+        const safe = img(tag, attribs);
+        return { ...safe, attribs: withLibraryImage(safe.attribs, images) };
+      },
+    },
+  };
+}
+
+/**
+ * Renders Markdown (raw HTML included) to HTML that is safe to put in a page as is. `images`: the library
+ * images it shows (looked up by libraryKeysIn), which get their size, srcset and sizes.
+ */
+export function renderMarkdown(markdown: string, images?: LibraryImages): string {
   const html = marked.parse(markdown) as string;
-  return sanitizeHtml(html, POST_HTML_ALLOWLIST).trim();
+  return sanitizeHtml(html, images && images.size > 0 ? withLibraryImages(images) : POST_HTML_ALLOWLIST).trim();
 }
 
 const BLOCK_END = /<\/(?:p|h[1-6]|li|blockquote|pre|tr|th|td|table|ul|ol)>|<br\s*\/?>|<hr\s*\/?>/gi;
@@ -113,9 +136,10 @@ export function readingMinutes(text: string): number {
   return Math.max(1, Math.ceil(words / WORDS_PER_MINUTE));
 }
 
-const MEDIA_URL = /\/uploads\/media\/([a-f0-9]{32})\//gi;
-
-/** Storage keys of the library images a body shows (so the media library can tell where an image is used). */
+/**
+ * Storage keys of the library images a body shows (so the media library can tell where an image is used),
+ * from their URLs: `/uploads/media/<key>/...` or the media store's own address.
+ */
 export function mediaKeysIn(safeHtml: string): string[] {
-  return [...new Set([...safeHtml.matchAll(MEDIA_URL)].map((m) => m[1]!.toLowerCase()))];
+  return libraryKeysIn(safeHtml);
 }

@@ -3,7 +3,8 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import mongoose from 'mongoose';
 import { invalidField } from '../http/errors.js';
-import { mediaIdsByStorageKeys } from '../media/media.service.js';
+import { bodyImagesByStorageKeys } from '../media/media.service.js';
+import { libraryKeysIn, type LibraryImages } from './body-images.js';
 import { excerptOf, mediaKeysIn, plainText, proseText, readingMinutes, renderMarkdown } from './markdown.js';
 import { Post, type StoredStatus } from './post.model.js';
 import { readModel } from './read-model-choice.js';
@@ -21,8 +22,8 @@ export interface DerivedBody {
   readingMinutes: number;
 }
 
-export function deriveBody(bodyMarkdown: string, customExcerpt: string): DerivedBody {
-  const bodyHtml = renderMarkdown(bodyMarkdown);
+export function deriveBody(bodyMarkdown: string, customExcerpt: string, images?: LibraryImages): DerivedBody {
+  const bodyHtml = renderMarkdown(bodyMarkdown, images);
   const bodyText = plainText(bodyHtml);
   const custom = customExcerpt.trim();
   return {
@@ -34,9 +35,16 @@ export function deriveBody(bodyMarkdown: string, customExcerpt: string): Derived
   };
 }
 
-/** The library images a rendered body shows, found by the storage keys in their URLs. */
-export async function mediaIdsOf(bodyHtml: string): Promise<mongoose.Types.ObjectId[]> {
-  return mediaIdsByStorageKeys(mediaKeysIn(bodyHtml));
+/**
+ * deriveBody with the library images the body shows looked up first (one query), so that they are
+ * rendered at their size with their renditions (body-images.ts); and their ids, for the media library's
+ * "used in". What saves and both previews use, so the preview is the published HTML.
+ */
+export async function renderBody(bodyMarkdown: string, customExcerpt: string): Promise<DerivedBody & { mediaIds: mongoose.Types.ObjectId[] }> {
+  const images = await bodyImagesByStorageKeys(libraryKeysIn(bodyMarkdown));
+  const body = deriveBody(bodyMarkdown, customExcerpt, images);
+  const shown = new Set(mediaKeysIn(body.bodyHtml));
+  return { ...body, mediaIds: [...images].filter(([key]) => shown.has(key)).map(([, image]) => image.id) };
 }
 
 export interface Publication {

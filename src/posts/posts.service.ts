@@ -11,7 +11,7 @@ import { Conflict, Forbidden, invalidField, NotFound } from '../http/errors.js';
 import { Media } from '../media/media.model.js';
 import { postComments } from './post-comments.js';
 import { displayStatus, Post, type PostDoc } from './post.model.js';
-import { deriveBody, freeSlug, mediaIdsOf, releasePreviousSlug, resolvePublication, slugProblem, type Intent } from './post-content.js';
+import { freeSlug, releasePreviousSlug, renderBody, resolvePublication, slugProblem, type Intent } from './post-content.js';
 import { withPostLock } from './post-lock.js';
 import { postChangeKeys } from './post-surrogate-keys.js';
 import { purgeKeys } from '../site/cdn-purge.js';
@@ -68,12 +68,11 @@ export async function createPost(actor: NamedActor, input: PostInput, meta: Requ
     const problem = await slugProblem(input.slug, null);
     if (problem) throw invalidField('slug', problem);
   }
-  const body = deriveBody(input.bodyMarkdown, input.excerpt);
+  const body = await renderBody(input.bodyMarkdown, input.excerpt);
   const fields = {
     title: input.title,
     bodyMarkdown: input.bodyMarkdown,
     ...body,
-    mediaIds: await mediaIdsOf(body.bodyHtml),
     ...cover,
     tags: input.tags.map((t) => t.slug),
     author: actor.id,
@@ -154,14 +153,13 @@ async function saveEdit(actor: NamedActor, postId: Types.ObjectId, loadedVersion
   }
   const cover = await checkCover(actor, input, current);
   const publication = resolvePublication(current, input.intent, input.publishAt);
-  const body = deriveBody(input.bodyMarkdown, input.excerpt);
+  const body = await renderBody(input.bodyMarkdown, input.excerpt);
   const set = {
     title: input.title,
     slug: newSlug,
     previousSlugs: newSlug === current.slug ? current.previousSlugs : [...current.previousSlugs.filter((s) => s !== newSlug), current.slug],
     bodyMarkdown: input.bodyMarkdown,
     ...body,
-    mediaIds: await mediaIdsOf(body.bodyHtml),
     ...cover,
     tags: input.tags.map((t) => t.slug),
     ...publication,

@@ -7,7 +7,7 @@ import type { RouterDeps } from '../router-deps.js';
 import type { NamedActor } from '../site/permissions.js';
 import { currentUser, requireCan } from '../site/guards.js';
 import { inputOf, validate } from '../http/validate.js';
-import { deriveBody } from './post-content.js';
+import { renderBody } from './post-content.js';
 import { autosaveEditForm, autosaveNewForm, previewJson, toPostInput } from './post-forms.js';
 import { createPost, updatePost, type PostRecord } from './posts.service.js';
 
@@ -27,10 +27,11 @@ export function writingRouter(_deps: RouterDeps): Router {
   const router = Router();
   const guard = requireCan('post:create');
 
-  // The same function that renders a body when it is saved (deriveBody -> renderMarkdown: marked, the
-  // highlighter and the sanitizer's allowlist), so what the preview shows is what readers will get.
-  router.post('/posts/preview', jsonBody, guard, validate(previewJson), (req, res) => {
-    const body = deriveBody(inputOf(previewJson, res).body, '');
+  // The same function that renders a body when it is saved (renderBody -> renderMarkdown: marked, the
+  // highlighter, the sanitizer's allowlist, library images at their size), so what the preview shows is
+  // what readers will get.
+  router.post('/posts/preview', jsonBody, guard, validate(previewJson), async (req, res) => {
+    const body = await renderBody(inputOf(previewJson, res).body, '');
     res.set('Cache-Control', 'private, no-store');
     res.json({ html: body.bodyHtml, words: body.bodyText ? body.bodyText.split(/\s+/).length : 0, readingMinutes: body.readingMinutes });
   });

@@ -24,7 +24,7 @@ import { uploadMedia } from '../media/media.service.js';
 import type { Storage } from '../media/storage.js';
 import { plainText } from '../posts/markdown.js';
 import { Post } from '../posts/post.model.js';
-import { deriveBody, freeSlug, mediaIdsOf } from '../posts/post-content.js';
+import { deriveBody, freeSlug, renderBody } from '../posts/post-content.js';
 import { BODY_MAX } from '../posts/post-forms.js';
 import { slugify, withSuffix } from '../posts/slugs.js';
 import { MAX_TAGS, rememberTags, type TagRef } from '../posts/tags.js';
@@ -263,7 +263,9 @@ export class ImportWriter {
         return;
       }
       const { author, title, bodyMarkdown } = await this.content(p);
-      const body = deriveBody(bodyMarkdown, plainText(p.excerpt).slice(0, 400));
+      const excerpt = plainText(p.excerpt).slice(0, 400);
+      // A dry run looks nothing up (its images were not stored): the body is rendered without their sizes.
+      const body = this.options.dryRun ? { ...deriveBody(bodyMarkdown, excerpt), mediaIds: [] } : await renderBody(bodyMarkdown, excerpt);
       const cover = p.cover ? await this.image(p.cover.ref, p.cover.alt || title, author) : null;
 
       const slug = existing?.slug ?? (await this.freeSlug(slugify(p.slug || p.title) || 'post'));
@@ -275,7 +277,6 @@ export class ImportWriter {
         slug,
         bodyMarkdown,
         ...body,
-        mediaIds: this.options.dryRun ? [] : await mediaIdsOf(body.bodyHtml),
         ...(cover?.id ? { coverMediaId: cover.id, coverAlt: (p.cover!.alt || title).slice(0, 300) } : {}),
         tags: tags.map((t) => t.slug),
         author: author.id,

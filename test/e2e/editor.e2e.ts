@@ -1,10 +1,10 @@
 // The enhanced editor in a real browser: CodeMirror under the strict CSP (no console errors), live
-// preview, autosave that survives a reload, the unsaved-changes warning, images pasted into the body,
+// preview, autosave that survives a reload and a server restart, the unsaved-changes warning, images pasted into the body,
 // and screenshots at desktop and phone widths.
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
 import { describe, expect, inject, it } from 'vitest';
-import { expectNoProblems, expectNoSidewaysScroll, header, main, signIn, startJourney, useBrowser, WIDTHS } from './support/browser.js';
+import { expectNoProblems, expectNoSidewaysScroll, header, main, restartServer, signIn, startJourney, useBrowser, WIDTHS } from './support/browser.js';
 
 useBrowser();
 
@@ -56,6 +56,32 @@ describe.each(WIDTHS)('the editor at %i px', (width) => {
     expect(await page.getByLabel('Title', { exact: true }).inputValue()).toBe(title);
     expect(await editorContent(page).textContent()).toContain('Some words to keep.');
     expect(await page.locator('textarea[name="body"]').inputValue()).toContain('**strong**');
+    expectNoProblems(journey);
+  });
+});
+
+describe('autosave and the server', () => {
+  it('autosaved text survives a server restart: the new process serves it from the database', async () => {
+    const journey = await startJourney('editor-restart');
+    const { page } = journey;
+    await signIn(page, inject('credentials').author);
+    await header(page).getByRole('link', { name: 'Dashboard' }).waitFor();
+    await page.goto('/posts/new');
+    await editorContent(page).waitFor();
+    await page.getByLabel('Title', { exact: true }).fill('Written before a restart');
+    await typeInEditor(page, 'These words were typed, autosaved, and then the server went away.');
+    await page.waitForURL(/\/posts\/written-before-a-restart\/edit$/, { timeout: 20_000 });
+    await expect.poll(() => saveState(page).textContent(), { timeout: 20_000 }).toBe('Saved');
+    const editUrl = page.url();
+
+    await restartServer();
+    // The browser's own copy is gone too: what the page shows now can only come from the server.
+    await page.evaluate(() => localStorage.clear());
+    await page.goto(editUrl);
+    await editorContent(page).waitFor();
+    expect(await page.getByLabel('Title', { exact: true }).inputValue()).toBe('Written before a restart');
+    expect(await page.locator('textarea[name="body"]').inputValue()).toContain('These words were typed, autosaved, and then the server went away.');
+    expect(await editorContent(page).textContent()).toContain('then the server went away.');
     expectNoProblems(journey);
   });
 });

@@ -103,7 +103,7 @@ describe('seeing images', () => {
     const img = /<img [^>]*alt="Alt of mine\.jpg"[^>]*>/.exec(res.text)?.[0];
     expect(img).toBeDefined();
     const key = (await Media.findById(mine).lean())!.storageKey!;
-    expect(img).toContain(`srcset="/uploads/media/${key}/320.webp 320w, /uploads/media/${key}/640.webp 640w"`);
+    expect(img).toContain(`srcset="/uploads/media/${key}/320.webp 320w, /uploads/media/${key}/640.webp 640w, /uploads/media/${key}/700.webp 700w"`);
     expect(img).toMatch(/ sizes="[^"]+"/);
     expect(img).toContain('width="700"');
     expect(img).toContain('height="350"');

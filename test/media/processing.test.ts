@@ -1,5 +1,5 @@
 // What is stored: re-encoded originals without metadata, upright, WebP variants at the standard widths
-// (never upscaled), under keys made from ids, served with immutable caching and nosniff.
+// below the image's own plus its own (never upscaled), under keys made from ids, served with immutable caching and nosniff.
 import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,10 +53,29 @@ describe('variants', () => {
     );
   });
 
-  it('a 700 px wide image gets 320 and 640 only: nothing is upscaled', async () => {
-    const media = await uploadAndLoad(await makeImage('png', 700, 350), 'medium.png');
+  it('a 1200 px wide image gets 320, 640 and 1200: shown at its own width, never upscaled to 1280', async () => {
+    const media = await uploadAndLoad(await makeImage('png', 1200, 600), 'medium.png');
+    expect(media.variants.map((v) => [v.width, v.height])).toEqual([
+      [320, 160],
+      [640, 320],
+      [1200, 600],
+    ]);
+    expect(media).toMatchObject({ width: 1200, height: 600 });
+    for (const v of media.variants) {
+      const meta = await sharp(join(config.uploadDir, v.key)).metadata();
+      expect([meta.width, meta.height]).toEqual([v.width, v.height]);
+    }
+    expect(readdirSync(join(config.uploadDir, 'media', media.storageKey!)).sort()).toEqual(['1200.webp', '320.webp', '640.webp', 'original.png']);
+  });
+
+  it('an image as wide as a standard width gets that width once', async () => {
+    const media = await uploadAndLoad(await makeImage('png', 640, 320), 'exact.png');
     expect(media.variants.map((v) => v.width)).toEqual([320, 640]);
-    expect(media).toMatchObject({ width: 700, height: 350 });
+  });
+
+  it('a 300 px wide image gets one variant, at 300: nothing wider than the upload', async () => {
+    const media = await uploadAndLoad(await makeImage('webp', 300, 150), 'small.webp');
+    expect(media.variants.map((v) => [v.width, v.height])).toEqual([[300, 150]]);
   });
 
   it('an image narrower than 320 px gets one variant at its own width', async () => {

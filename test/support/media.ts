@@ -1,6 +1,7 @@
 // Media test helpers: images made with sharp on the fly (no binary fixtures), uploads through the real
 // form route, and a look at what landed on disk.
 import type { Types } from 'mongoose';
+import { variantWidths } from '../../src/media/image-pipeline.js';
 import { Media } from '../../src/media/media.model.js';
 import { newStorageKey } from '../../src/media/media.service.js';
 import { readdirSync, statSync } from 'node:fs';
@@ -95,7 +96,6 @@ export interface MakeMediaOptions {
 export async function makeMedia(owner: { _id: Types.ObjectId | string }, options: MakeMediaOptions = {}) {
   const { filename = 'photo.jpg', alt = 'A photo', width = 800, height = 600 } = options;
   const storageKey = newStorageKey();
-  const widths = [320, 640, 1280, 1920].filter((w) => w <= width);
   return Media.create({
     owner: owner._id,
     storageKey,
@@ -106,6 +106,6 @@ export async function makeMedia(owner: { _id: Types.ObjectId | string }, options
     height,
     bytes: 1234,
     originalKey: `media/${storageKey}/original.jpeg`,
-    variants: (widths.length ? widths : [width]).map((w) => ({ width: w, height: Math.round((height * w) / width), key: `media/${storageKey}/${w}.webp`, bytes: 100 })),
+    variants: variantWidths(width).map((w) => ({ width: w, height: Math.round((height * w) / width), key: `media/${storageKey}/${w}.webp`, bytes: 100 })),
   });
 }

@@ -48,13 +48,13 @@ describe('Quire archive round trip', () => {
   it('writes a manifest, NDJSON per collection and the media files, without password hashes', SLOW, async () => {
     const files = await archiveContents(first);
     const manifest = JSON.parse(files.get('manifest.json')!.toString());
-    expect(manifest).toMatchObject({ format: 'quire-archive', version: 1, withPasswordHashes: false, media: 3 });
+    expect(manifest).toMatchObject({ format: 'quire-archive', version: 1, withPasswordHashes: false, media: 4 });
     expect(manifest.counts).toMatchObject({ posts: 1000, users: 2, tags: 2, comments: 1, media: 1, settings: 1, post_revisions: 1 });
     const users = files.get('users.ndjson')!.toString();
     expect(users).toContain('"username":"ada"');
     expect(users).not.toContain('passwordHash');
     expect(users).not.toContain('scrypt');
-    expect([...files.keys()].filter((k) => k.startsWith(`media/media/${mediaKey}/`))).toHaveLength(3);
+    expect([...files.keys()].filter((k) => k.startsWith(`media/media/${mediaKey}/`))).toHaveLength(4);
   });
 
   it('restores into a fresh database and exports the same archive again, apart from timestamps', SLOW, async () => {

@@ -24,7 +24,7 @@ function start(form, textarea) {
   // Bootstrap's custom properties inherit into the shadow root, so light and dark mode follow the page.
   sheet.replaceSync(`
     :host { display: block; }
-    .cm-editor { min-height: 24rem; max-height: 75vh; font-size: 1rem; color: var(--bs-body-color); background: var(--bs-body-bg); border-radius: var(--bs-border-radius); }
+    .cm-editor { flex: 1 1 auto; min-width: 0; min-height: 24rem; max-height: 75vh; font-size: 1rem; color: var(--bs-body-color); background: var(--bs-body-bg); border-radius: var(--bs-border-radius); }
     .cm-editor.cm-focused { outline: 2px solid var(--bs-primary); outline-offset: 1px; }
     .cm-scroller { font-family: var(--bs-font-monospace); line-height: 1.6; padding: .5rem .25rem; }
     .cm-content { caret-color: var(--bs-body-color); }

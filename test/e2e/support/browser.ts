@@ -222,3 +222,12 @@ export async function expectImageLoaded(image: Locator): Promise<void> {
 export function expectNoProblems(journey: Journey): void {
   expect(journey.problems, 'console errors, failed requests or 5xx answers').toEqual([]);
 }
+
+/**
+ * Stops the server process and starts a new one on the same database and port (global-setup.ts), and
+ * waits until it answers /healthz: what a deploy or a crash does to the people writing at that moment.
+ */
+export async function restartServer(): Promise<void> {
+  const res = await fetch(inject('serverControl'), { method: 'POST' });
+  if (!res.ok) throw new Error(`the server did not restart: ${res.status} ${await res.text()}`);
+}

@@ -2,7 +2,11 @@
 // content, for the browser journeys. Everything lives in a throw-away folder and is stopped afterwards.
 // The seed makes the demo accounts with random passwords on the fresh database and writes them to a file
 // (--credentials); the journeys get them through `inject('credentials')`.
+// Journeys may restart the server (restartServer() in browser.ts): a small control endpoint on 127.0.0.1,
+// behind a random path, stops the server process and starts a new one on the same database and port.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +21,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     baseUrl: string;
     credentials: DemoCredentials;
+    /** POST here to restart the server (stop, start again on the same database, wait for /healthz). */
+    serverControl: string;
   }
 }
 
@@ -73,8 +79,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const work = mkdtempSync(join(tmpdir(), 'quire-e2e-'));
   let embedded: EmbeddedDatabase | undefined;
   let server: ChildProcess | undefined;
+  let control: Server | undefined;
   let log = '';
   const teardown = async () => {
+    if (control) await new Promise((r) => control!.close(r));
     if (server) await stopServer(server);
     writeFileSync(join(RESULTS_DIR, 'server.log'), log);
     await embedded?.stop();
@@ -107,13 +115,37 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await runNode('dist/cli/seed.js', ['--force', '--quiet', '--credentials', credentialsFile], env);
     const credentials = readCredentials(credentialsFile);
 
-    server = spawn(process.execPath, ['dist/server.js'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    server.stdout!.on('data', (c) => (log += c));
-    server.stderr!.on('data', (c) => (log += c));
-    await waitForHealth(baseUrl, server, () => log);
+    const startServer = async () => {
+      server = spawn(process.execPath, ['dist/server.js'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      server.stdout!.on('data', (c) => (log += c));
+      server.stderr!.on('data', (c) => (log += c));
+      await waitForHealth(baseUrl, server, () => log);
+    };
+    await startServer();
+
+    const secretPath = `/${randomBytes(16).toString('hex')}/restart`;
+    control = createServer((req, res) => {
+      if (req.method !== 'POST' || req.url !== secretPath) {
+        res.writeHead(404).end();
+        return;
+      }
+      log += '\n--- restart asked for by a journey ---\n';
+      void (async () => {
+        await stopServer(server!);
+        await startServer();
+      })().then(
+        () => res.writeHead(200).end('restarted'),
+        (err: unknown) => res.writeHead(500).end(String(err)),
+      );
+    });
+    control.listen(0, '127.0.0.1');
+    await once(control, 'listening');
+    const address = control.address();
+    if (!address || typeof address === 'string') throw new Error('the control endpoint has no port');
 
     project.provide('baseUrl', baseUrl);
     project.provide('credentials', credentials);
+    project.provide('serverControl', `http://127.0.0.1:${address.port}${secretPath}`);
   } catch (err) {
     await teardown();
     throw err;
