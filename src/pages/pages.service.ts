@@ -7,8 +7,7 @@ import { can, type Actor, type NamedActor } from '../site/permissions.js';
 import { isDuplicateKey } from '../db/duplicate-key.js';
 import { Conflict, Forbidden, invalidField, NotFound } from '../http/errors.js';
 import type { Types } from 'mongoose';
-import { plainText, renderMarkdown } from '../posts/markdown.js';
-import { mediaIdsOf } from '../posts/post-content.js';
+import { renderBody } from '../posts/post-content.js';
 import { slugify } from '../posts/slugs.js';
 import { recordAudit, type RequestMeta } from '../site/audit.service.js';
 import { Redirect } from '../site/redirect.model.js';
@@ -50,12 +49,13 @@ function assertMayManage(actor: Actor | null): void {
 }
 
 /**
- * A page's stored HTML and text, from its Markdown (rendered and sanitised like a post body), and the library
- * images it shows (so the media library counts them as in use): also used by the importers.
+ * A page's stored HTML and text, from its Markdown, rendered by the posts' renderer (sanitised, library
+ * images at their size with their renditions), and the library images it shows (so the media library counts
+ * them as in use): also used by the importers.
  */
 export async function pageBody(bodyMarkdown: string): Promise<{ bodyHtml: string; bodyText: string; mediaIds: Types.ObjectId[] }> {
-  const bodyHtml = renderMarkdown(bodyMarkdown);
-  return { bodyHtml, bodyText: plainText(bodyHtml), mediaIds: await mediaIdsOf(bodyHtml) };
+  const { bodyHtml, bodyText, mediaIds } = await renderBody(bodyMarkdown, '');
+  return { bodyHtml, bodyText, mediaIds };
 }
 
 /** The page at `slug` for a reader: published pages for everyone, drafts only for those who manage pages. */

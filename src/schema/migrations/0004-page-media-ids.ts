@@ -1,5 +1,6 @@
 import type { Types } from 'mongoose';
-import { mediaIdsOf } from '../../posts/post-content.js';
+import { bodyImagesByStorageKeys } from '../../media/media.service.js';
+import { mediaKeysIn } from '../../posts/markdown.js';
 import type { Migration } from '../migrate.js';
 
 // Pages saved before they listed their images (Page.mediaIds) get the list from their stored HTML, so the
@@ -14,7 +15,7 @@ export const pageMediaIds: Migration = {
     const pages = db.collection<{ _id: Types.ObjectId; bodyHtml?: string }>('pages');
     let listed = 0;
     for await (const page of pages.find({}, { projection: { bodyHtml: 1 } })) {
-      const mediaIds = await mediaIdsOf(page.bodyHtml ?? '');
+      const mediaIds = [...(await bodyImagesByStorageKeys(mediaKeysIn(page.bodyHtml ?? ''))).values()].map((image) => image.id);
       if (mediaIds.length === 0) continue;
       await pages.updateOne({ _id: page._id }, { $set: { mediaIds } });
       listed++;
