@@ -10,12 +10,15 @@ import { afterAll, beforeAll, inject } from 'vitest';
 import '../src/app.js';
 import { forgetSetupState } from '../src/auth/setup-state.js';
 import { announceChange, declaredTopics } from '../src/db/changes.js';
-import { setHashCostForTests } from '../src/users/password.js';
+import { loadConfig } from '../src/config.js';
+import { useConfiguredHashCost } from '../src/users/password.js';
 import { detectEngine } from '../src/db/engine.js';
 import { readModelFor, useReadModel } from '../src/posts/read-model-choice.js';
 
-// The OWASP cost (~0.6 s a hash) would make the suite take minutes; password.test.ts checks the default.
-setHashCostForTests({ log2N: 10, r: 8, p: 1 });
+// The OWASP cost (~0.6 s a hash) would make the suite take minutes: vitest.config.ts sets
+// PASSWORD_HASH_LOG2N for this process and the server processes tests start, and it is read here as the
+// server reads it. password.test.ts checks the real cost, config.test.ts that it is the default.
+useConfiguredHashCost(loadConfig({ PASSWORD_HASH_LOG2N: process.env.PASSWORD_HASH_LOG2N, JWT_SECRET: randomBytes(32).toString('hex') }).passwordHashLog2N);
 
 export const testDbName = `quire_test_${randomBytes(5).toString('hex')}`;
 
