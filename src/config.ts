@@ -27,6 +27,8 @@ const envSchema = z.object({
   IMPORT_MAX_MB: optional(z.coerce.number().positive().max(1024 * 1024)),
   NODE_ENV: optional(z.enum(['development', 'production', 'test'])),
   LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
+  // scrypt's cost as log2(N) (src/users/password.ts). Lowered by the test suite only; see loadConfig.
+  PASSWORD_HASH_LOG2N: optional(z.coerce.number().int().min(10).max(22)),
   FERRETDB_BIN: optional(z.string()),
   READ_MODEL: optional(z.enum(['memory', 'query'])),
   WEB_CONCURRENCY: optional(z.coerce.number().int().min(1).max(64)),
@@ -89,6 +91,8 @@ export interface Config {
   readonly env: 'development' | 'production' | 'test';
   readonly isProduction: boolean;
   readonly logLevel: string;
+  /** scrypt's N as a power of two for new password hashes: 17 (OWASP's minimum) unless lowered outside production. */
+  readonly passwordHashLog2N: number;
   readonly ferretdbBin: string | undefined;
   readonly trustProxy: boolean | number;
   /** Worker processes `npm start` runs on one database. */
@@ -111,6 +115,8 @@ export class ConfigError extends Error {
 }
 
 const MIN_SECRET_BYTES = 32;
+/** OWASP's minimum for scrypt (N=2^17); src/users/password.ts holds the same as OWASP_MIN_COST. */
+export const DEFAULT_PASSWORD_HASH_LOG2N = 17;
 
 /** Parses an environment (process.env by default) into a frozen Config, or throws ConfigError naming the variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -141,6 +147,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid JWT_SECRET_PREVIOUS: must be at least ${MIN_SECRET_BYTES} bytes (the JWT_SECRET you rotated from)`);
   }
 
+  // The suite's server processes hash at 2^10 so that a test signing in a dozen times does not spend
+  // seconds of CPU on it; production may raise the cost but never lower it below OWASP's minimum.
+  const passwordHashLog2N = e.PASSWORD_HASH_LOG2N ?? DEFAULT_PASSWORD_HASH_LOG2N;
+  if (isProduction && passwordHashLog2N < DEFAULT_PASSWORD_HASH_LOG2N) {
+    throw new ConfigError(`Invalid PASSWORD_HASH_LOG2N: must be at least ${DEFAULT_PASSWORD_HASH_LOG2N} when NODE_ENV=production`);
+  }
+
   return Object.freeze({
     port,
     siteUrl,
@@ -155,6 +168,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     env: nodeEnv,
     isProduction,
     logLevel: e.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
+    passwordHashLog2N,
     ferretdbBin: e.FERRETDB_BIN,
     trustProxy: e.TRUST_PROXY ?? false,
     webConcurrency: e.WEB_CONCURRENCY ?? 1,

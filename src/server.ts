@@ -21,6 +21,7 @@ import { configuredStorage } from './media/storage-choice.js';
 import { readModelFor, useReadModel } from './posts/read-model-choice.js';
 import { indexFilePath, keepIndexFile } from './posts/posts-snapshot.js';
 import { startChangeFeed } from './shared-signals.js';
+import { useConfiguredHashCost } from './users/password.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 /** A worker dying more often than this within a minute means something is wrong: stop, do not loop. */
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config);
+  useConfiguredHashCost(config.passwordHashLog2N);
   if (config.webConcurrency > 1 && cluster.isPrimary) await runPrimary(config, logger);
   else await runServer(config, logger);
 }

@@ -1,9 +1,14 @@
 // One database server for the whole run, found the way Quire finds it: MONGODB_URI when set, otherwise
 // the embedded engine (mongod, else FerretDB) in a throw-away data folder. Or, with
 // QUIRE_TEST_ENGINE=mongo-java-server (npm run test:mongo-semantics), a stand-in with MongoDB's semantics.
+// And dist/ brought up to date, as `npm start` does: the tests that start Quire processes start the
+// compiled server (test/support/processes.ts), which loads in about half the CPU time of tsx's hooks.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import mongoose from 'mongoose';
 import { pino } from 'pino';
 import type { TestProject } from 'vitest/node';
 import { startEmbedded } from '../src/db/embedded.js';
@@ -13,15 +18,29 @@ declare module 'vitest' {
   export interface ProvidedContext {
     mongoUri: string;
     dbEngine: string;
+    /** Names this run's databases (test/setup.ts: one per worker), apart from another run's on the same server. */
+    testRunId: string;
   }
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  execFileSync(process.execPath, ['scripts/build.mjs', '--quiet'], { stdio: 'inherit' });
+  const runId = randomBytes(4).toString('hex');
+  project.provide('testRunId', runId);
   const external = process.env.MONGODB_URI;
   if (external) {
     project.provide('mongoUri', external);
     project.provide('dbEngine', 'external');
-    return async () => {};
+    // The workers' databases outlive their files (test/setup.ts): dropped here, on a server that stays.
+    return async () => {
+      const conn = await mongoose.createConnection(external).asPromise();
+      try {
+        const { databases } = await conn.db!.admin().listDatabases({ nameOnly: true });
+        for (const { name } of databases) if (name.startsWith(`quire_test_${runId}_`)) await conn.useDb(name).dropDatabase();
+      } finally {
+        await conn.close();
+      }
+    };
   }
   const chosen = process.env.QUIRE_TEST_ENGINE || 'embedded';
   if (chosen === MONGO_JAVA_SERVER) {

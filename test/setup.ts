@@ -1,34 +1,50 @@
-// Per test file: a database of its own on the shared server, dropped when the file is done. Importing the
-// app registers every model, so their indexes exist before the first test (unique rules need them).
+// Per worker: a database of its own on the shared server, kept for the worker's life and emptied (every
+// document removed, collections and indexes kept) before each test file. Dropping and building it again
+// for every file cost each file a second or two of FerretDB creating tables and indexes; a file that
+// drops the database itself gets its collections and indexes built again here (Mongoose forgets that a
+// model was initialised when its database is dropped or its connection closed). Importing the app
+// registers every model, so their indexes exist before the first test (unique rules need them).
 // Test files share worker processes (vitest.config.ts: isolate off), so each file starts by forgetting
 // what modules kept of the previous file's database, as a process would on a database it has never seen:
 // every topic of the change bus is announced as "anything may have changed" (every cache subscribes to
 // it), and the setup state is asked again.
 import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
-import { afterAll, beforeAll, inject } from 'vitest';
+import { beforeAll, inject } from 'vitest';
 import '../src/app.js';
 import { forgetSetupState } from '../src/auth/setup-state.js';
 import { announceChange, declaredTopics } from '../src/db/changes.js';
-import { setHashCostForTests } from '../src/users/password.js';
+import { loadConfig } from '../src/config.js';
+import { useConfiguredHashCost } from '../src/users/password.js';
 import { detectEngine } from '../src/db/engine.js';
 import { readModelFor, useReadModel } from '../src/posts/read-model-choice.js';
 
-// The OWASP cost (~0.6 s a hash) would make the suite take minutes; password.test.ts checks the default.
-setHashCostForTests({ log2N: 10, r: 8, p: 1 });
+// The OWASP cost (~0.6 s a hash) would make the suite take minutes: vitest.config.ts sets
+// PASSWORD_HASH_LOG2N for this process and the server processes tests start, and it is read here as the
+// server reads it. password.test.ts checks the real cost, config.test.ts that it is the default.
+useConfiguredHashCost(loadConfig({ PASSWORD_HASH_LOG2N: process.env.PASSWORD_HASH_LOG2N, JWT_SECRET: randomBytes(32).toString('hex') }).passwordHashLog2N);
 
-export const testDbName = `quire_test_${randomBytes(5).toString('hex')}`;
+/** This worker's database: the run's id (two runs may share a MONGODB_URI) and the worker's slot. */
+export const testDbName = `quire_test_${inject('testRunId')}_${process.env.VITEST_POOL_ID ?? '1'}`;
+
+/** Removes every document the previous test file of this worker left, keeping collections and indexes. */
+async function emptyDatabase(): Promise<void> {
+  const db = mongoose.connection.db!;
+  const collections = await db.listCollections({}, { nameOnly: true }).toArray();
+  await Promise.all(collections.map(({ name }) => db.collection(name).deleteMany({})));
+}
 
 beforeAll(async () => {
   forgetSetupState();
   for (const topic of declaredTopics()) announceChange(topic, null, 'remote');
-  await mongoose.connect(inject('mongoUri'), { dbName: testDbName, serverSelectionTimeoutMS: 10_000 });
+  if (mongoose.connection.readyState === 1 && mongoose.connection.name === testDbName) await emptyDatabase();
+  else {
+    if (mongoose.connection.readyState !== 0) await mongoose.disconnect();
+    await mongoose.connect(inject('mongoUri'), { dbName: testDbName, serverSelectionTimeoutMS: 10_000 });
+    await emptyDatabase();
+  }
+  // At once unless this is the worker's first file or the last one dropped the database.
   await Promise.all(mongoose.modelNames().map((name) => mongoose.model(name).init()));
   // The read model the server would choose on this engine (in-memory on FerretDB, queries elsewhere).
   useReadModel(readModelFor((await detectEngine(mongoose.connection)).indexedQueries));
-});
-
-afterAll(async () => {
-  if (mongoose.connection.readyState === 1) await mongoose.connection.dropDatabase();
-  await mongoose.disconnect();
 });

@@ -11,6 +11,7 @@ import type { EngineFacts } from '../db/engine.js';
 import type { ChangeFeed } from '../site/change-feed.js';
 import { cdnPurgerFor, purgeOnceWhenDone } from '../site/cdn-purge.js';
 import { startChangeFeed } from '../shared-signals.js';
+import { useConfiguredHashCost } from '../users/password.js';
 
 export async function runCli(work: (ctx: { config: Config; logger: Logger; feed: ChangeFeed; facts: EngineFacts }) => Promise<void>): Promise<void> {
   loadDotEnv();
@@ -19,6 +20,7 @@ export async function runCli(work: (ctx: { config: Config; logger: Logger; feed:
   try {
     ensureDevelopmentSecret();
     const config = loadConfig();
+    useConfiguredHashCost(config.passwordHashLog2N);
     const logger = createLogger({ ...config, logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel });
     const db = await connectDatabase(config, logger);
     // What a tool changes (the seed's posts, a new admin) reaches running servers on the same database.

@@ -27,6 +27,10 @@ let currentCost: ScryptCost = OWASP_MIN_COST;
 export function setHashCostForTests(cost: ScryptCost): void {
   currentCost = cost;
 }
+/** The cost of new hashes from configuration (PASSWORD_HASH_LOG2N, 17 unless set): entry points call this once. */
+export function useConfiguredHashCost(log2N: number): void {
+  currentCost = { ...OWASP_MIN_COST, log2N };
+}
 export function hashCost(): ScryptCost {
   return currentCost;
 }

@@ -21,7 +21,8 @@ function withDatabase(uri: string, name: string): string {
 
 async function runMigrateCli(uri: string): Promise<{ code: number | null; output: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'quire-migrate-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', './test/support/no-auto-index.ts', 'src/cli/migrate.ts'], {
+  // The compiled CLI, as `npm run migrate` runs it (dist/ is brought up to date by test/global-setup.ts).
+  const child = spawn(process.execPath, ['--import', './test/support/no-auto-index.mjs', 'dist/cli/migrate.js'], {
     env: {
       ...process.env,
       NODE_ENV: 'test',

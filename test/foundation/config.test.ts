@@ -51,6 +51,15 @@ describe('config', () => {
     expect(() => loadConfig({ DATA_DIR: dataDir(), [name]: value })).toThrow(new RegExp(`^Invalid ${name}:`));
   });
 
+  it('hashes passwords at N=2^17 unless PASSWORD_HASH_LOG2N lowers it, which production refuses', () => {
+    expect(loadConfig({ DATA_DIR: dataDir() }).passwordHashLog2N).toBe(17);
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: secret }).passwordHashLog2N).toBe(17);
+    expect(loadConfig({ DATA_DIR: dataDir(), PASSWORD_HASH_LOG2N: '10' }).passwordHashLog2N).toBe(10);
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: secret, PASSWORD_HASH_LOG2N: '18' }).passwordHashLog2N).toBe(18);
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: secret, PASSWORD_HASH_LOG2N: '16' })).toThrow(/^Invalid PASSWORD_HASH_LOG2N: must be at least 17/);
+    expect(() => loadConfig({ DATA_DIR: dataDir(), PASSWORD_HASH_LOG2N: '9' })).toThrow(/^Invalid PASSWORD_HASH_LOG2N:/);
+  });
+
   it('requires JWT_SECRET of at least 32 bytes in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/Invalid JWT_SECRET: required/);
     expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'short' })).toThrow(/at least 32 bytes/);

@@ -5,8 +5,9 @@ import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it, onTestFinished } from 'vitest';
 import { closeGracefully } from '../../src/http/shutdown.js';
+import { SERVER_ENTRY } from '../support/processes.js';
 
 function get(port: number, path: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -42,9 +43,9 @@ describe('graceful shutdown', () => {
     expect(events).toEqual(['cleanup']);
   });
 
-  it('stops the server process on SIGTERM with exit code 0', async () => {
+  it('stops the server process on SIGTERM with exit code 0', { timeout: 120_000 }, async () => {
     const port = 20000 + Math.floor(Math.random() * 20000);
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    const child = spawn(process.execPath, [SERVER_ENTRY], {
       env: {
         ...process.env,
         PORT: String(port),
@@ -55,11 +56,18 @@ describe('graceful shutdown', () => {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // A test that fails or times out leaves no server behind (a no-op once it has exited).
+    onTestFinished(() => void child.kill('SIGKILL'));
     let output = '';
-    child.stdout.on('data', (c) => (output += c));
-    child.stderr.on('data', (c) => (output += c));
-    const deadline = Date.now() + 20_000;
-    while (!output.includes('Quire is running') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    // Started: the line the server logs once it listens (or the process ended without it). No deadline
+    // of its own: on a loaded machine a start may take many seconds, and the test's time-out bounds it.
+    const started = new Promise<void>((resolve) => {
+      const look = () => output.includes('Quire is running') && resolve();
+      child.stdout.on('data', (c) => ((output += c), look()));
+      child.stderr.on('data', (c) => ((output += c), look()));
+      child.on('exit', () => resolve());
+    });
+    await started;
     expect(output).toContain('Quire is running');
     expect((await get(port, '/healthz')).status).toBe(200);
 

@@ -278,11 +278,18 @@ describe('revisions', () => {
   });
 
   it(`keeps only the newest ${REVISIONS_KEPT} per post`, async () => {
-    const post = await makePost({ author, title: 'Edit 0' });
-    for (let i = 1; i <= REVISIONS_KEPT + 3; i++) {
-      await updatePost(actorFor(author), post.slug, post.version + i - 1, {
+    // The versions of REVISIONS_KEPT + 1 earlier saves, written directly (53 saves through the service
+    // took seconds and prove no more): the two saves below go past the cap, and each drops what is past it.
+    const post = await makePost({ author, title: `Edit ${REVISIONS_KEPT + 1}` });
+    const older = post.updatedAt.getTime() - (REVISIONS_KEPT + 2) * 1000;
+    await PostRevision.insertMany(
+      Array.from({ length: REVISIONS_KEPT + 1 }, (_, i) => ({ post: post._id, title: `Edit ${i}`, bodyMarkdown: `Body ${i}`, editor: author._id, editorName: 'Ann Author', at: new Date(older + i * 1000) })),
+    );
+    for (let i = REVISIONS_KEPT + 2; i <= REVISIONS_KEPT + 3; i++) {
+      await updatePost(actorFor(author), post.slug, post.version + i - REVISIONS_KEPT - 2, {
         title: `Edit ${i}`, slug: '', bodyMarkdown: `Body ${i}`, excerpt: '', tags: [], coverMediaId: null, coverAlt: '', intent: 'save', publishAt: null,
       });
+      expect(await PostRevision.countDocuments({ post: post._id })).toBe(REVISIONS_KEPT);
     }
     const kept = await PostRevision.find({ post: post._id }).sort({ at: -1, _id: -1 }).lean();
     expect(kept).toHaveLength(REVISIONS_KEPT);

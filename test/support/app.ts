@@ -26,6 +26,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     env: 'test',
     isProduction: false,
     logLevel: 'silent',
+    passwordHashLog2N: 10,
     ferretdbBin: undefined,
     trustProxy: false,
     webConcurrency: 1,
