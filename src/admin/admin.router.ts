@@ -17,6 +17,7 @@ import { usersAdminRouter } from './users.admin.router.js';
 import { invitationsAdminRouter } from './invitations.admin.router.js';
 import { navigationFormLocals } from '../pages/navigation.router.js';
 import { exportSite } from '../transfer/export.service.js';
+import { noStoreNoIndex } from '../http/no-store.js';
 
 // The web export never carries password hashes (only `npm run export -- --with-password-hashes` does).
 const exportForm = z.object({ withRevisions: z.literal('on').optional() });
@@ -32,13 +33,6 @@ const auditQuery = z.object({
   before: z.string().max(60).optional().catch(undefined),
 });
 
-function noIndexNoStore(_req: Request, res: Response, next: () => void): void {
-  res.locals.noindex = true;
-  res.set('Cache-Control', 'no-store');
-  res.set('X-Robots-Tag', 'noindex, nofollow');
-  next();
-}
-
 /** The settings page. It also holds the navigation menu's form (its own POST, src/pages/navigation.router.ts). */
 async function settingsPage(req: Request) {
   return { title: 'Settings', settings: await getSettings(), menuForm: await navigationFormLocals(currentUser(req)) };
@@ -48,7 +42,7 @@ export function adminRouter(deps: RouterDeps): Router {
   const router = Router();
   const settingsGuard = requireCan('settings:manage');
 
-  router.use(noIndexNoStore);
+  router.use(noStoreNoIndex);
   router.get('/', requireCan('content:admin'), dashboard);
   router.get('/settings', settingsGuard, showSettings);
   router.post('/settings', settingsGuard, form('admin/settings', settingsPage), validate(settingsForm), saveSettings);

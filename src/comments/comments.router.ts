@@ -16,6 +16,7 @@ import { bulkForm, commentForm, moderationForm, queueQuery } from './comment-for
 import { commentsForPost, deleteComment, editOwnComment, postComment } from './comments.service.js';
 import { bulkConfirmation, moderationQueue, QUEUE_PAGE_SIZE } from './moderation-queue.js';
 import { applyBulk, decide, findComment, type BulkAction } from './moderation.service.js';
+import { noStoreNoIndex } from '../http/no-store.js';
 
 const DONE: Record<BulkAction, string> = { approve: 'approved', reject: 'rejected', delete: 'deleted' };
 
@@ -40,13 +41,6 @@ async function postPage(req: Request, slug: string, storage: Storage, editing: s
   };
 }
 
-function noStore(_req: Request, res: Response, next: () => void): void {
-  res.set('Cache-Control', 'no-store');
-  res.set('X-Robots-Tag', 'noindex, nofollow');
-  res.locals.noindex = true;
-  next();
-}
-
 export function commentsRouter({ storage }: RouterDeps): Router {
   const router = Router();
   const moderator = requireCan('comment:moderate');
@@ -57,8 +51,8 @@ export function commentsRouter({ storage }: RouterDeps): Router {
   router.post('/comments/:id/delete', requireAuth, id, validate(moderationForm), removeComment);
   router.post('/comments/:id/approve', requireAuth, id, validate(moderationForm), decideComment('approve'));
   router.post('/comments/:id/reject', requireAuth, id, validate(moderationForm), decideComment('reject'));
-  router.get('/admin/comments', noStore, moderator, validateQuery(queueQuery), queuePage);
-  router.post('/admin/comments/bulk', noStore, moderator, validate(bulkForm), bulkAction);
+  router.get('/admin/comments', noStoreNoIndex, moderator, validateQuery(queueQuery), queuePage);
+  router.post('/admin/comments/bulk', noStoreNoIndex, moderator, validate(bulkForm), bulkAction);
   return router;
 
   function newCommentPage(req: Request, res: Response) {

@@ -8,6 +8,7 @@ import type { RouterDeps } from '../router-deps.js';
 import { getSettings } from '../site/settings.service.js';
 import { listPages } from './pages.service.js';
 import { loadedNavigation, NAV_MAX, navigationForm, savedNavigation, saveNavigation, siteNavigation, type NavItem } from './navigation.service.js';
+import { noStoreNoIndex } from '../http/no-store.js';
 
 /** `res.locals.navigation`: the header's menu links (synchronous while the menu is in memory). */
 export function navigationLocals(): RequestHandler {
@@ -54,14 +55,9 @@ async function settingsWithTypedMenu(req: Request, _res: Response, err: Invalid)
   };
 }
 
-function noStore(_req: Request, res: Response, next: () => void): void {
-  res.set('Cache-Control', 'no-store');
-  next();
-}
-
 export function navigationRouter(_deps: RouterDeps): Router {
   const router = Router();
-  router.post('/admin/settings/navigation', requireCan('settings:manage'), noStore, form('admin/settings', settingsWithTypedMenu), validate(navigationForm), saveMenu);
+  router.post('/admin/settings/navigation', requireCan('settings:manage'), noStoreNoIndex, form('admin/settings', settingsWithTypedMenu), validate(navigationForm), saveMenu);
   return router;
 }
 

@@ -12,6 +12,7 @@ import { markdownBodyField, slugField } from '../posts/post-forms.js';
 import { SLUG_MAX } from '../posts/slugs.js';
 import { PAGE_STATUSES } from './page.model.js';
 import { createPage, deletePage, editablePage, listPages, pageForReader, updatePage, type PageInput } from './pages.service.js';
+import { noStoreNoIndex } from '../http/no-store.js';
 
 export const PAGE_BODY_MAX = 200_000;
 
@@ -28,12 +29,6 @@ const editPageForm = z.object({ ...fields, version: z.coerce.number({ error: 'Th
 function toInput(input: z.infer<typeof newPageForm>): PageInput {
   return { title: input.title, slug: input.slug, bodyMarkdown: input.body, status: input.status };
 }
-
-const noStore = (_req: Request, res: Response, next: () => void) => {
-  res.set('Cache-Control', 'no-store');
-  res.locals.noindex = true;
-  next();
-};
 
 /** `/pages/:slug` and `/admin/pages/:slug/...`: no page has a longer slug (404). */
 const pageParams = z.object({ slug: pathSegment(SLUG_MAX) });
@@ -61,12 +56,12 @@ export function pagesRouter(_deps: RouterDeps): Router {
   const slug = validateParams(pageParams);
 
   router.get('/pages/:slug', slug, showPage);
-  router.get('/admin/pages', noStore, guard, listPagesPage);
-  router.get('/admin/pages/new', noStore, guard, newPageEditor);
-  router.post('/admin/pages', noStore, guard, form('pages/editor', () => editorFor(null)), validate(newPageForm), createFromForm);
-  router.get('/admin/pages/:slug/edit', noStore, guard, slug, editPageEditor);
-  router.post('/admin/pages/:slug/edit', noStore, guard, slug, form('pages/editor', existingEditor), keepTypedOnConflict, validate(editPageForm), saveFromForm);
-  router.post('/admin/pages/:slug/delete', noStore, guard, slug, deleteFromForm);
+  router.get('/admin/pages', noStoreNoIndex, guard, listPagesPage);
+  router.get('/admin/pages/new', noStoreNoIndex, guard, newPageEditor);
+  router.post('/admin/pages', noStoreNoIndex, guard, form('pages/editor', () => editorFor(null)), validate(newPageForm), createFromForm);
+  router.get('/admin/pages/:slug/edit', noStoreNoIndex, guard, slug, editPageEditor);
+  router.post('/admin/pages/:slug/edit', noStoreNoIndex, guard, slug, form('pages/editor', existingEditor), keepTypedOnConflict, validate(editPageForm), saveFromForm);
+  router.post('/admin/pages/:slug/delete', noStoreNoIndex, guard, slug, deleteFromForm);
   return router;
 }
 
