@@ -62,7 +62,6 @@ export function errorHandler(logger: Logger, showStack: boolean, page: PageConte
     const refusedUpload = Boolean(uploadField) && UPLOAD_REFUSALS.has(err.status);
     if (formView && (err instanceof Invalid || refusedUpload)) {
       try {
-        if (formView.params) req.params = { ...formView.params, ...req.params };
         const invalid = err instanceof Invalid ? err : new Invalid({ [uploadField!]: [err.message] }, err.message);
         const extra = formView.locals ? await formView.locals(req, res, invalid) : {};
         res.status(err.status).render(formView.view, { errors: invalid.fields, values: keptValues(req), formError: err.message, ...extra });

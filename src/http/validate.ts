@@ -12,14 +12,12 @@ export interface FormView {
   view: string;
   /** The page's own locals; given the error, and may override the messages shown (errors, formError). */
   locals?: (req: Request, res: Response, err: Invalid) => Record<string, unknown> | Promise<Record<string, unknown>>;
-  /** The route's params: Express clears req.params once the error leaves the route. */
-  params?: Request['params'];
 }
 
 /** Declares the form page for this route: a 422 from validation or a service re-renders it. */
 export function form(view: string, locals?: FormView['locals']): RequestHandler {
-  return (req, res, next) => {
-    res.locals.formView = { view, locals, params: { ...req.params } } satisfies FormView;
+  return (_req, res, next) => {
+    res.locals.formView = { view, locals } satisfies FormView;
     next();
   };
 }
