@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { getSettings } from '../site/settings.service.js';
 import type { RouterDeps } from '../router-deps.js';
 import { Forbidden, Invalid, NotFound } from '../http/errors.js';
-import { form, inputOf, validate } from '../http/validate.js';
+import { form, inputOf, queryOf, validate, validateQuery } from '../http/validate.js';
 import { noStoreNoIndex } from '../http/no-store.js';
 import { newAccountForm } from '../users/user.fields.js';
 import { SIGN_UP_TAKEN, clientAddressKey, signInLimits, signUpLimits } from './attempt-limits.js';
@@ -32,6 +32,9 @@ const signInForm = z.object({
     .refine((p) => !isPasswordTooLong(p), 'That is longer than any password here.'),
 });
 
+/** `?next=` on the sign-in page: one path at most (safeNextPath then keeps it same-site). */
+const nextQuery = z.object({ next: z.string().max(2048).optional().catch(undefined) });
+
 export const WRONG_CREDENTIALS = 'The email/username or password is incorrect.';
 const SUSPENDED = 'This account is suspended. Please contact the site administrator.';
 
@@ -50,8 +53,8 @@ export function authRouter(deps: RouterDeps): Router {
   router.post('/setup', setupOpen, form('auth/setup', setupPage), validate(newAccountForm), setUp);
   router.get('/signup', anonymousOnly, signUpOpen, showSignUp);
   router.post('/signup', anonymousOnly, signUpOpen, form('auth/signup', signUpPage), validate(newAccountForm), ...signUpAttempts, signUpFromForm);
-  router.get('/signin', anonymousOnly, showSignIn);
-  router.post('/signin', anonymousOnly, form('auth/signin', signInPage), validate(signInForm), ...signInAttempts, signInFromForm);
+  router.get('/signin', anonymousOnly, validateQuery(nextQuery), showSignIn);
+  router.post('/signin', anonymousOnly, validateQuery(nextQuery), form('auth/signin', signInPage), validate(signInForm), ...signInAttempts, signInFromForm);
   router.post('/signout', signOut);
   return router;
 
@@ -93,7 +96,7 @@ export function authRouter(deps: RouterDeps): Router {
       // The form again, with one message whether the account is unknown or the password wrong.
       const status = result.outcome === 'suspended' ? 403 : 401;
       res.status(status).render('auth/signin', {
-        ...signInPage(req),
+        ...signInPage(req, res),
         values: { identifier },
         formError: result.outcome === 'suspended' ? SUSPENDED : WRONG_CREDENTIALS,
       });
@@ -101,12 +104,12 @@ export function authRouter(deps: RouterDeps): Router {
     }
     if (result.twoFactor) {
       // The password was right; the session waits for the second factor (two-factor.router.ts).
-      setPendingCookie(res, { sub: result.user.id, ver: result.user.tokenVersion, next: signInPage(req).next }, keys.pendingSignIn, config.secureCookies);
+      setPendingCookie(res, { sub: result.user.id, ver: result.user.tokenVersion, next: signInPage(req, res).next }, keys.pendingSignIn, config.secureCookies);
       res.redirect(303, '/signin/2fa');
       return;
     }
     startSession(res, result.user);
-    res.redirect(303, signInPage(req).next);
+    res.redirect(303, signInPage(req, res).next);
   }
 
   async function signOut(req: Request, res: Response) {
@@ -153,10 +156,10 @@ function showSignUp(_req: Request, res: Response) {
 }
 
 /** Where to go after signing in: `next` from the form or the query, same-site only (safeNextPath). */
-function signInPage(req: Request) {
-  return { title: 'Sign in', next: safeNextPath((req.body as { next?: unknown } | undefined)?.next ?? req.query.next) };
+function signInPage(req: Request, res: Response) {
+  return { title: 'Sign in', next: safeNextPath((req.body as { next?: unknown } | undefined)?.next ?? queryOf(nextQuery, res).next) };
 }
 
 function showSignIn(req: Request, res: Response) {
-  res.render('auth/signin', signInPage(req));
+  res.render('auth/signin', signInPage(req, res));
 }
