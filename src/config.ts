@@ -154,7 +154,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid PASSWORD_HASH_LOG2N: must be at least ${DEFAULT_PASSWORD_HASH_LOG2N} when NODE_ENV=production`);
   }
 
-  return Object.freeze({
+  return deepFreeze({
     port,
     siteUrl,
     secureCookies: isProduction || siteUrl.startsWith('https://'),
@@ -179,6 +179,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     s3: s3Of(e),
     cdn: cdnOf(e),
   });
+}
+
+/** Freezes an object and every object inside it: s3, its credentials, cdn and cloudflare too. */
+function deepFreeze<T extends object>(value: T): Readonly<T> {
+  for (const inner of Object.values(value)) {
+    if (inner !== null && typeof inner === 'object' && !Object.isFrozen(inner)) deepFreeze(inner as object);
+  }
+  return Object.freeze(value);
 }
 
 function s3Of(e: z.infer<typeof envSchema>): S3Config | undefined {

@@ -4,15 +4,14 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { RouterDeps } from '../router-deps.js';
-import { currentUser, requireCan } from '../site/guards.js';
+import { actingContext, currentUser, requireCan } from '../site/guards.js';
 import { plural } from '../http/format.js';
-import { checkedIds, inputOf, listQueryString, objectId, pageNumber, text, validate } from '../http/validate.js';
+import { checkedIds, idParams, inputOf, listQueryString, objectId, pageNumber, paramsOf, queryOf, text, validate, validateParams, validateQuery } from '../http/validate.js';
 import { listMedia } from '../media/media-library.js';
 import { deleteMedia, findManageable } from '../media/media.service.js';
 import { contentUsing, usageSummary } from '../media/media-usage.js';
 import type { MediaDoc } from '../media/media.model.js';
 import { SLUG_PATTERN } from '../posts/slugs.js';
-import { adminContext } from './admin-context.js';
 import {
   applyBulk,
   BULK_ACTIONS,
@@ -32,8 +31,6 @@ const postListQuery = z.object({
   q: text(100).optional().catch(undefined).transform((v) => v || undefined),
   page: pageNumber,
 });
-
-
 
 const bulkForm = z.object({
   action: z.enum(BULK_ACTIONS, { message: 'Choose an action.' }),
@@ -61,45 +58,15 @@ export function contentAdminRouter({ storage }: RouterDeps): Router {
   const router = Router();
   const guard = requireCan('content:admin');
 
-  router.get('/posts', guard, validate(postListQuery, 'query'), async (_req, res) => {
-    const query = inputOf(postListQuery, res);
-    const [list, options] = await Promise.all([listAdminPosts(query), postFilterOptions()]);
-    res.render('admin/posts', {
-      title: 'Posts',
-      query,
-      list,
-      options,
-      statuses: DISPLAY_STATUSES,
-      pageSize: POSTS_PAGE_SIZE,
-      here: listUrl(query, list.page),
-      prevUrl: list.page > 1 ? `/admin/posts${listUrl(query, list.page - 1)}` : null,
-      nextUrl: list.page < list.pages ? `/admin/posts${listUrl(query, list.page + 1)}` : null,
-    });
-  });
+  router.get('/posts', guard, validateQuery(postListQuery), postsPage);
+  router.post('/posts/bulk', guard, validate(bulkForm), bulkAction);
+  router.get('/media', guard, validateQuery(mediaQuery), mediaPage);
+  router.get('/media/:id/delete', guard, validateParams(idParams), askToDeleteMedia);
+  router.post('/media/:id/delete', guard, validateParams(idParams), validate(mediaDeleteForm), deleteMediaFromForm);
+  return router;
 
-  router.post('/posts/bulk', guard, validate(bulkForm), async (req, res) => {
-    const input = inputOf(bulkForm, res);
-    const backTo = `/admin/posts${input.back ?? ''}`;
-    if (input.ids.length === 0) {
-      res.flash('warning', 'Select at least one post first.');
-      return res.redirect(303, backTo);
-    }
-    // Deleting asks first: the same form again, listing what will go, with confirm=yes.
-    if (input.action === 'delete' && input.confirm !== 'yes') {
-      return res.render('admin/posts-bulk-confirm', {
-        title: 'Delete posts',
-        posts: await postsForBulk(input.ids),
-        back: input.back ?? '',
-      });
-    }
-    const outcome = await applyBulk(adminContext(req), input.action, input.ids);
-    const skipped = outcome.skipped ? ` (${plural(outcome.skipped, 'post was', 'posts were')} already ${input.action === 'delete' ? 'gone' : PAST[input.action]})` : '';
-    res.flash(outcome.done ? 'success' : 'info', `${plural(outcome.done, 'post')} ${PAST[input.action]}${skipped}.`);
-    res.redirect(303, backTo);
-  });
-
-  router.get('/media', guard, validate(mediaQuery, 'query'), async (req, res) => {
-    const { before } = inputOf(mediaQuery, res);
+  async function mediaPage(req: Request, res: Response) {
+    const { before } = queryOf(mediaQuery, res);
     const library = await listMedia(currentUser(req), storage, { before });
     res.render('admin/media', {
       title: 'Media',
@@ -107,9 +74,9 @@ export function contentAdminRouter({ storage }: RouterDeps): Router {
       olderUrl: library.olderCursor ? `/admin/media?before=${library.olderCursor}` : null,
       newestUrl: before ? '/admin/media' : null,
     });
-  });
+  }
 
-  const confirmDelete = async (res: Response, media: MediaDoc, status = 200) => {
+  async function confirmationPage(res: Response, media: MediaDoc, status = 200) {
     const usedIn = (await contentUsing([media._id])).get(String(media._id)) ?? [];
     res.status(status).render('admin/media-delete', {
       title: `Delete ${media.filename}`,
@@ -118,22 +85,55 @@ export function contentAdminRouter({ storage }: RouterDeps): Router {
       usedIn,
       usedInLabel: usageSummary(usedIn),
     });
-  };
+  }
 
-  const mediaId = (req: Request) => String(req.params.id);
+  async function askToDeleteMedia(req: Request, res: Response) {
+    await confirmationPage(res, await findManageable(currentUser(req), paramsOf(idParams, res).id));
+  }
 
-  router.get('/media/:id/delete', guard, async (req, res) => {
-    await confirmDelete(res, await findManageable(currentUser(req), mediaId(req)));
-  });
-
-  router.post('/media/:id/delete', guard, validate(mediaDeleteForm), async (req, res) => {
-    const ctx = adminContext(req);
-    const outcome = await deleteMedia(ctx.actor, mediaId(req), storage, { confirmed: inputOf(mediaDeleteForm, res).confirm === 'yes', ip: ctx.ip });
+  async function deleteMediaFromForm(req: Request, res: Response) {
+    const ctx = actingContext(req);
+    const outcome = await deleteMedia(ctx.actor, paramsOf(idParams, res).id, storage, { confirmed: inputOf(mediaDeleteForm, res).confirm === 'yes', ip: ctx.ip });
     // In use and not confirmed: nothing was deleted; ask, as the media library does, with a 409.
-    if (!outcome.deleted) return confirmDelete(res, outcome.media, 409);
+    if (!outcome.deleted) return confirmationPage(res, outcome.media, 409);
     res.flash('success', `Deleted “${outcome.filename}” and all its sizes.`);
     res.redirect(303, '/admin/media');
-  });
+  }
+}
 
-  return router;
+async function postsPage(_req: Request, res: Response) {
+  const query = queryOf(postListQuery, res);
+  const [list, options] = await Promise.all([listAdminPosts(query), postFilterOptions()]);
+  res.render('admin/posts', {
+    title: 'Posts',
+    query,
+    list,
+    options,
+    statuses: DISPLAY_STATUSES,
+    pageSize: POSTS_PAGE_SIZE,
+    here: listUrl(query, list.page),
+    prevUrl: list.page > 1 ? `/admin/posts${listUrl(query, list.page - 1)}` : null,
+    nextUrl: list.page < list.pages ? `/admin/posts${listUrl(query, list.page + 1)}` : null,
+  });
+}
+
+async function bulkAction(req: Request, res: Response) {
+  const input = inputOf(bulkForm, res);
+  const backTo = `/admin/posts${input.back ?? ''}`;
+  if (input.ids.length === 0) {
+    res.flash('warning', 'Select at least one post first.');
+    return res.redirect(303, backTo);
+  }
+  // Deleting asks first: the same form again, listing what will go, with confirm=yes.
+  if (input.action === 'delete' && input.confirm !== 'yes') {
+    return res.render('admin/posts-bulk-confirm', {
+      title: 'Delete posts',
+      posts: await postsForBulk(input.ids),
+      back: input.back ?? '',
+    });
+  }
+  const outcome = await applyBulk(actingContext(req), input.action, input.ids);
+  const skipped = outcome.skipped ? ` (${plural(outcome.skipped, 'post was', 'posts were')} already ${input.action === 'delete' ? 'gone' : PAST[input.action]})` : '';
+  res.flash(outcome.done ? 'success' : 'info', `${plural(outcome.done, 'post')} ${PAST[input.action]}${skipped}.`);
+  res.redirect(303, backTo);
 }

@@ -4,7 +4,7 @@
 import mongoose from 'mongoose';
 import { reassignPostComments } from '../comments/comment-lifecycle.js';
 import { Media } from '../media/media.model.js';
-import { deleteMedia, type MediaActor } from '../media/media.service.js';
+import { deleteMedia } from '../media/media.service.js';
 import type { Storage } from '../media/storage.js';
 import { displayStatus, Post, type DisplayStatus, type PostDoc } from '../posts/post.model.js';
 import { managedPosts } from '../posts/listing.service.js';
@@ -12,7 +12,7 @@ import { deletePost, setPublished } from '../posts/posts.service.js';
 import { Tag } from '../posts/tag.model.js';
 import { tagRefs, type TagRef } from '../posts/tags.js';
 import { User } from '../users/user.model.js';
-import type { AdminContext } from './admin-context.js';
+import type { ActingContext } from '../site/audit.service.js';
 import { pageWindow } from '../db/page-window.js';
 
 export const POSTS_PAGE_SIZE = 25;
@@ -123,7 +123,7 @@ const BATCH = 100;
  * Deletes every post and image of one user through the posts and media services (revisions, files, the
  * audit log and the public cache are handled there), in bounded batches.
  */
-export async function deleteContentOf(ctx: AdminContext, userId: string, storage: Storage): Promise<{ posts: number; media: number }> {
+export async function deleteContentOf(ctx: ActingContext, userId: string, storage: Storage): Promise<{ posts: number; media: number }> {
   const meta = { ip: ctx.ip };
   let posts = 0;
   let media = 0;
@@ -135,14 +135,13 @@ export async function deleteContentOf(ctx: AdminContext, userId: string, storage
       posts++;
     }
   }
-  const mediaActor: MediaActor = ctx.actor;
   for (;;) {
     const batch = await Media.find({ owner: userId }, '_id').limit(BATCH).lean();
     if (batch.length === 0) break;
     for (const image of batch) {
       // Confirmed: the user's own posts are gone, and other posts using the image lose it as they would
       // if it were deleted from the media library.
-      await deleteMedia(mediaActor, String(image._id), storage, { confirmed: true, ip: ctx.ip });
+      await deleteMedia(ctx.actor, String(image._id), storage, { confirmed: true, ip: ctx.ip });
       media++;
     }
   }
@@ -182,7 +181,7 @@ export interface BulkOutcome {
 }
 
 /** Publishes (now), unpublishes or deletes each selected post through the posts service. */
-export async function applyBulk(ctx: AdminContext, action: BulkAction, ids: string[], now = new Date()): Promise<BulkOutcome> {
+export async function applyBulk(ctx: ActingContext, action: BulkAction, ids: string[], now = new Date()): Promise<BulkOutcome> {
   const posts = await postsForBulk(ids, now);
   const meta = { ip: ctx.ip };
   let done = 0;

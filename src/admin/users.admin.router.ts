@@ -4,14 +4,13 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { RouterDeps } from '../router-deps.js';
-import { currentUser, requireCan } from '../site/guards.js';
+import { actingContext, currentUser, requireCan } from '../site/guards.js';
 import { ROLES } from '../site/permissions.js';
-import { Conflict } from '../http/errors.js';
+import { conflictFlash } from '../http/conflicts.js';
 import { plural } from '../http/format.js';
-import { form, inputOf, listQueryString, objectId, pageNumber, validate } from '../http/validate.js';
+import { form, idParams, inputOf, listQueryString, objectId, pageNumber, paramsOf, queryOf, validate, validateParams, validateQuery } from '../http/validate.js';
 import { USER_STATUSES } from '../users/user.model.js';
 import { resetTwoFactor } from '../auth/two-factor.service.js';
-import { adminContext } from './admin-context.js';
 import {
   changeRole,
   deleteUser,
@@ -29,7 +28,6 @@ const listQuery = z.object({
   page: pageNumber,
 });
 
-
 const roleForm = z.object({ role: z.enum(ROLES, { message: 'Choose a role.' }), back: listQueryString });
 const statusForm = z.object({ status: z.enum(USER_STATUSES, { message: 'Choose a status.' }), back: listQueryString });
 const backForm = z.object({ back: listQueryString });
@@ -43,19 +41,9 @@ const deleteForm = z
     message: 'Choose who receives their posts and media.',
   });
 
-/** The :id of the route, kept in res.locals: the error handler re-renders a form after req.params is reset. */
-const userId = (res: Response) => String(res.locals.userId);
-
-/** Performs an action and returns to the list with its outcome, or with the reason it was refused. */
-async function thenBackToList(res: Response, backTo: string | undefined, action: () => Promise<string>): Promise<void> {
-  try {
-    res.flash('success', await action());
-  } catch (err) {
-    if (!(err instanceof Conflict)) throw err;
-    res.flash('danger', err.message);
-  }
-  res.redirect(303, `/admin/users${backTo ?? ''}`);
-}
+/** A refusal by the last-admin or self rules (409): back to the list as it was, with the reason, nothing changed. */
+// Every form here carries the list's query string in `back` but the delete form, which returns to the list's start.
+const refusedBackToList = conflictFlash((_req, res) => `/admin/users${inputOf(backForm, res).back ?? ''}`);
 
 function listUrl(query: z.infer<typeof listQuery>, page: number): string {
   const params = new URLSearchParams();
@@ -70,84 +58,87 @@ function listUrl(query: z.infer<typeof listQuery>, page: number): string {
 export function usersAdminRouter({ storage }: RouterDeps): Router {
   const router = Router();
   const guard = requireCan('users:manage');
-  router.param('id', (_req, res, next, id: string) => {
-    res.locals.userId = id;
-    next();
-  });
+  const id = validateParams(idParams);
 
-  router.get('/users', guard, validate(listQuery, 'query'), async (req, res) => {
-    const query = inputOf(listQuery, res);
-    const list = await listUsers(query);
-    res.render('admin/users', {
-      title: 'Users',
-      query,
-      list,
-      pageSize: USERS_PAGE_SIZE,
-      here: listUrl(query, list.page),
-      prevUrl: list.page > 1 ? `/admin/users${listUrl(query, list.page - 1)}` : null,
-      nextUrl: list.page < list.pages ? `/admin/users${listUrl(query, list.page + 1)}` : null,
-      roles: ROLES,
-      statuses: USER_STATUSES,
-      selfId: currentUser(req).id,
-    });
-  });
-
-  router.post('/users/:id/role', guard, validate(roleForm), async (req, res) => {
-    const input = inputOf(roleForm, res);
-    await thenBackToList(res, input.back, async () => {
-      const result = await changeRole(adminContext(req), userId(res), input.role);
-      return result.changed ? `${result.user} is now ${article(input.role)} ${input.role}.` : `${result.user} is already ${article(input.role)} ${input.role}.`;
-    });
-  });
-
-  router.post('/users/:id/status', guard, validate(statusForm), async (req, res) => {
-    const input = inputOf(statusForm, res);
-    await thenBackToList(res, input.back, async () => {
-      const result = await setStatus(adminContext(req), userId(res), input.status);
-      if (!result.changed) return `${result.user} is already ${input.status}.`;
-      return input.status === 'suspended'
-        ? `${result.user} is suspended and signed out everywhere.`
-        : `${result.user} is active again and may sign in.`;
-    });
-  });
-
-  router.post('/users/:id/signout', guard, validate(backForm), async (req, res) => {
-    const input = inputOf(backForm, res);
-    await thenBackToList(res, input.back, async () => {
-      const result = await signOutEverywhere(adminContext(req), userId(res));
-      return `${result.user} is signed out on every device.`;
-    });
-  });
-
+  router.get('/users', guard, validateQuery(listQuery), listPage);
+  router.post('/users/:id/role', guard, id, refusedBackToList, validate(roleForm), changeRoleFromForm);
+  router.post('/users/:id/status', guard, id, refusedBackToList, validate(statusForm), setStatusFromForm);
+  router.post('/users/:id/signout', guard, id, refusedBackToList, validate(backForm), signOutFromForm);
   // A lost phone and no recovery code: another admin turns the user's 2FA off (audited).
-  router.post('/users/:id/2fa/reset', guard, validate(backForm), async (req, res) => {
-    const input = inputOf(backForm, res);
-    await thenBackToList(res, input.back, async () => {
-      const result = await resetTwoFactor(adminContext(req), userId(res));
-      return result.changed ? `Two-factor sign-in is off for ${result.user}; they sign in with their password until they turn it on again.` : `${result.user} had no two-factor sign-in.`;
-    });
-  });
+  router.post('/users/:id/2fa/reset', guard, id, refusedBackToList, validate(backForm), resetTwoFactorFromForm);
+  router.get('/users/:id/delete', guard, id, confirmDelete);
+  router.post('/users/:id/delete', guard, id, form('admin/user-delete', deletePage), refusedBackToList, validate(deleteForm), deleteFromForm);
+  return router;
 
-  const deletePage = async (req: Request, res: Response) => ({
-    title: 'Delete user',
-    summary: await deletionSummary(currentUser(req).id, userId(res)),
-  });
-
-  router.get('/users/:id/delete', guard, async (req, res) => {
-    res.render('admin/user-delete', await deletePage(req, res));
-  });
-
-  router.post('/users/:id/delete', guard, form('admin/user-delete', deletePage), validate(deleteForm), async (req, res) => {
+  async function deleteFromForm(req: Request, res: Response) {
     const input = inputOf(deleteForm, res);
     const plan = input.plan === 'reassign' ? { mode: 'reassign' as const, to: input.to ?? '' } : { mode: 'delete' as const };
-    await thenBackToList(res, undefined, async () => {
-      const result = await deleteUser(adminContext(req), userId(res), plan, storage);
-      const what = `${plural(result.posts, 'post')} and ${plural(result.media, 'image')}`;
-      return result.heir ? `${result.user} was deleted; ${what} now belong to ${result.heir}.` : `${result.user} was deleted with ${what}.`;
-    });
-  });
+    const result = await deleteUser(actingContext(req), paramsOf(idParams, res).id, plan, storage);
+    const what = `${plural(result.posts, 'post')} and ${plural(result.media, 'image')}`;
+    res.flash('success', result.heir ? `${result.user} was deleted; ${what} now belong to ${result.heir}.` : `${result.user} was deleted with ${what}.`);
+    res.redirect(303, '/admin/users');
+  }
+}
 
-  return router;
+async function listPage(req: Request, res: Response) {
+  const query = queryOf(listQuery, res);
+  const list = await listUsers(query);
+  res.render('admin/users', {
+    title: 'Users',
+    query,
+    list,
+    pageSize: USERS_PAGE_SIZE,
+    here: listUrl(query, list.page),
+    prevUrl: list.page > 1 ? `/admin/users${listUrl(query, list.page - 1)}` : null,
+    nextUrl: list.page < list.pages ? `/admin/users${listUrl(query, list.page + 1)}` : null,
+    roles: ROLES,
+    statuses: USER_STATUSES,
+    selfId: currentUser(req).id,
+  });
+}
+
+/** Back to the list (where the action was taken) with what happened. */
+function backToList(res: Response, back: string | undefined, message: string): void {
+  res.flash('success', message);
+  res.redirect(303, `/admin/users${back ?? ''}`);
+}
+
+async function changeRoleFromForm(req: Request, res: Response) {
+  const input = inputOf(roleForm, res);
+  const result = await changeRole(actingContext(req), paramsOf(idParams, res).id, input.role);
+  const role = `${article(input.role)} ${input.role}`;
+  backToList(res, input.back, result.changed ? `${result.user} is now ${role}.` : `${result.user} is already ${role}.`);
+}
+
+async function setStatusFromForm(req: Request, res: Response) {
+  const input = inputOf(statusForm, res);
+  const result = await setStatus(actingContext(req), paramsOf(idParams, res).id, input.status);
+  if (!result.changed) return backToList(res, input.back, `${result.user} is already ${input.status}.`);
+  backToList(res, input.back, input.status === 'suspended' ? `${result.user} is suspended and signed out everywhere.` : `${result.user} is active again and may sign in.`);
+}
+
+async function signOutFromForm(req: Request, res: Response) {
+  const input = inputOf(backForm, res);
+  const result = await signOutEverywhere(actingContext(req), paramsOf(idParams, res).id);
+  backToList(res, input.back, `${result.user} is signed out on every device.`);
+}
+
+async function resetTwoFactorFromForm(req: Request, res: Response) {
+  const input = inputOf(backForm, res);
+  const result = await resetTwoFactor(actingContext(req), paramsOf(idParams, res).id);
+  backToList(
+    res,
+    input.back,
+    result.changed ? `Two-factor sign-in is off for ${result.user}; they sign in with their password until they turn it on again.` : `${result.user} had no two-factor sign-in.`,
+  );
+}
+
+async function deletePage(req: Request, res: Response) {
+  return { title: 'Delete user', summary: await deletionSummary(currentUser(req).id, paramsOf(idParams, res).id) };
+}
+
+async function confirmDelete(req: Request, res: Response) {
+  res.render('admin/user-delete', await deletePage(req, res));
 }
 
 function article(role: string): string {

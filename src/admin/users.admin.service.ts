@@ -11,7 +11,7 @@ import type { Storage } from '../media/storage.js';
 import { avatarUrl } from '../users/avatar.js';
 import { User, type UserStatus } from '../users/user.model.js';
 import { recordAudit, type AuditContext } from '../site/audit.service.js';
-import type { AdminContext } from './admin-context.js';
+import type { ActingContext } from '../site/audit.service.js';
 import { contentCountsOf, deleteContentOf, reassignContent } from './content.service.js';
 import { literalPattern } from '../db/literal-pattern.js';
 import { pageWindow } from '../db/page-window.js';
@@ -243,7 +243,7 @@ export interface UserDeletion {
  * (ending their sessions, so nothing new is written while their content is moved), then removed. Should a
  * step fail, the user stays suspended with part of their content handled; deleting again finishes it.
  */
-export async function deleteUser(ctx: AdminContext, userId: string, plan: ContentPlan, storage: Storage): Promise<UserDeletion> {
+export async function deleteUser(ctx: ActingContext, userId: string, plan: ContentPlan, storage: Storage): Promise<UserDeletion> {
   const target = await findTarget(userId);
   refuseSelf(ctx, target, 'delete');
   let heir: Target | undefined;

@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { getSettings } from '../site/settings.service.js';
 import type { RouterDeps } from '../router-deps.js';
 import { Forbidden, Invalid, NotFound } from '../http/errors.js';
-import { form, inputOf, validate } from '../http/validate.js';
+import { form, inputOf, queryOf, validate, validateQuery } from '../http/validate.js';
+import { noStoreNoIndex } from '../http/no-store.js';
 import { newAccountForm } from '../users/user.fields.js';
 import { SIGN_UP_TAKEN, clientAddressKey, signInLimits, signUpLimits } from './attempt-limits.js';
 import { AttemptStore } from './attempt-store.js';
@@ -31,6 +32,9 @@ const signInForm = z.object({
     .refine((p) => !isPasswordTooLong(p), 'That is longer than any password here.'),
 });
 
+/** `?next=` on the sign-in page: one path at most (safeNextPath then keeps it same-site). */
+const nextQuery = z.object({ next: z.string().max(2048).optional().catch(undefined) });
+
 export const WRONG_CREDENTIALS = 'The email/username or password is incorrect.';
 const SUSPENDED = 'This account is suspended. Please contact the site administrator.';
 
@@ -43,58 +47,38 @@ export function authRouter(deps: RouterDeps): Router {
   const signUpAttempts = signUpLimits(attempts);
   const deliver = deliverInBackground(deps.mailer, deps.logger);
 
-  const signIn = (res: Response, user: SessionSubject) => {
+  // Account pages carry CSRF tokens and personal input: never cached, never indexed.
+  router.use(['/setup', '/signup', '/signin', '/signout'], noStoreNoIndex);
+  router.get('/setup', setupOpen, showSetup);
+  router.post('/setup', setupOpen, form('auth/setup', setupPage), validate(newAccountForm), setUp);
+  router.get('/signup', anonymousOnly, signUpOpen, showSignUp);
+  router.post('/signup', anonymousOnly, signUpOpen, form('auth/signup', signUpPage), validate(newAccountForm), ...signUpAttempts, signUpFromForm);
+  router.get('/signin', anonymousOnly, validateQuery(nextQuery), showSignIn);
+  router.post('/signin', anonymousOnly, validateQuery(nextQuery), form('auth/signin', signInPage), validate(signInForm), ...signInAttempts, signInFromForm);
+  router.post('/signout', signOut);
+  return router;
+
+  function startSession(res: Response, user: SessionSubject) {
     setSessionCookie(res, { sub: user.id, ver: user.tokenVersion }, keys.session, config.secureCookies);
     // A new CSRF secret with the new session, as Django rotates its token at login: a token planted
     // or seen before signing in is worthless afterwards (it is also bound to the session it was made for).
     res.rotateCsrf();
-  };
+  }
 
-  // Account pages carry CSRF tokens and personal input: never cached, never indexed.
-  router.use(['/setup', '/signup', '/signin', '/signout'], (_req, res, next) => {
-    res.set('Cache-Control', 'no-store');
-    res.locals.noindex = true;
-    next();
-  });
-
-  const setupPage = () => ({ title: 'Set up Quire', passwordHint: PASSWORD_HINT });
-  const setupOpen: RequestHandler = async (_req, _res, next) => {
-    if (await isSetupComplete()) throw new NotFound();
-    next();
-  };
-
-  router.get('/setup', setupOpen, (_req, res) => {
-    res.render('auth/setup', setupPage());
-  });
-
-  router.post('/setup', setupOpen, form('auth/setup', setupPage), validate(newAccountForm), async (req, res) => {
+  async function setUp(req: Request, res: Response) {
     const admin = await createFirstAdmin(inputOf(newAccountForm, res), req.ip);
-    signIn(res, admin);
+    startSession(res, admin);
     res.flash('success', 'Welcome to Quire. Your administrator account is ready.');
     res.redirect(303, '/admin');
-  });
+  }
 
-  const signUpPage = () => ({ title: 'Sign up', passwordHint: PASSWORD_HINT });
-  const anonymousOnly: RequestHandler = (req, res, next) => {
-    if (req.user) return res.redirect(303, '/');
-    next();
-  };
-  const signUpOpen: RequestHandler = async (_req, _res, next) => {
-    if (!(await getSettings()).signupOpen) throw new Forbidden('Sign-up is closed on this site. An administrator can create accounts.');
-    next();
-  };
-
-  router.get('/signup', anonymousOnly, signUpOpen, (_req, res) => {
-    res.render('auth/signup', signUpPage());
-  });
-
-  router.post('/signup', anonymousOnly, signUpOpen, form('auth/signup', signUpPage), validate(newAccountForm), ...signUpAttempts, async (req, res) => {
+  async function signUpFromForm(req: Request, res: Response) {
     const user = await signUp(inputOf(newAccountForm, res), req.ip, clientAddressKey(req)).catch((err: unknown) => {
       // "Taken" is the answer that tells about other accounts: it counts toward the refused sign-ups.
       if (err instanceof Invalid && ('username' in err.fields || 'email' in err.fields)) res.locals[SIGN_UP_TAKEN] = true;
       throw err;
     });
-    signIn(res, user);
+    startSession(res, user);
     const site = await getSettings();
     if (site.verifyEmailOnSignup) {
       await sendVerificationMail(user.id, { siteUrl: config.siteUrl, siteTitle: site.title, deliver });
@@ -103,48 +87,32 @@ export function authRouter(deps: RouterDeps): Router {
       res.flash('success', `Welcome, ${user.displayName}. Your account is ready.`);
     }
     res.redirect(303, '/');
-  });
+  }
 
-  const signInPage = (req: Request) => ({
-    title: 'Sign in',
-    next: safeNextPath((req.body as { next?: unknown } | undefined)?.next ?? req.query.next),
-  });
+  async function signInFromForm(req: Request, res: Response) {
+    const { identifier, password } = inputOf(signInForm, res);
+    const result = await authenticate(identifier, password, clientAddressKey(req));
+    if (result.outcome !== 'signed-in') {
+      // The form again, with one message whether the account is unknown or the password wrong.
+      const status = result.outcome === 'suspended' ? 403 : 401;
+      res.status(status).render('auth/signin', {
+        ...signInPage(req, res),
+        values: { identifier },
+        formError: result.outcome === 'suspended' ? SUSPENDED : WRONG_CREDENTIALS,
+      });
+      return;
+    }
+    if (result.twoFactor) {
+      // The password was right; the session waits for the second factor (two-factor.router.ts).
+      setPendingCookie(res, { sub: result.user.id, ver: result.user.tokenVersion, next: signInPage(req, res).next }, keys.pendingSignIn, config.secureCookies);
+      res.redirect(303, '/signin/2fa');
+      return;
+    }
+    startSession(res, result.user);
+    res.redirect(303, signInPage(req, res).next);
+  }
 
-  router.get('/signin', anonymousOnly, (req, res) => {
-    res.render('auth/signin', signInPage(req));
-  });
-
-  router.post(
-    '/signin',
-    anonymousOnly,
-    form('auth/signin', signInPage),
-    validate(signInForm),
-    ...signInAttempts,
-    async (req, res) => {
-      const { identifier, password } = inputOf(signInForm, res);
-      const result = await authenticate(identifier, password, clientAddressKey(req));
-      if (result.outcome !== 'signed-in') {
-        // The form again, with one message whether the account is unknown or the password wrong.
-        const status = result.outcome === 'suspended' ? 403 : 401;
-        res.status(status).render('auth/signin', {
-          ...signInPage(req),
-          values: { identifier },
-          formError: result.outcome === 'suspended' ? SUSPENDED : WRONG_CREDENTIALS,
-        });
-        return;
-      }
-      if (result.twoFactor) {
-        // The password was right; the session waits for the second factor (two-factor.router.ts).
-        setPendingCookie(res, { sub: result.user.id, ver: result.user.tokenVersion, next: signInPage(req).next }, keys.pendingSignIn, config.secureCookies);
-        res.redirect(303, '/signin/2fa');
-        return;
-      }
-      signIn(res, result.user);
-      res.redirect(303, signInPage(req).next);
-    },
-  );
-
-  router.post('/signout', async (req, res) => {
+  async function signOut(req: Request, res: Response) {
     const token: unknown = req.cookies?.[SESSION_COOKIE];
     const session = req.user && typeof token === 'string' ? verifySession(token, keys.session) : undefined;
     if (session) await revokeSession(session.sub, session.jti, session.expiresAt);
@@ -152,7 +120,46 @@ export function authRouter(deps: RouterDeps): Router {
     res.rotateCsrf();
     res.flash('info', 'You are signed out.');
     res.redirect(303, '/');
-  });
+  }
+}
 
-  return router;
+/** Setup exists only while no user does. */
+const setupOpen: RequestHandler = async (_req, _res, next) => {
+  if (await isSetupComplete()) throw new NotFound();
+  next();
+};
+
+const anonymousOnly: RequestHandler = (req, res, next) => {
+  if (req.user) return res.redirect(303, '/');
+  next();
+};
+
+const signUpOpen: RequestHandler = async (_req, _res, next) => {
+  if (!(await getSettings()).signupOpen) throw new Forbidden('Sign-up is closed on this site. An administrator can create accounts.');
+  next();
+};
+
+function setupPage() {
+  return { title: 'Set up Quire', passwordHint: PASSWORD_HINT };
+}
+
+function showSetup(_req: Request, res: Response) {
+  res.render('auth/setup', setupPage());
+}
+
+function signUpPage() {
+  return { title: 'Sign up', passwordHint: PASSWORD_HINT };
+}
+
+function showSignUp(_req: Request, res: Response) {
+  res.render('auth/signup', signUpPage());
+}
+
+/** Where to go after signing in: `next` from the form or the query, same-site only (safeNextPath). */
+function signInPage(req: Request, res: Response) {
+  return { title: 'Sign in', next: safeNextPath((req.body as { next?: unknown } | undefined)?.next ?? queryOf(nextQuery, res).next) };
+}
+
+function showSignIn(req: Request, res: Response) {
+  res.render('auth/signin', signInPage(req, res));
 }

@@ -1,16 +1,16 @@
 // Two-factor sign-in over HTTP: the second step of sign-in (/signin/2fa, reached only with the pending
 // cookie that a right password sets) and one's own enrolment and switch-off (/account/2fa). CSRF is
 // checked globally; the rules live in two-factor.service.ts.
-import { Router, type Request, type RequestHandler, type Response } from 'express';
+import { Router, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { RouterDeps } from '../router-deps.js';
-import type { AuditContext } from '../site/audit.service.js';
 import { getSettings } from '../site/settings.service.js';
 import { form, inputOf, validate } from '../http/validate.js';
+import { noStoreNoIndex } from '../http/no-store.js';
 import { accountTwoFactorLimit, secondStepLimits } from './attempt-limits.js';
 import { AttemptStore } from './attempt-store.js';
 import { sessionSubjectFor } from './auth.service.js';
-import { currentUser, requireAuth } from '../site/guards.js';
+import { actingContext, currentUser, requireAuth } from '../site/guards.js';
 import { PENDING_COOKIE, clearPendingCookie, verifyPending, type PendingSignIn } from './pending-sign-in.js';
 import { setSessionCookie } from './session.js';
 import { checkSecondFactor, disableTwoFactor, enableTwoFactor, startEnrolment, twoFactorStatus } from './two-factor.service.js';
@@ -28,59 +28,50 @@ export function twoFactorRouter(deps: RouterDeps): Router {
   const { config, keys } = deps;
   const store = new AttemptStore();
 
-  router.use(['/signin/2fa', '/account/2fa'], (_req, res, next) => {
-    res.set('Cache-Control', 'no-store');
-    res.locals.noindex = true;
-    next();
-  });
-
-  // --- The second step of sign-in ---
-  const pending = (res: Response) => res.locals.pendingSignIn as PendingSignIn;
-  const pendingOnly: RequestHandler = (req, res, next) => {
-    const claims = verifyPending(req.cookies?.[PENDING_COOKIE], keys.pendingSignIn);
-    if (!claims) return res.redirect(303, '/signin');
-    res.locals.pendingSignIn = claims;
-    next();
-  };
-  const secondStepPage = () => ({ title: 'Two-factor sign-in' });
-
-  router.get('/signin/2fa', pendingOnly, (_req, res) => {
-    res.render('auth/signin-2fa', secondStepPage());
-  });
-
+  router.use(['/signin/2fa', '/account/2fa'], noStoreNoIndex);
+  // The second step of sign-in.
+  router.get('/signin/2fa', pendingOnly, showSecondStep);
   router.post(
     '/signin/2fa',
     pendingOnly,
     form('auth/signin-2fa', secondStepPage),
     validate(secondStepForm),
     ...secondStepLimits(store, (req) => `user:${pending(req.res!).sub}`),
-    async (_req, res) => {
-      const claims = pending(res);
-      const factor = await checkSecondFactor(claims.sub, inputOf(secondStepForm, res).code, keys.twoFactor);
-      if (!factor) {
-        res.status(401).render('auth/signin-2fa', { ...secondStepPage(), formError: WRONG_SECOND_FACTOR });
-        return;
-      }
-      clearPendingCookie(res, config.secureCookies);
-      // Suspended, or every session ended, since the password step: start again from the password.
-      const subject = await sessionSubjectFor(claims.sub, claims.ver);
-      if (!subject) return res.redirect(303, '/signin');
-      setSessionCookie(res, { sub: subject.id, ver: subject.tokenVersion }, keys.session, config.secureCookies);
-      res.rotateCsrf();
-      if (factor === 'recovery') {
-        const left = (await twoFactorStatus(subject.id)).recoveryCodesLeft;
-        res.flash('warning', `You used a recovery code; ${left} left. If your phone is lost, turn two-factor sign-in off and on again on your account page to get new codes.`);
-      }
-      res.redirect(303, claims.next);
-    },
+    secondStep,
   );
+  // One's own two-factor settings.
+  router.get('/account/2fa', requireAuth, showAccountPage);
+  router.post('/account/2fa', requireAuth, accountTwoFactorLimit(store, (req) => `user:${currentUser(req).id}`), form('users/two-factor', accountPage), validate(accountForm), changeSettings);
+  return router;
 
-  // --- One's own two-factor settings ---
-  const auditContext = (req: Request): AuditContext => {
-    const user = currentUser(req);
-    return { actor: { id: user.id, displayName: user.displayName }, ip: req.ip };
-  };
-  const accountPage = async (req: Request) => {
+  function pendingOnly(req: Request, res: Response, next: NextFunction) {
+    const claims = verifyPending(req.cookies?.[PENDING_COOKIE], keys.pendingSignIn);
+    if (!claims) return res.redirect(303, '/signin');
+    res.locals.pendingSignIn = claims;
+    next();
+  }
+
+  async function secondStep(_req: Request, res: Response) {
+    const claims = pending(res);
+    const factor = await checkSecondFactor(claims.sub, inputOf(secondStepForm, res).code, keys.twoFactor);
+    if (!factor) {
+      res.status(401).render('auth/signin-2fa', { ...secondStepPage(), formError: WRONG_SECOND_FACTOR });
+      return;
+    }
+    clearPendingCookie(res, config.secureCookies);
+    // Suspended, or every session ended, since the password step: start again from the password.
+    const subject = await sessionSubjectFor(claims.sub, claims.ver);
+    if (!subject) return res.redirect(303, '/signin');
+    setSessionCookie(res, { sub: subject.id, ver: subject.tokenVersion }, keys.session, config.secureCookies);
+    res.rotateCsrf();
+    if (factor === 'recovery') {
+      const left = (await twoFactorStatus(subject.id)).recoveryCodesLeft;
+      res.flash('warning', `You used a recovery code; ${left} left. If your phone is lost, turn two-factor sign-in off and on again on your account page to get new codes.`);
+    }
+    res.redirect(303, claims.next);
+  }
+
+  async function accountPage(req: Request) {
     const user = currentUser(req);
     const status = await twoFactorStatus(user.id);
     const resume = (req.body as { setup?: unknown } | undefined)?.setup;
@@ -88,32 +79,36 @@ export function twoFactorRouter(deps: RouterDeps): Router {
       ? null
       : await startEnrolment(user.id, user.username, (await getSettings()).title, keys.twoFactor, typeof resume === 'string' ? resume : undefined);
     return { title: 'Two-factor sign-in', status, enrolment, recoveryCodes: null };
-  };
+  }
 
-  router.get('/account/2fa', requireAuth, async (req, res) => {
+  async function showAccountPage(req: Request, res: Response) {
     res.render('users/two-factor', await accountPage(req));
-  });
+  }
 
-  router.post(
-    '/account/2fa',
-    requireAuth,
-    accountTwoFactorLimit(store, (req) => `user:${currentUser(req).id}`),
-    form('users/two-factor', accountPage),
-    validate(accountForm),
-    async (req, res) => {
-      const input = inputOf(accountForm, res);
-      const user = currentUser(req);
-      if (input.action === 'enable') {
-        const codes = await enableTwoFactor(user.id, input, keys.twoFactor, auditContext(req));
-        // Shown once, on this answer only (never stored in clear, never cached).
-        res.render('users/two-factor', { title: 'Two-factor sign-in', status: await twoFactorStatus(user.id), enrolment: null, recoveryCodes: codes });
-        return;
-      }
-      await disableTwoFactor(user.id, input, keys.twoFactor, auditContext(req));
-      res.flash('success', 'Two-factor sign-in is off.');
-      res.redirect(303, '/account/2fa');
-    },
-  );
+  async function changeSettings(req: Request, res: Response) {
+    const input = inputOf(accountForm, res);
+    const user = currentUser(req);
+    if (input.action === 'enable') {
+      const codes = await enableTwoFactor(user.id, input, keys.twoFactor, actingContext(req));
+      // Shown once, on this answer only (never stored in clear, never cached).
+      res.render('users/two-factor', { title: 'Two-factor sign-in', status: await twoFactorStatus(user.id), enrolment: null, recoveryCodes: codes });
+      return;
+    }
+    await disableTwoFactor(user.id, input, keys.twoFactor, actingContext(req));
+    res.flash('success', 'Two-factor sign-in is off.');
+    res.redirect(303, '/account/2fa');
+  }
+}
 
-  return router;
+/** The claims of the pending cookie that a right password set (pendingOnly puts them here). */
+function pending(res: Response): PendingSignIn {
+  return res.locals.pendingSignIn as PendingSignIn;
+}
+
+function secondStepPage() {
+  return { title: 'Two-factor sign-in' };
+}
+
+function showSecondStep(_req: Request, res: Response) {
+  res.render('auth/signin-2fa', secondStepPage());
 }

@@ -5,30 +5,25 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { RouterDeps } from '../router-deps.js';
 import { requireVerifiedEmail } from '../auth/email-verification.router.js';
-import { currentUser, requireAuth, requireCan } from '../site/guards.js';
-import type { NamedActor } from '../site/permissions.js';
+import { currentActor, requireAuth, requireCan } from '../site/guards.js';
 import { NotFound } from '../http/errors.js';
-import { form, inputOf, validate } from '../http/validate.js';
+import { form, idParams, inputOf, paramsOf, queryOf, validate, validateParams, validateQuery } from '../http/validate.js';
 import { formatDate, plural } from '../http/format.js';
 import { postForReader } from '../posts/reading.service.js';
+import { postSlugParams } from '../posts/post-params.js';
 import type { Storage } from '../media/storage.js';
 import { bulkForm, commentForm, moderationForm, queueQuery } from './comment-forms.js';
 import { commentsForPost, deleteComment, editOwnComment, postComment } from './comments.service.js';
 import { bulkConfirmation, moderationQueue, QUEUE_PAGE_SIZE } from './moderation-queue.js';
 import { applyBulk, decide, findComment, type BulkAction } from './moderation.service.js';
+import { noStoreNoIndex } from '../http/no-store.js';
 
-function actorOf(req: Request): NamedActor {
-  const user = currentUser(req);
-  return { id: user.id, role: user.role, displayName: user.displayName };
-}
-
-const idOf = (req: Request) => String(req.params.id);
 const DONE: Record<BulkAction, string> = { approve: 'approved', reject: 'rejected', delete: 'deleted' };
 
 /** Anonymous visitors are sent to sign in, and then back to the post's comments (not to this POST URL). */
 const signInToComment: RequestHandler = (req, res, next) => {
   if (req.user) return next();
-  res.redirect(303, `/signin?next=${encodeURIComponent(`/posts/${String(req.params.slug)}#comments`)}`);
+  res.redirect(303, `/signin?next=${encodeURIComponent(`/posts/${paramsOf(postSlugParams, res).slug}#comments`)}`);
 };
 
 /** The post page again, for a comment form with errors (422): the same page, with the input kept. */
@@ -46,96 +41,101 @@ async function postPage(req: Request, slug: string, storage: Storage, editing: s
   };
 }
 
-function noStore(_req: Request, res: Response, next: () => void): void {
-  res.set('Cache-Control', 'no-store');
-  res.set('X-Robots-Tag', 'noindex, nofollow');
-  res.locals.noindex = true;
-  next();
-}
-
 export function commentsRouter({ storage }: RouterDeps): Router {
   const router = Router();
-  const slugOf = (req: Request) => String(req.params.slug);
-  const newCommentPage = (req: Request) => postPage(req, slugOf(req), storage);
-  const editCommentPage = async (req: Request) => {
-    const { post } = await findComment(idOf(req));
-    if (!post) throw new NotFound();
-    return postPage(req, post.slug, storage, idOf(req));
-  };
+  const moderator = requireCan('comment:moderate');
+  const id = validateParams(idParams);
 
-  router.post('/posts/:slug/comments', signInToComment, requireVerifiedEmail, form('posts/post', newCommentPage), validate(commentForm), async (req, res) => {
-    const input = inputOf(commentForm, res);
-    const written = await postComment(actorOf(req), slugOf(req), input.body, undefined, input.parent);
-    // Shown beside the new comment, where the redirect's fragment scrolls to (not at the top of the page).
-    res.flash(
-      'success',
-      written.status === 'approved' ? 'Your comment is published.' : 'Thanks! Your comment is awaiting review: only you can see it until a moderator approves it.',
-      `comment-${written.id}`,
-    );
-    res.redirect(303, `/posts/${written.slug}#comment-${written.id}`);
-  });
+  router.post('/posts/:slug/comments', validateParams(postSlugParams), signInToComment, requireVerifiedEmail, form('posts/post', newCommentPage), validate(commentForm), writeComment);
+  router.post('/comments/:id/edit', requireAuth, id, requireVerifiedEmail, form('posts/post', editCommentPage), validate(commentForm), editComment);
+  router.post('/comments/:id/delete', requireAuth, id, validate(moderationForm), removeComment);
+  router.post('/comments/:id/approve', requireAuth, id, validate(moderationForm), decideComment('approve'));
+  router.post('/comments/:id/reject', requireAuth, id, validate(moderationForm), decideComment('reject'));
+  router.get('/admin/comments', noStoreNoIndex, moderator, validateQuery(queueQuery), queuePage);
+  router.post('/admin/comments/bulk', noStoreNoIndex, moderator, validate(bulkForm), bulkAction);
+  return router;
 
-  router.post('/comments/:id/edit', requireAuth, requireVerifiedEmail, form('posts/post', editCommentPage), validate(commentForm), async (req, res) => {
-    const edited = await editOwnComment(actorOf(req), idOf(req), inputOf(commentForm, res).body);
-    res.flash(edited.heldForReview ? 'info' : 'success', edited.heldForReview ? 'Comment updated. It is awaiting review again.' : 'Comment updated.');
-    res.redirect(303, `/posts/${edited.slug}#comment-${edited.id}`);
-  });
-
-  router.post('/comments/:id/delete', requireAuth, validate(moderationForm), async (req, res) => {
-    const deleted = await deleteComment(actorOf(req), idOf(req), { ip: req.ip });
-    res.flash('success', 'Comment deleted.');
-    const fallback = deleted.slug ? `/posts/${deleted.slug}#comments` : deleted.asModerator ? '/admin/comments' : '/';
-    res.redirect(303, inputOf(moderationForm, res).back ?? fallback);
-  });
-
-  for (const decision of ['approve', 'reject'] as const) {
-    router.post(`/comments/:id/${decision}`, requireAuth, validate(moderationForm), async (req, res) => {
-      const outcome = await decide(actorOf(req), idOf(req), decision, { ip: req.ip });
-      const { comment, post } = outcome.target;
-      const past = decision === 'approve' ? 'approved' : 'rejected';
-      res.flash(outcome.changed ? 'success' : 'info', outcome.changed ? `Comment ${past}.` : `That comment was already ${past}.`);
-      const fallback = post ? `/posts/${post.slug}#${decision === 'approve' ? `comment-${String(comment._id)}` : 'comments'}` : '/admin/comments';
-      res.redirect(303, inputOf(moderationForm, res).back ?? fallback);
-    });
+  function newCommentPage(req: Request, res: Response) {
+    return postPage(req, paramsOf(postSlugParams, res).slug, storage);
   }
 
-  const moderator = requireCan('comment:moderate');
+  async function editCommentPage(req: Request, res: Response) {
+    const commentId = paramsOf(idParams, res).id;
+    const { post } = await findComment(commentId);
+    if (!post) throw new NotFound();
+    return postPage(req, post.slug, storage, commentId);
+  }
+}
 
-  router.get('/admin/comments', noStore, moderator, validate(queueQuery, 'query'), async (req, res) => {
-    const query = inputOf(queueQuery, res);
-    const queue = await moderationQueue(actorOf(req), query.status ?? 'pending', query.page);
-    const urlFor = (page: number) => {
-      const params = new URLSearchParams();
-      if (queue.status !== 'pending') params.set('status', queue.status);
-      if (page > 1) params.set('page', String(page));
-      return `/admin/comments${params.size ? `?${params}` : ''}`;
-    };
-    res.render('comments/queue', {
-      title: 'Comments',
-      queue,
-      pageSize: QUEUE_PAGE_SIZE,
-      here: urlFor(queue.page),
-      prevUrl: queue.page > 1 ? urlFor(queue.page - 1) : null,
-      nextUrl: queue.page < queue.pages ? urlFor(queue.page + 1) : null,
-    });
+async function writeComment(req: Request, res: Response) {
+  const input = inputOf(commentForm, res);
+  const written = await postComment(currentActor(req), paramsOf(postSlugParams, res).slug, input.body, undefined, input.parent);
+  // Shown beside the new comment, where the redirect's fragment scrolls to (not at the top of the page).
+  res.flash(
+    'success',
+    written.status === 'approved' ? 'Your comment is published.' : 'Thanks! Your comment is awaiting review: only you can see it until a moderator approves it.',
+    `comment-${written.id}`,
+  );
+  res.redirect(303, `/posts/${written.slug}#comment-${written.id}`);
+}
+
+async function editComment(req: Request, res: Response) {
+  const edited = await editOwnComment(currentActor(req), paramsOf(idParams, res).id, inputOf(commentForm, res).body);
+  res.flash(edited.heldForReview ? 'info' : 'success', edited.heldForReview ? 'Comment updated. It is awaiting review again.' : 'Comment updated.');
+  res.redirect(303, `/posts/${edited.slug}#comment-${edited.id}`);
+}
+
+async function removeComment(req: Request, res: Response) {
+  const deleted = await deleteComment(currentActor(req), paramsOf(idParams, res).id, { ip: req.ip });
+  res.flash('success', 'Comment deleted.');
+  const fallback = deleted.slug ? `/posts/${deleted.slug}#comments` : deleted.asModerator ? '/admin/comments' : '/';
+  res.redirect(303, inputOf(moderationForm, res).back ?? fallback);
+}
+
+/** Approve or reject one comment, from the post page or the queue. */
+function decideComment(decision: 'approve' | 'reject') {
+  return async function decideOne(req: Request, res: Response) {
+    const outcome = await decide(currentActor(req), paramsOf(idParams, res).id, decision, { ip: req.ip });
+    const { comment, post } = outcome.target;
+    const past = decision === 'approve' ? 'approved' : 'rejected';
+    res.flash(outcome.changed ? 'success' : 'info', outcome.changed ? `Comment ${past}.` : `That comment was already ${past}.`);
+    const fallback = post ? `/posts/${post.slug}#${decision === 'approve' ? `comment-${String(comment._id)}` : 'comments'}` : '/admin/comments';
+    res.redirect(303, inputOf(moderationForm, res).back ?? fallback);
+  };
+}
+
+async function queuePage(req: Request, res: Response) {
+  const query = queryOf(queueQuery, res);
+  const queue = await moderationQueue(currentActor(req), query.status ?? 'pending', query.page);
+  const urlFor = (page: number) => {
+    const params = new URLSearchParams();
+    if (queue.status !== 'pending') params.set('status', queue.status);
+    if (page > 1) params.set('page', String(page));
+    return `/admin/comments${params.size ? `?${params}` : ''}`;
+  };
+  res.render('comments/queue', {
+    title: 'Comments',
+    queue,
+    pageSize: QUEUE_PAGE_SIZE,
+    here: urlFor(queue.page),
+    prevUrl: queue.page > 1 ? urlFor(queue.page - 1) : null,
+    nextUrl: queue.page < queue.pages ? urlFor(queue.page + 1) : null,
   });
+}
 
-  router.post('/admin/comments/bulk', noStore, moderator, validate(bulkForm), async (req, res) => {
-    const input = inputOf(bulkForm, res);
-    const backTo = input.back ?? '/admin/comments';
-    if (input.ids.length === 0) {
-      res.flash('warning', 'Select at least one comment first.');
-      return res.redirect(303, backTo);
-    }
-    // Deleting asks first: the same form again, listing what will go, with confirm=yes.
-    if (input.action === 'delete' && input.confirm !== 'yes') {
-      return res.render('comments/bulk-confirm', { title: 'Delete comments', rows: await bulkConfirmation(actorOf(req), input.ids), back: backTo });
-    }
-    const outcome = await applyBulk(actorOf(req), input.action, input.ids, { ip: req.ip });
-    const skipped = outcome.skipped ? ` (${plural(outcome.skipped, 'comment was', 'comments were')} skipped: already ${DONE[input.action]}, gone, or not yours to moderate)` : '';
-    res.flash(outcome.done ? 'success' : 'info', `${plural(outcome.done, 'comment')} ${DONE[input.action]}${skipped}.`);
-    res.redirect(303, backTo);
-  });
-
-  return router;
+async function bulkAction(req: Request, res: Response) {
+  const input = inputOf(bulkForm, res);
+  const backTo = input.back ?? '/admin/comments';
+  if (input.ids.length === 0) {
+    res.flash('warning', 'Select at least one comment first.');
+    return res.redirect(303, backTo);
+  }
+  // Deleting asks first: the same form again, listing what will go, with confirm=yes.
+  if (input.action === 'delete' && input.confirm !== 'yes') {
+    return res.render('comments/bulk-confirm', { title: 'Delete comments', rows: await bulkConfirmation(currentActor(req), input.ids), back: backTo });
+  }
+  const outcome = await applyBulk(currentActor(req), input.action, input.ids, { ip: req.ip });
+  const skipped = outcome.skipped ? ` (${plural(outcome.skipped, 'comment was', 'comments were')} skipped: already ${DONE[input.action]}, gone, or not yours to moderate)` : '';
+  res.flash(outcome.done ? 'success' : 'info', `${plural(outcome.done, 'comment')} ${DONE[input.action]}${skipped}.`);
+  res.redirect(303, backTo);
 }

@@ -1,11 +1,14 @@
 // The one error handler: every failure becomes a friendly page (or JSON, where JSON was asked for) with
 // the right status. A 422 with a declared form re-renders that form with messages and the input kept, and
-// so does a refused upload (400, 413, 415) on a form with a file field, with its own status.
+// so does a refused upload (400, 413, 415) on a form with a file field, with its own status. A 409 on a
+// route that declared its answer (conflicts.ts: a page with both versions, or a flash and a redirect) gets
+// that answer.
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import { isDatabaseUnavailable } from '../db/outage.js';
 import type { Logger } from '../logger.js';
 import { dropSharedCacheHeaders } from './cdn-headers.js';
-import { AppError, Invalid, NotFound, PayloadTooLarge, ServiceUnavailable } from './errors.js';
+import { conflictResponseOf } from './conflicts.js';
+import { AppError, Conflict, Invalid, NotFound, PayloadTooLarge, ServiceUnavailable } from './errors.js';
 import { wantsJson } from './negotiation.js';
 import { loggablePath } from './request-log.js';
 import type { FormView } from './validate.js';
@@ -46,15 +49,23 @@ export function errorHandler(logger: Logger, showStack: boolean, page: PageConte
     }
 
     await ensureLayoutLocals(req, res, page);
+    const conflictResponse = err instanceof Conflict ? conflictResponseOf(res) : undefined;
+    if (conflictResponse) {
+      try {
+        await conflictResponse(err as Conflict, req, res);
+        return;
+      } catch (respondError) {
+        logger.error({ err: respondError }, 'could not answer the conflict as the route declared');
+      }
+    }
     const formView = res.locals.formView as FormView | undefined;
     const uploadField = res.locals.uploadField as string | undefined;
     const refusedUpload = Boolean(uploadField) && UPLOAD_REFUSALS.has(err.status);
     if (formView && (err instanceof Invalid || refusedUpload)) {
       try {
-        if (formView.params) req.params = { ...formView.params, ...req.params };
-        const extra = formView.locals ? await formView.locals(req, res) : {};
-        const errors = err instanceof Invalid ? err.fields : { [uploadField!]: [err.message] };
-        res.status(err.status).render(formView.view, { ...extra, errors, values: keptValues(req), formError: err.message });
+        const invalid = err instanceof Invalid ? err : new Invalid({ [uploadField!]: [err.message] }, err.message);
+        const extra = formView.locals ? await formView.locals(req, res, invalid) : {};
+        res.status(err.status).render(formView.view, { errors: invalid.fields, values: keptValues(req), formError: err.message, ...extra });
         return;
       } catch (renderError) {
         logger.error({ err: renderError }, 'could not re-render form');

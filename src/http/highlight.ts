@@ -1,10 +1,8 @@
 // Search terms marked in text for display: the text is HTML-escaped piece by piece and only the matches
 // are wrapped in <mark>, so nothing from the text or the query is ever read as markup.
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' };
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
-}
+// The templates' own escaping (EJS's five characters and entities), so a highlighted title escapes as the
+// same title does elsewhere on the page.
+import { escapeHtml } from './templates.js';
 
 /**
  * `text` as safe HTML with every case-insensitive occurrence of `term` in <mark>. Where lower-casing

@@ -1,30 +1,32 @@
 // Validation at the edge: zod schemas over bodies and queries, so only plain, typed values reach services
 // (an operator object such as `email[$ne]=x` or `{"email":{"$gt":""}}` fails here as "expected string").
 // `form(view)` names the page to show again, with messages and the input kept, when input is invalid.
+// Path parameters are validated in the route line too (`validateParams`): a path that does not fit is a
+// page that does not exist (404), and the parsed values outlive Express's reset of req.params, so a form
+// re-rendered by the error handler still knows which post or token it was about.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
-import { Invalid, type FieldErrors } from './errors.js';
+import { Invalid, NotFound, type FieldErrors } from './errors.js';
 import type { WallTime } from './time-zones.js';
 
 export interface FormView {
   view: string;
-  locals?: (req: Request, res: Response) => Record<string, unknown> | Promise<Record<string, unknown>>;
-  /** The route's params: Express clears req.params once the error leaves the route. */
-  params?: Request['params'];
+  /** The page's own locals; given the error, and may override the messages shown (errors, formError). */
+  locals?: (req: Request, res: Response, err: Invalid) => Record<string, unknown> | Promise<Record<string, unknown>>;
 }
 
 /** Declares the form page for this route: a 422 from validation or a service re-renders it. */
 export function form(view: string, locals?: FormView['locals']): RequestHandler {
-  return (req, res, next) => {
-    res.locals.formView = { view, locals, params: { ...req.params } } satisfies FormView;
+  return (_req, res, next) => {
+    res.locals.formView = { view, locals } satisfies FormView;
     next();
   };
 }
 
-/** Parses req.body (or req.query) with the schema; the result is read back with `inputOf`. */
-export function validate(schema: z.ZodType, source: 'body' | 'query' = 'body'): RequestHandler {
+/** Parses req.body with the schema (422 when it does not fit); the result is read back with `inputOf`. */
+export function validate(schema: z.ZodType): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
-    res.locals.input = parse(schema, source === 'body' ? (req.body ?? {}) : req.query);
+    res.locals.input = parse(schema, req.body ?? {});
     next();
   };
 }
@@ -32,6 +34,37 @@ export function validate(schema: z.ZodType, source: 'body' | 'query' = 'body'): 
 /** The value `validate(schema)` produced, typed by the same schema. */
 export function inputOf<S extends z.ZodType>(_schema: S, res: Response): z.infer<S> {
   return res.locals.input as z.infer<S>;
+}
+
+/** Parses req.query with the schema (422 when it does not fit); read back with `queryOf`. */
+export function validateQuery(schema: z.ZodType): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    res.locals.queryInput = parse(schema, req.query);
+    next();
+  };
+}
+
+/** The value `validateQuery(schema)` produced, typed by the same schema. */
+export function queryOf<S extends z.ZodType>(_schema: S, res: Response): z.infer<S> {
+  return res.locals.queryInput as z.infer<S>;
+}
+
+/**
+ * Parses req.params with the schema; a path that does not fit answers 404 (with `notFoundMessage`, for
+ * links that name what was wrong with them). Read back with `paramsOf`, also from the error handler.
+ */
+export function validateParams(schema: z.ZodType, notFoundMessage?: string): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const result = schema.safeParse(req.params);
+    if (!result.success) throw new NotFound(notFoundMessage);
+    res.locals.paramsInput = result.data;
+    next();
+  };
+}
+
+/** The value `validateParams(schema)` produced, typed by the same schema. */
+export function paramsOf<S extends z.ZodType>(_schema: S, res: Response): z.infer<S> {
+  return res.locals.paramsInput as z.infer<S>;
 }
 
 /** Parses a value with a schema or throws Invalid with per-field messages. */
@@ -155,6 +188,12 @@ export const dateTime = z
 
 /** A 24-hex-character MongoDB id. */
 export const objectId = z.string().regex(/^[a-f0-9]{24}$/i, 'Invalid id.');
+
+/** `/:id` paths: a MongoDB id, or the page does not exist. */
+export const idParams = z.object({ id: objectId });
+
+/** One path segment (a slug, a username) no longer than any that can exist: longer ones are not looked up. */
+export const pathSegment = (max: number) => z.string().min(1).max(max);
 
 /** Checkboxes named alike (`ids`): absent, one string, or an array when several are ticked; deduplicated ids. */
 export const checkedIds = (max: number, noun: string) =>

@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import mongoose, { Types } from 'mongoose';
 import { recordAudit } from '../site/audit.service.js';
-import { can, type Actor } from '../site/permissions.js';
+import { can, type Actor, type NamedActor } from '../site/permissions.js';
 import { memoByKey } from '../http/content-memo.js';
 import { Forbidden, NotFound } from '../http/errors.js';
 import { processImage, type ProbeOptions } from './image-pipeline.js';
@@ -21,10 +21,6 @@ import { toImageView, type ImageView } from './image-view.js';
 import { contentUsing, detachFromContent, type ContentRef } from './media-usage.js';
 import { Media, type MediaDoc } from './media.model.js';
 import type { Storage } from './storage.js';
-
-export interface MediaActor extends Actor {
-  displayName: string;
-}
 
 export interface PickerItem {
   id: string;
@@ -206,7 +202,7 @@ export type DeleteOutcome = { deleted: true; filename: string } | { deleted: fal
  * `confirmed`; otherwise the outcome lists them and nothing changes. Posts that had it as cover lose it.
  */
 export async function deleteMedia(
-  actor: MediaActor,
+  actor: NamedActor,
   id: string,
   storage: Storage,
   { confirmed, ip }: { confirmed: boolean; ip?: string | undefined },

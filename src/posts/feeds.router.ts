@@ -1,5 +1,5 @@
 // /feed.xml, /sitemap.xml and /robots.txt: mounted first, as they need neither a session nor a form.
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { RouterDeps } from '../router-deps.js';
 import { markCacheable, surrogateKey } from '../http/cdn-headers.js';
 import { getSettings, sharedCachePolicy } from '../site/settings.service.js';
@@ -12,23 +12,26 @@ export function feedsRouter({ config, storage }: RouterDeps): Router {
   const mediaUrl = storage.url('media/x');
   const mediaOrigins = /^https?:\/\//i.test(mediaUrl) ? [mediaUrl] : [];
 
-  router.get('/feed.xml', async (req, res) => {
+  router.get('/feed.xml', feed);
+  router.get('/sitemap.xml', sitemap);
+  router.get('/robots.txt', robots);
+  return router;
+
+  async function feed(req: Request, res: Response) {
     const site = await getSettings();
     const body = await renderFeed(siteUrl, site, new Date(), mediaOrigins);
     markCacheable(req, res, [surrogateKey.list('feed')], sharedCachePolicy(site));
     res.type('application/rss+xml; charset=utf-8').send(body);
-  });
+  }
 
-  router.get('/sitemap.xml', async (req, res) => {
+  async function sitemap(req: Request, res: Response) {
     const body = await renderSitemap(siteUrl);
     markCacheable(req, res, [surrogateKey.list('sitemap')], sharedCachePolicy(await getSettings()));
     res.type('application/xml; charset=utf-8').send(body);
-  });
+  }
 
-  router.get('/robots.txt', async (req, res) => {
+  async function robots(req: Request, res: Response) {
     markCacheable(req, res, [], sharedCachePolicy(await getSettings()));
     res.type('text/plain; charset=utf-8').send(renderRobots(siteUrl));
-  });
-
-  return router;
+  }
 }

@@ -6,13 +6,17 @@ import type { RouterDeps } from '../router-deps.js';
 import { sharedCachePolicy, type SiteSettings } from '../site/settings.service.js';
 import { markCacheable, surrogateKey } from '../http/cdn-headers.js';
 import { NotFound } from '../http/errors.js';
-import { form, pageNumber, parse, validate, inputOf } from '../http/validate.js';
+import { form, pageNumber, paramsOf, pathSegment, queryOf, validateParams, validateQuery } from '../http/validate.js';
+import { postSlugParams } from './post-params.js';
 import { formatDate } from '../http/format.js';
 import { postComments } from './post-comments.js';
 import { highlight } from '../http/highlight.js';
 import { authorIndex, authorPage, postForReader, publicPage, searchPosts, SEARCH_MAX_LENGTH, tagIndex, tagPage } from './reading.service.js';
 
 const pageQuery = z.object({ page: pageNumber });
+// Usernames and tag slugs are at most 60 characters: longer paths are not looked up (404).
+const authorParams = z.object({ username: pathSegment(60) });
+const tagParams = z.object({ slug: pathSegment(60) });
 const tagsQuery = z.object({ sort: z.enum(['name', 'count']).catch('name') });
 const searchQuery = z.object({
   q: z.string().trim().max(SEARCH_MAX_LENGTH, `Searches are limited to ${SEARCH_MAX_LENGTH} characters.`).optional().default(''),
@@ -47,8 +51,17 @@ export function publicRouter({ config, storage }: RouterDeps): Router {
   const cacheable = (req: Request, res: Response, keys: string[], posts: Array<{ id: string }> = []) =>
     markCacheable(req, res, [...keys, ...posts.map((p) => surrogateKey.post(p.id))], sharedCachePolicy(res.locals.site as SiteSettings));
 
-  router.get('/', async (req, res) => {
-    const { page } = parse(pageQuery, req.query);
+  router.get('/', validateQuery(pageQuery), home);
+  router.get('/posts/:slug', validateParams(postSlugParams), showPost);
+  router.get('/authors', authors);
+  router.get('/tags', validateQuery(tagsQuery), tags);
+  router.get('/authors/:username', validateParams(authorParams), validateQuery(pageQuery), showAuthor);
+  router.get('/tags/:slug', validateParams(tagParams), validateQuery(pageQuery), showTag);
+  router.get('/search', form('posts/search', searchLocals), validateQuery(searchQuery), search);
+  return router;
+
+  async function home(req: Request, res: Response) {
+    const { page } = queryOf(pageQuery, res);
     const list = await publicPage({ kind: 'all' }, page, perPage(res), storage);
     if (!list) throw new NotFound();
     cacheable(req, res, [surrogateKey.list('home')], list.posts);
@@ -59,11 +72,10 @@ export function publicRouter({ config, storage }: RouterDeps): Router {
       pagination: pager('/', list.page, list.pageCount),
       formatDate,
     });
-  });
+  }
 
-  router.get('/posts/:slug', async (req, res) => {
-    const slug = req.params.slug;
-    const found = slug.length <= 200 ? await postForReader(slug, req.user, storage) : null;
+  async function showPost(req: Request, res: Response) {
+    const found = await postForReader(paramsOf(postSlugParams, res).slug, req.user, storage);
     if (!found) throw new NotFound();
     if (found.kind === 'moved') return res.redirect(301, `/posts/${found.slug}`);
     const post = found.post;
@@ -90,20 +102,20 @@ export function publicRouter({ config, storage }: RouterDeps): Router {
       formatDate,
       comments: live ? await postComments().threadFor(post.id, req.user ?? null) : null,
     });
-  });
+  }
 
-  router.get('/authors', async (_req, res) => {
+  async function authors(_req: Request, res: Response) {
     res.render('posts/authors', { title: 'Authors', description: `The people who write for ${(res.locals.site as SiteSettings).title}.`, canonical: canonical('/authors'), authors: await authorIndex() });
-  });
+  }
 
-  router.get('/tags', async (req, res) => {
-    const { sort } = parse(tagsQuery, req.query);
+  async function tags(_req: Request, res: Response) {
+    const { sort } = queryOf(tagsQuery, res);
     res.render('posts/tags', { title: 'Tags', description: 'Every tag, with its number of posts.', canonical: canonical('/tags'), tags: await tagIndex(sort), sort });
-  });
+  }
 
-  router.get('/authors/:username', async (req, res) => {
-    const { page } = parse(pageQuery, req.query);
-    const found = req.params.username.length <= 60 ? await authorPage(req.params.username, page, perPage(res), storage) : null;
+  async function showAuthor(req: Request, res: Response) {
+    const { page } = queryOf(pageQuery, res);
+    const found = await authorPage(paramsOf(authorParams, res).username, page, perPage(res), storage);
     if (!found) throw new NotFound();
     const path = found.author.url;
     cacheable(req, res, [surrogateKey.author(found.author.id)], found.list.posts);
@@ -117,11 +129,11 @@ export function publicRouter({ config, storage }: RouterDeps): Router {
       pagination: pager(path, found.list.page, found.list.pageCount),
       formatDate,
     });
-  });
+  }
 
-  router.get('/tags/:slug', async (req, res) => {
-    const { page } = parse(pageQuery, req.query);
-    const found = req.params.slug.length <= 60 ? await tagPage(req.params.slug, page, perPage(res), storage) : null;
+  async function showTag(req: Request, res: Response) {
+    const { page } = queryOf(pageQuery, res);
+    const found = await tagPage(paramsOf(tagParams, res).slug, page, perPage(res), storage);
     if (!found) throw new NotFound();
     const path = `/tags/${found.tag.slug}`;
     cacheable(req, res, [surrogateKey.tag(found.tag.slug)], found.list.posts);
@@ -134,16 +146,16 @@ export function publicRouter({ config, storage }: RouterDeps): Router {
       pagination: pager(path, found.list.page, found.list.pageCount),
       formatDate,
     });
-  });
+  }
 
-  router.get('/search', form('posts/search', searchLocals), validate(searchQuery, 'query'), async (req, res) => {
-    const { q, page, after } = inputOf(searchQuery, res);
+  async function search(req: Request, res: Response) {
+    const { q, page, after } = queryOf(searchQuery, res);
     const results = q ? await searchPosts(q, { page, after }, perPage(res), storage) : null;
     if (q && !results) throw new NotFound();
     cacheable(req, res, [surrogateKey.list('search')], results?.posts);
     const base = `/search?q=${encodeURIComponent(q)}`;
     res.render('posts/search', {
-      ...searchLocals(req),
+      ...searchLocals(),
       title: q ? `Search: ${q}` : 'Search',
       q,
       results,
@@ -154,14 +166,12 @@ export function publicRouter({ config, storage }: RouterDeps): Router {
       highlight,
       formatDate,
     });
-  });
+  }
 
-  function searchLocals(_req: Request) {
+  function searchLocals() {
     // Result pages are endless variations of one page: keep them out of search engines.
     return { title: 'Search', description: 'Search the posts.', canonical: `${siteUrl}/search`, noindex: true, q: '', results: null, pagination: null, nextHref: null, firstHref: null, highlight, formatDate };
   }
-
-  return router;
 }
 
 function absolute(siteUrl: string, url: string): string {

@@ -3,6 +3,7 @@
 import { beyond, cursorOf, parseCursor } from '../db/cursor.js';
 import { auditActionLabel, readableAddress } from './audit-labels.js';
 import { AuditEntry } from './audit.model.js';
+import type { NamedActor } from './permissions.js';
 
 /** Where a request came from, for the audit log (routers pass it to services, which pass it here). */
 export interface RequestMeta {
@@ -26,6 +27,11 @@ export interface AuditRecord {
 export interface AuditContext {
   actor: AuditActor;
   ip?: string | undefined;
+}
+
+/** An AuditContext whose actor also has a role, for services that check permissions as well as audit. */
+export interface ActingContext extends AuditContext {
+  actor: NamedActor;
 }
 
 export async function recordAudit(record: AuditRecord): Promise<void> {

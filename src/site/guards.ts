@@ -2,7 +2,8 @@
 // what the session loader (src/auth/middleware.ts) put on the request, so they sit below every domain.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Forbidden, NotFound } from '../http/errors.js';
-import { can, type Action, type CurrentUser } from './permissions.js';
+import type { ActingContext } from './audit.service.js';
+import { can, type Action, type CurrentUser, type NamedActor } from './permissions.js';
 
 export const SUSPENDED_NOTICE = 'Your account has been suspended by an administrator, so you are signed out. If you think this is a mistake, please contact the site administrator.';
 
@@ -31,4 +32,15 @@ export function requireCan(action: Action): RequestHandler {
 export function currentUser(req: Request): CurrentUser {
   if (!req.user) throw new NotFound();
   return req.user;
+}
+
+/** The signed-in user as services take them (id, role, name): the one actor shape routers hand down. */
+export function currentActor(req: Request): NamedActor {
+  const user = currentUser(req);
+  return { id: user.id, role: user.role, displayName: user.displayName };
+}
+
+/** Who acts and from where, for services that record it in the audit log (they never see the request). */
+export function actingContext(req: Request): ActingContext {
+  return { actor: currentActor(req), ip: req.ip };
 }

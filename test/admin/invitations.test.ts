@@ -145,6 +145,27 @@ describe('revoking and expiry', () => {
     expect(await AuditEntry.exists({ action: 'invitation.revoke', targetLabel: email })).not.toBeNull();
   });
 
+  it('revoking one that is no longer pending returns to the list with why (409 declared as a flash), changing nothing; a malformed id is 404', async () => {
+    const ctx = await setUp();
+    const email = freshEmail();
+    await inviteAndRead(ctx, email);
+    const inv = await Invitation.findOne({ email }).lean();
+    const revoke = `/admin/invitations/${String(inv!._id)}/revoke`;
+    expect((await postAs(ctx, ctx.adminSession, revoke)).status).toBe(303);
+    const revokedAt = (await Invitation.findById(inv!._id).lean())!.revokedAt;
+
+    const again = await postAs(ctx, ctx.adminSession, revoke);
+    expect(again.status).toBe(303);
+    expect(again.headers.location).toBe('/admin/invitations');
+    const flash = String(again.headers['set-cookie'] ?? '').match(/quire_flash=[^;]+/)?.[0] ?? '';
+    const list = await request(ctx.app).get('/admin/invitations').set('Cookie', `${ctx.adminSession.cookie}; ${flash}`);
+    expect(list.text).toMatch(/alert-danger[^>]*>The invitation for [^<]* is revoked: there is nothing to revoke\./);
+    expect((await Invitation.findById(inv!._id).lean())!.revokedAt).toEqual(revokedAt);
+    expect(await AuditEntry.countDocuments({ action: 'invitation.revoke', targetLabel: email })).toBe(1);
+
+    expect((await postAs(ctx, ctx.adminSession, '/admin/invitations/not-an-id/revoke')).status).toBe(404);
+  });
+
   it('a new invitation to the same address replaces the earlier one', async () => {
     const ctx = await setUp();
     const email = freshEmail();

@@ -106,6 +106,29 @@ describe('config', () => {
     }).toThrow(TypeError);
   });
 
+  it('freezes the nested settings too (S3 bucket and credentials, CDN purge)', () => {
+    const config = loadConfig({
+      DATA_DIR: emptyDir(),
+      JWT_SECRET: secret,
+      S3_BUCKET: 'quire-media',
+      S3_ACCESS_KEY_ID: 'id',
+      S3_SECRET_ACCESS_KEY: 'key',
+      CLOUDFLARE_ZONE_ID: 'a'.repeat(32),
+      CLOUDFLARE_API_TOKEN: 'token',
+    });
+    for (const inner of [config.s3, config.s3?.credentials, config.cdn, config.cdn.cloudflare]) {
+      expect(inner).toBeDefined();
+      expect(Object.isFrozen(inner)).toBe(true);
+    }
+    expect(() => {
+      (config.s3 as { bucket: string }).bucket = 'elsewhere';
+    }).toThrow(TypeError);
+    expect(() => {
+      (config.cdn.cloudflare as { apiUrl: string }).apiUrl = 'https://attacker.example';
+    }).toThrow(TypeError);
+    expect(config.s3?.bucket).toBe('quire-media');
+  });
+
   it('chooses local media storage unless STORAGE=s3, and reads the bucket from S3_*', () => {
     expect(loadConfig({ DATA_DIR: dataDir() })).toMatchObject({ storage: 'local', s3: undefined });
     const s3 = { STORAGE: 's3', S3_BUCKET: 'quire-media', S3_ENDPOINT: 'http://127.0.0.1:9000/', S3_PUBLIC_URL: 'https://media.example.com/', S3_FORCE_PATH_STYLE: 'true', S3_ACCESS_KEY_ID: 'id', S3_SECRET_ACCESS_KEY: 'key' };
