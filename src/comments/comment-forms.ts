@@ -29,7 +29,8 @@ export const returnPath = z
   .optional()
   .catch(undefined);
 
-export const moderationForm = z.object({ back: returnPath });
+/** `seen`: the status the moderator's page showed (a decision is not applied over someone else's since). */
+export const moderationForm = z.object({ back: returnPath, seen: z.enum(COMMENT_STATUSES).optional() });
 
 export const queueQuery = z.object({
   status: z.enum(COMMENT_STATUSES).optional().catch(undefined),

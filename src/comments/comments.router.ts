@@ -95,12 +95,18 @@ async function removeComment(req: Request, res: Response) {
 /** Approve or reject one comment, from the post page or the queue. */
 function decideComment(decision: 'approve' | 'reject') {
   return async function decideOne(req: Request, res: Response) {
-    const outcome = await decide(currentActor(req), paramsOf(idParams, res).id, decision, { ip: req.ip });
+    const form = inputOf(moderationForm, res);
+    const outcome = await decide(currentActor(req), paramsOf(idParams, res).id, decision, { ip: req.ip }, form.seen);
     const { comment, post } = outcome.target;
     const past = decision === 'approve' ? 'approved' : 'rejected';
-    res.flash(outcome.changed ? 'success' : 'info', outcome.changed ? `Comment ${past}.` : `That comment was already ${past}.`);
+    const message = outcome.changed
+      ? `Comment ${past}.`
+      : comment.status === past
+        ? `That comment was already ${past}.`
+        : `Someone decided first: that comment is now ${comment.status}. Nothing was changed.`;
+    res.flash(outcome.changed ? 'success' : 'info', message);
     const fallback = post ? `/posts/${post.slug}#${decision === 'approve' ? `comment-${String(comment._id)}` : 'comments'}` : '/admin/comments';
-    res.redirect(303, inputOf(moderationForm, res).back ?? fallback);
+    res.redirect(303, form.back ?? fallback);
   };
 }
 

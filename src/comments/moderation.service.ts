@@ -59,18 +59,26 @@ export interface ModerationOutcome {
   changed: boolean;
 }
 
-/** Approves or rejects a comment the actor may moderate. */
-export async function decide(actor: NamedActor, id: string, decision: Decision, meta: RequestMeta = {}): Promise<ModerationOutcome> {
-  return applyDecision(actor, await moderationTarget(actor, id), decision, meta);
+/**
+ * Approves or rejects a comment the actor may moderate. `seen` is the status the moderator's page showed:
+ * the decision is made on that, so if the comment has moved since (another moderator decided first), it is
+ * not applied over theirs and the outcome says what it is now. Without `seen`, the status just read.
+ */
+export async function decide(actor: NamedActor, id: string, decision: Decision, meta: RequestMeta = {}, seen?: CommentStatus): Promise<ModerationOutcome> {
+  return applyDecision(actor, await moderationTarget(actor, id), decision, meta, seen);
 }
 
-async function applyDecision(actor: NamedActor, target: ModerationTarget, decision: Decision, meta: RequestMeta): Promise<ModerationOutcome> {
+async function applyDecision(actor: NamedActor, target: ModerationTarget, decision: Decision, meta: RequestMeta, seen?: CommentStatus): Promise<ModerationOutcome> {
   const status = STATUS_FOR[decision];
-  const before = target.comment.status;
-  if (before === status) return { target, changed: false };
-  // Conditional on the status it was read with: of two moderators deciding at once, one write applies.
+  const before = seen ?? target.comment.status;
+  if (target.comment.status !== before || before === status) return { target, changed: false };
+  // Conditional on the status it was decided on: of moderators deciding at once on what they all saw, one
+  // write applies (and one who read the comment after it applied finds it moved, above).
   const result = await Comment.updateOne({ _id: target.comment._id, status: before }, { $set: { status } });
-  if (result.modifiedCount === 0) return { target, changed: false };
+  if (result.modifiedCount === 0) {
+    const now = await Comment.findById(target.comment._id, 'status').lean();
+    return { target: { ...target, comment: { ...target.comment, status: now?.status ?? target.comment.status } }, changed: false };
+  }
   await audit(actor, `comment.${decision}`, target, `${before} -> ${status}`, meta);
   return { target: { ...target, comment: { ...target.comment, status } }, changed: true };
 }

@@ -97,6 +97,23 @@ describe('what moderation changes', () => {
     expect(after.text).toContain('Comments (0)');
   });
 
+  it('a decision made on what the page showed is not applied over another moderator’s made since', async () => {
+    const post = await published();
+    const c = await makeComment({ post, author: reader, status: 'pending' });
+    // Both had the post page open with the comment pending; the editor approves first.
+    expect((await postForm(app, as(editor), `/comments/${String(c._id)}/approve`, { seen: 'pending' })).status).toBe(303);
+    const late = await postForm(app, as(admin), `/comments/${String(c._id)}/reject`, { seen: 'pending' });
+    expect(late.status).toBe(303);
+    expect(await statusOf(c._id)).toBe('approved');
+    expect((await followRedirect(app, late, as(admin))).text).toContain('Someone decided first: that comment is now approved. Nothing was changed.');
+    // Decided on what it is now, it applies (hiding an approved comment).
+    expect((await postForm(app, as(admin), `/comments/${String(c._id)}/reject`, { seen: 'approved' })).status).toBe(303);
+    expect(await statusOf(c._id)).toBe('rejected');
+    // The forms carry what they showed.
+    expect((await postForm(app, as(admin), `/comments/${String(c._id)}/approve`, { seen: 'rejected' })).status).toBe(303);
+    expect((await postPage(app, post.slug, as(admin))).text).toContain('<input type="hidden" name="seen" value="approved">');
+  });
+
   it('deleting removes an approved comment from the page', async () => {
     const post = await published();
     const c = await makeComment({ post, author: reader, status: 'approved', body: 'Delete me later' });

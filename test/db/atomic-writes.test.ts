@@ -89,16 +89,22 @@ describe('sessions', () => {
 });
 
 describe('comments', () => {
-  it('of 8 moderators approving and rejecting one pending comment at once, exactly one decision applies', async () => {
+  it('of 8 moderators approving and rejecting one comment they all saw pending, exactly one decision applies', async () => {
     const [author, editor, reader] = await Promise.all([makeUser({ role: 'author' }), makeUser({ role: 'editor' }), makeUser()]);
     const post = await makePost({ author, status: 'published' });
     const comment = await makeComment({ post, author: reader, status: 'pending' });
     const actor = { id: String(editor._id), role: 'editor' as const, displayName: editor.displayName };
-    const outcomes = await Promise.all(Array.from({ length: 8 }, (_, i) => decide(actor, String(comment._id), i % 2 ? 'reject' : 'approve')));
+    const outcomes = await Promise.all(Array.from({ length: 8 }, (_, i) => decide(actor, String(comment._id), i % 2 ? 'reject' : 'approve', {}, 'pending')));
     const winners = outcomes.filter((o) => o.changed);
     expect(winners).toHaveLength(1);
     expect((await Comment.findById(comment._id).lean())?.status).toBe(winners[0]!.target.comment.status);
     expect(await AuditEntry.countDocuments({ targetId: String(comment._id), action: /^comment\./ })).toBe(1);
+    // One who reads it only after the winner wrote (as the slowest of the 8 may) still decided on "pending":
+    // nothing is applied over the winner's decision.
+    const late = await decide(actor, String(comment._id), winners[0]!.target.comment.status === 'approved' ? 'reject' : 'approve', {}, 'pending');
+    expect(late.changed).toBe(false);
+    expect(late.target.comment.status).toBe(winners[0]!.target.comment.status);
+    expect((await Comment.findById(comment._id).lean())?.status).toBe(winners[0]!.target.comment.status);
   });
 });
 
