@@ -173,9 +173,11 @@ async function saveEdit(actor: NamedActor, postId: Types.ObjectId, loadedVersion
   let saved: PostRecord | null;
   try {
     // The version in the filter makes check-and-write one atomic step: of two saves from the same
-    // loaded version, exactly one matches.
+    // loaded version, exactly one matches. A draft's save also requires `status: 'draft'` (which the
+    // version already implies): that condition is what lets the Post model announce a save that keeps
+    // it a draft as private, so cached public pages stay (src/db/announce-writes.ts, `privateWhile`).
     saved = await Post.findOneAndUpdate(
-      { _id: current._id, version: loadedVersion },
+      { _id: current._id, version: loadedVersion, ...(current.status === 'draft' ? { status: 'draft' as const } : {}) },
       { $set: set, ...(cover.coverMediaId ? {} : { $unset: { coverMediaId: 1 } }), $inc: { version: 1 } },
       { returnDocument: 'after', runValidators: true },
     ).lean<PostRecord>();
