@@ -73,10 +73,15 @@ function freePort() {
   });
 }
 
+// The Node options `npm start` gives the server (package.json): V8's young generation capped at 2 x 32 MB
+// (Node sizes it from the machine's memory, up to 2 x 64 MB here), as the README's Performance section says.
+const SERVER_NODE_OPTIONS = ['--max-semi-space-size=32'];
+
 /** Starts a Node script; with `logFile`, its standard output goes there (as a deployment's logs would), not through this process. */
 function start(script, scriptArgs, env, logFile) {
   const fd = logFile ? openSync(logFile, 'a') : undefined;
-  const child = spawn(process.execPath, [script, ...scriptArgs], { cwd: root, env, stdio: ['ignore', fd ?? 'pipe', 'pipe'] });
+  const nodeOptions = script === 'dist/server.js' ? SERVER_NODE_OPTIONS : [];
+  const child = spawn(process.execPath, [...nodeOptions, script, ...scriptArgs], { cwd: root, env, stdio: ['ignore', fd ?? 'pipe', 'pipe'] });
   if (fd !== undefined) closeSync(fd);
   children.add(child);
   let output = '';

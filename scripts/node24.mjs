@@ -51,8 +51,10 @@ function run(node) {
   const bins = join(dirname(dirname(fileURLToPath(import.meta.url))), 'node_modules', '.bin');
   const env = { ...process.env, PATH: [dirname(node), bins, process.env.PATH ?? ''].join(delimiter) };
   env.NODE_COMPILE_CACHE ??= COMPILE_CACHE;
+  // Node's own options given to this script (`node --max-semi-space-size=32 scripts/node24.mjs ...`, as
+  // `npm start` does) go to the script's Node too.
   const child = isScript
-    ? spawn(node, [command, ...args], { stdio: 'inherit', env })
+    ? spawn(node, [...process.execArgv, command, ...args], { stdio: 'inherit', env })
     : spawn(command, args, { stdio: 'inherit', env, shell: process.platform === 'win32' });
   // Ctrl-C reaches the whole process group, the child included: wait for it to finish its shutdown rather
   // than dying first (and do not send it a second SIGINT). SIGTERM or SIGHUP sent to this process alone

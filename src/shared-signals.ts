@@ -9,8 +9,8 @@ import { ChangeFeed, type SharedSignal } from './site/change-feed.js';
 function topicSignal(topic: string): SharedSignal {
   return {
     name: topic,
-    onLocal: (listener) => onChange(({ ids, origin }) => origin === 'local' && listener(ids), [topic]),
-    deliverRemote: (ids) => announceChange(topic, ids, 'remote'),
+    onLocal: (listener) => onChange(({ ids, origin, audience }) => origin === 'local' && listener(ids, audience), [topic]),
+    deliverRemote: (ids, audience) => announceChange(topic, ids, 'remote', audience),
   };
 }
 

@@ -8,7 +8,16 @@
 // Changes made by another Quire process on the same database arrive through the change feed
 // (src/site/change-feed.ts) as `remote` ones: listeners run for both, and the feed publishes only the
 // local ones (a remote change is never echoed back).
+//
+// A change's `audience` says whether anonymous readers can see it: `private` only when the write itself
+// proves that no document it touched was public before or after it (an autosaved draft: see
+// `privateWhile` in src/db/announce-writes.ts), `public` otherwise, which is the default everywhere a
+// change is announced without one. Caches of what anonymous readers get (the page cache) skip private
+// changes; everything that also serves signed-in pages (reading indexes, memos, dashboards) hears both.
 export type ChangeOrigin = 'local' | 'remote';
+
+/** Whether a change can alter what anonymous readers see (`public`, the safe default) or provably not. */
+export type ChangeAudience = 'public' | 'private';
 
 /** What a change names (document ids), or null when it may have touched anything of its topic. */
 export type ChangedIds = readonly string[] | null;
@@ -18,6 +27,7 @@ export interface Change {
   topic: string;
   ids: ChangedIds;
   origin: ChangeOrigin;
+  audience: ChangeAudience;
 }
 
 export type ChangeListener = (change: Change) => void;
@@ -39,9 +49,9 @@ export function declaredTopics(): string[] {
 }
 
 /** Tells every listener of `topic` that documents of it changed. */
-export function announceChange(topic: string, ids: ChangedIds, origin: ChangeOrigin = 'local'): void {
+export function announceChange(topic: string, ids: ChangedIds, origin: ChangeOrigin = 'local', audience: ChangeAudience = 'public'): void {
   const named = ids && ids.length <= MAX_NAMED_IDS ? ids : null;
-  const change: Change = { topic, ids: named, origin };
+  const change: Change = { topic, ids: named, origin, audience };
   for (const { topics, listener } of listeners) {
     if (!topics || topics.has(topic)) listener(change);
   }

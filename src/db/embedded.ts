@@ -34,10 +34,10 @@ export interface EmbeddedOptions {
 export const FERRETDB_VERSION = 'v1.24.2';
 const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
 
-// Quire's changes to FerretDB (src/db/ferretdb/: atomic write commands, E11000 on update, _id lookups on the index). The build
+// Quire's changes to FerretDB (src/db/ferretdb/: atomic write commands, E11000 on update, _id lookups on the index, also when the filter holds more than `_id`). The build
 // reports this version (buildInfo's `ferretdbVersion`, `ferretdb --version`), which is how connect.ts tells
 // the patched engine from a stock one; bump it with every change to those files.
-export const QUIRE_FERRETDB_VERSION = `${FERRETDB_VERSION}-quire.2`;
+export const QUIRE_FERRETDB_VERSION = `${FERRETDB_VERSION}-quire.3`;
 const PATCH_DIR = join(projectRoot, 'src', 'db', 'ferretdb');
 const PATCH_FILE = 'quire.patch';
 const ADDED_GO_FILES = ['quire_atomic_writes.go'];

@@ -9,7 +9,7 @@
 import type { Connection } from 'mongoose';
 
 export interface EngineFacts {
-  /** For the log: "MongoDB 7.0.2", "FerretDB v1.24.2-quire.2 (Quire's build)". */
+  /** For the log: "MongoDB 7.0.2", "FerretDB v1.24.2-quire.3 (Quire's build)". */
   description: string;
   /** Single-document writes ($inc, $push, conditional updates) are atomic. */
   atomicWrites: boolean;

@@ -152,9 +152,15 @@ export class PageCache {
     return this.entries.size;
   }
 
-  /** Subscribes to the change bus; returns the unsubscribe function. */
+  /**
+   * Subscribes to the change bus; returns the unsubscribe function. A private change (a draft's autosave:
+   * src/db/announce-writes.ts says when a write is one) changes nothing an anonymous visitor can be
+   * sent, and only anonymous visitors get stored pages, so it keeps them.
+   */
   listen(): () => void {
-    return onChange(() => this.clear());
+    return onChange(({ audience }) => {
+      if (audience === 'public') this.clear();
+    });
   }
 
   /**

@@ -8,8 +8,15 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import nodemailer, { type Transporter } from 'nodemailer';
+import { createRequire } from 'node:module';
+import type Nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { Logger } from '../logger.js';
+
+// nodemailer (about 20 MB resident with what it loads) is loaded when the first message is sent, not
+// at start: most processes send no mail for hours.
+const require = createRequire(import.meta.url);
+const nodemailer = (): typeof Nodemailer => require('nodemailer') as typeof Nodemailer;
 
 export interface MailMessage {
   to: string;
@@ -44,18 +51,20 @@ export function outboxDir(dataDir: string): string {
 }
 
 export function createMailer({ smtpUrl, from, dataDir, logger, outboxKeep = OUTBOX_KEEP }: MailerOptions): Mailer {
-  if (smtpUrl) return new SmtpMailer(nodemailer.createTransport(smtpUrl), from);
+  if (smtpUrl) return new SmtpMailer(() => nodemailer().createTransport(smtpUrl), from);
   return new OutboxMailer(outboxDir(dataDir), from, logger, outboxKeep);
 }
 
 class SmtpMailer implements Mailer {
   readonly kind = 'smtp' as const;
+  private transport: Transporter | undefined;
   constructor(
-    private readonly transport: Transporter,
+    private readonly makeTransport: () => Transporter,
     private readonly from: string,
   ) {}
 
   async send(message: MailMessage): Promise<void> {
+    this.transport ??= this.makeTransport();
     await this.transport.sendMail({ from: this.from, to: message.to, subject: message.subject, text: message.text });
   }
 }
@@ -72,7 +81,7 @@ export interface OutboxSummary {
 class OutboxMailer implements Mailer {
   readonly kind = 'outbox' as const;
   // nodemailer builds the same raw message it would send over SMTP, into a buffer.
-  private readonly transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  private transport: Transporter | undefined;
 
   constructor(
     private readonly dir: string,
@@ -82,6 +91,7 @@ class OutboxMailer implements Mailer {
   ) {}
 
   async send(message: MailMessage): Promise<void> {
+    this.transport ??= nodemailer().createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
     const info = await this.transport.sendMail({ from: this.from, to: message.to, subject: message.subject, text: message.text });
     const date = new Date();
     // Sortable by name (time first), unguessable by anyone who can list neither the folder nor the page.

@@ -7,9 +7,17 @@
 // declares a huge canvas (a decompression bomb) costs nothing. Decoding is CPU-heavy and the machines are
 // small: one image is processed at a time (libvips still uses its own thread pool inside that one job),
 // a short queue waits, and beyond it callers are told to retry (503).
-import sharp, { type Metadata, type Sharp, type SharpOptions } from 'sharp';
+import { createRequire } from 'node:module';
+import type SharpFactory from 'sharp';
+import type { Metadata, Sharp, SharpOptions } from 'sharp';
 import { PayloadTooLarge, UnsupportedMediaType } from '../http/errors.js';
 import { WorkLimit } from '../http/work-limit.js';
+
+// sharp (libvips: about 20 MB resident) is loaded on the first image, not when this module is imported:
+// most processes serve pages for hours without handling one.
+const require = createRequire(import.meta.url);
+let loadedSharp: typeof SharpFactory | undefined;
+const sharp = ((...args: Parameters<typeof SharpFactory>) => (loadedSharp ??= require('sharp') as typeof SharpFactory)(...args)) as typeof SharpFactory;
 
 export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'avif' | 'gif';
 

@@ -10,21 +10,21 @@
 //   completes; a failed multipart upload is aborted (no parts left billed in the bucket).
 // - Stores that do not speak every recent AWS extension: checksums are sent only where an operation
 //   requires them (several S3-compatible stores refuse the newer trailing checksums).
+import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
-import {
-  DeleteObjectCommand,
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  NotFound,
-  NoSuchKey,
-  PutObjectCommand,
-  S3Client,
-  type S3ClientConfig,
-} from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import type * as ClientS3 from '@aws-sdk/client-s3';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
+import type * as LibStorage from '@aws-sdk/lib-storage';
 import { assertSafeKey, type Storage, type StoredObject } from './storage.js';
+
+// The AWS SDK is loaded by the first S3Storage, not when this module is imported: it adds about 30 MB
+// to the resident size of every process, and a process on local storage (the default) never uses it.
+const require = createRequire(import.meta.url);
+let sdk: (typeof ClientS3 & Pick<typeof LibStorage, 'Upload'>) | undefined;
+function awsSdk(): typeof ClientS3 & Pick<typeof LibStorage, 'Upload'> {
+  sdk ??= { ...(require('@aws-sdk/client-s3') as typeof ClientS3), Upload: (require('@aws-sdk/lib-storage') as typeof LibStorage).Upload };
+  return sdk;
+}
 
 /** What every object says to browsers and CDNs: its key never names other bytes. */
 export const OBJECT_CACHE_CONTROL = 'public, max-age=31536000, immutable';
@@ -49,6 +49,7 @@ const DELETE_BATCH = 1000;
 
 export class S3Storage implements Storage {
   readonly client: S3Client;
+  private readonly sdk = awsSdk();
   private readonly bucket: string;
   private readonly publicUrl: string;
   private readonly partSize: number;
@@ -64,7 +65,7 @@ export class S3Storage implements Storage {
     };
     if (options.endpoint) config.endpoint = options.endpoint;
     if (options.credentials) config.credentials = options.credentials;
-    this.client = new S3Client(config);
+    this.client = new this.sdk.S3Client(config);
     this.bucket = options.bucket;
     this.publicUrl = options.publicUrl.replace(/\/+$/, '');
     this.partSize = Math.max(MIN_PART_SIZE, options.partSize ?? 8 * 1024 * 1024);
@@ -74,12 +75,12 @@ export class S3Storage implements Storage {
     assertSafeKey(key);
     const params = { Bucket: this.bucket, Key: key, ContentType: contentType, CacheControl: OBJECT_CACHE_CONTROL };
     if (Buffer.isBuffer(data) && data.length <= this.partSize) {
-      await this.client.send(new PutObjectCommand({ ...params, Body: data }));
+      await this.client.send(new this.sdk.PutObjectCommand({ ...params, Body: data }));
       return;
     }
     // A large body, or a stream of unknown length: lib-storage sends it as a multipart upload, a few
     // parts at a time, and aborts it on failure.
-    const upload = new Upload({
+    const upload = new this.sdk.Upload({
       client: this.client,
       params: { ...params, Body: data },
       partSize: this.partSize,
@@ -97,7 +98,7 @@ export class S3Storage implements Storage {
 
   async stream(key: string): Promise<Readable> {
     assertSafeKey(key);
-    const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    const out = await this.client.send(new this.sdk.GetObjectCommand({ Bucket: this.bucket, Key: key }));
     if (!(out.Body instanceof Readable)) throw new Error(`S3 answered GET ${key} without a body stream`);
     return out.Body;
   }
@@ -105,10 +106,10 @@ export class S3Storage implements Storage {
   async head(key: string): Promise<{ size: number } | null> {
     assertSafeKey(key);
     try {
-      const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      const out = await this.client.send(new this.sdk.HeadObjectCommand({ Bucket: this.bucket, Key: key }));
       return { size: out.ContentLength ?? 0 };
     } catch (err) {
-      if (err instanceof NotFound || err instanceof NoSuchKey || (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return null;
+      if (err instanceof this.sdk.NotFound || err instanceof this.sdk.NoSuchKey || (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return null;
       throw err;
     }
   }
@@ -118,7 +119,7 @@ export class S3Storage implements Storage {
     let token: string | undefined;
     do {
       const page = await this.client.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix || undefined, ContinuationToken: token }),
+        new this.sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix || undefined, ContinuationToken: token }),
       );
       for (const object of page.Contents ?? []) if (object.Key) yield { key: object.Key, size: object.Size ?? 0 };
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
@@ -127,7 +128,7 @@ export class S3Storage implements Storage {
 
   async delete(key: string): Promise<void> {
     assertSafeKey(key);
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    await this.client.send(new this.sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
 
   async deletePrefix(prefix: string): Promise<void> {
@@ -138,7 +139,7 @@ export class S3Storage implements Storage {
     const flush = async () => {
       if (batch.length === 0) return;
       const out = await this.client.send(
-        new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+        new this.sdk.DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
       );
       // DeleteObjects answers 200 even when some keys failed: each failure is listed.
       const failed = out.Errors ?? [];

@@ -84,6 +84,10 @@ export function resolvePublication(
 /** The requested slug, checked: `null` when it is free, else the reason it cannot be used. */
 export async function slugProblem(slug: string, postId: mongoose.Types.ObjectId | null): Promise<string | null> {
   if (RESERVED_POST_SLUGS.has(slug)) return 'That address is reserved. Choose another slug.';
+  // Asked of the read model first (a filter on `slug` decodes every post on the embedded engine); the
+  // unique index still has the last word when two saves race for one slug.
+  const match = await readModel().slug(slug);
+  if (match === null || (match !== 'unknown' && (match.moved || match.id === String(postId)))) return null;
   const other = await Post.exists({ slug, ...(postId ? { _id: mongoose.trusted({ $ne: postId }) } : {}) });
   return other ? 'Another post already uses this slug.' : null;
 }

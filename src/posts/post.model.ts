@@ -65,8 +65,10 @@ postSchema.index({ mediaIds: 1 });
 // Every write to posts through this model is announced on the change bus (topic `posts`, every field:
 // drafts show on dashboards), wherever it is made: services, admin bulk actions, reassigning a deleted
 // user's posts, the seed. The reading and search indexes re-read the posts a write names, or rescan when
-// it names none (src/db/announce-writes.ts says when that is).
-announceWrites(postSchema, { topic: POSTS_TOPIC });
+// it names none (src/db/announce-writes.ts says when that is). A write that provably leaves a draft a
+// draft (its filter requires `status: 'draft'`, as the editor's saves of drafts do) is announced as
+// private: anonymous readers cannot see drafts, so the page cache keeps its pages.
+announceWrites(postSchema, { topic: POSTS_TOPIC, privateWhile: { path: 'status', value: 'draft' } });
 
 export type PostDoc = InferSchemaType<typeof postSchema> & { _id: Types.ObjectId; createdAt: Date; updatedAt: Date };
 export const Post = mongoose.model('Post', postSchema, undefined, { overwriteModels: true });

@@ -13,6 +13,7 @@ import { postComments } from './post-comments.js';
 import { displayStatus, Post, type PostDoc } from './post.model.js';
 import { freeSlug, releasePreviousSlug, renderBody, resolvePublication, slugProblem, type Intent } from './post-content.js';
 import { withPostLock } from './post-lock.js';
+import { readModel } from './read-model-choice.js';
 import { postChangeKeys } from './post-surrogate-keys.js';
 import { purgeKeys } from '../site/cdn-purge.js';
 import { slugify } from './slugs.js';
@@ -39,9 +40,24 @@ export type PostRecord = PostDoc;
 
 const SLUG_ATTEMPTS = 20;
 
+/**
+ * The post whose current slug is `slug`: its id from the read model (on the embedded engine a lookup in
+ * memory, where a filter on `slug` decodes every post: minutes at 100,000 posts on a busy machine), then
+ * the post read by `_id`. The database has the last word: when the model does not know the slug, may be
+ * behind, or names a post that no longer has it, the slug is looked up in the database as before.
+ */
+async function postBySlug(slug: string): Promise<PostRecord | null> {
+  const match = await readModel().slug(slug);
+  if (match && match !== 'unknown' && !match.moved) {
+    const post = await Post.findById(match.id).lean<PostRecord>();
+    if (post?.slug === slug) return post;
+  }
+  return Post.findOne({ slug }).lean<PostRecord>();
+}
+
 /** The post with this slug, if the actor may edit it (404 when there is none, 403 when it is not theirs). */
 export async function editablePost(actor: NamedActor, slug: string): Promise<PostRecord> {
-  const post = await Post.findOne({ slug }).lean<PostRecord>();
+  const post = await postBySlug(slug);
   if (!post) throw new NotFound();
   assertMayEdit(actor, post);
   return post;
@@ -171,9 +187,11 @@ async function saveEdit(actor: NamedActor, postId: Types.ObjectId, loadedVersion
   let saved: PostRecord | null;
   try {
     // The version in the filter makes check-and-write one atomic step: of two saves from the same
-    // loaded version, exactly one matches.
+    // loaded version, exactly one matches. A draft's save also requires `status: 'draft'` (which the
+    // version already implies): that condition is what lets the Post model announce a save that keeps
+    // it a draft as private, so cached public pages stay (src/db/announce-writes.ts, `privateWhile`).
     saved = await Post.findOneAndUpdate(
-      { _id: current._id, version: loadedVersion },
+      { _id: current._id, version: loadedVersion, ...(current.status === 'draft' ? { status: 'draft' as const } : {}) },
       { $set: set, ...(cover.coverMediaId ? {} : { $unset: { coverMediaId: 1 } }), $inc: { version: 1 } },
       { returnDocument: 'after', runValidators: true },
     ).lean<PostRecord>();

@@ -29,12 +29,22 @@ export function parseTagList(input: string): TagRef[] {
   return tags;
 }
 
-/** Records names for new tag slugs; a slug that exists keeps the name it has. */
+/**
+ * Records names for new tag slugs; a slug that exists keeps the name it has. Tags that exist are not
+ * written at all (timestamps only on insert): a save that adds no tag changes nothing, so it announces
+ * nothing (src/db/announce-writes.ts), and an autosaved draft keeps the page cache.
+ */
 export async function rememberTags(tags: TagRef[]): Promise<void> {
   if (tags.length === 0) return;
+  const now = new Date();
   await Tag.bulkWrite(
     tags.map((t) => ({
-      updateOne: { filter: { slug: t.slug }, update: { $setOnInsert: { slug: t.slug, name: t.name } }, upsert: true },
+      updateOne: {
+        filter: { slug: t.slug },
+        update: { $setOnInsert: { slug: t.slug, name: t.name, createdAt: now, updatedAt: now } },
+        upsert: true,
+        timestamps: false,
+      },
     })),
     { ordered: false },
   ).catch((err: { code?: number }) => {

@@ -9,12 +9,16 @@
 // counter for it moved, with the ids of every change it missed; when some of those changes are no longer
 // in the document (it fell more than RECENT_CHANGES behind) or named no ids, with `null`: "anything may
 // have changed", and the listener starts over (the reading indexes rescan the posts).
+// Each change also keeps its audience (src/db/changes.ts): a private one (an autosaved draft) is marked
+// `private: true`, and the changes a poller missed are delivered as private only when every one of them
+// is known and private; a gap, or a document written by an older version without the mark, is public.
 // One writer per document is deliberate: the embedded engine (FerretDB) loses concurrent updates of ONE
 // document, but nothing can be lost when no two processes ever write the same one. Change streams would
 // push instead of poll, but neither FerretDB nor mongo-java-server has them; a poll of a handful of tiny
 // documents every quarter of a second costs the database next to nothing.
 import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
+import type { ChangeAudience } from '../db/changes.js';
 import type { Logger } from '../logger.js';
 
 /** What a change names (post ids), or null when it may have touched anything of its kind. */
@@ -24,15 +28,16 @@ export type ChangedIds = readonly string[] | null;
 export interface SharedSignal {
   name: string;
   /** Subscribes to this process's own changes of this kind; returns the unsubscribe function. */
-  onLocal(listener: (ids?: ChangedIds) => void): () => void;
+  onLocal(listener: (ids?: ChangedIds, audience?: ChangeAudience) => void): () => void;
   /** Tells this process's listeners of such changes made by other processes. */
-  deliverRemote(ids: ChangedIds): void;
+  deliverRemote(ids: ChangedIds, audience: ChangeAudience): void;
 }
 
-/** One change: its number in the process's counter and what it named. */
+/** One change: its number in the process's counter, what it named, and whether it was private. */
 interface RecentChange {
   seq: number;
   ids: string[] | null;
+  private?: true;
 }
 
 interface ProcessChanges {
@@ -86,7 +91,7 @@ export class ChangeFeed {
     for (const signal of this.signals) {
       this.counters[signal.name] = 0;
       this.recent[signal.name] = [];
-      this.unsubscribe.push(signal.onLocal((ids) => this.publish(signal.name, ids ?? null)));
+      this.unsubscribe.push(signal.onLocal((ids, audience) => this.publish(signal.name, ids ?? null, audience ?? 'public')));
     }
     await this.collection().deleteMany({ at: { $lt: new Date(Date.now() - FORGET_AFTER_MS) } }).catch(() => undefined);
     await this.poll();
@@ -141,8 +146,10 @@ export class ChangeFeed {
       this.logger.debug({ err }, 'change feed: poll failed');
       return;
     }
-    // Per signal that moved: the ids its missed changes named, or null when one of them is unknown.
+    // Per signal that moved: the ids its missed changes named, or null when one of them is unknown; and
+    // whether any of them was public (or unknown).
     const moved = new Map<string, Set<string> | null>();
+    const publicMoves = new Set<string>();
     for (const doc of docs) {
       if (doc._id === this.id) continue;
       const before = this.seen.get(doc._id);
@@ -153,7 +160,9 @@ export class ChangeFeed {
       for (const [name, count] of Object.entries(doc.counters ?? {})) {
         const from = before?.[name] ?? 0;
         if (count === from) continue;
-        const ids = count > from ? missedIds(doc.recent?.[name] ?? [], from, count) : null;
+        const missed = count > from ? missedChanges(doc.recent?.[name] ?? [], from, count) : null;
+        const ids = missed?.ids ?? null;
+        if (!missed || missed.audience === 'public') publicMoves.add(name);
         const sofar = moved.has(name) ? moved.get(name)! : new Set<string>();
         if (ids === null || sofar === null) moved.set(name, null);
         else moved.set(name, new Set([...sofar, ...ids]));
@@ -163,16 +172,16 @@ export class ChangeFeed {
     for (const signal of this.signals) {
       if (!moved.has(signal.name)) continue;
       const ids = moved.get(signal.name);
-      signal.deliverRemote(ids ? [...ids] : null);
+      signal.deliverRemote(ids ? [...ids] : null, publicMoves.has(signal.name) ? 'public' : 'private');
     }
   }
 
   /** Raises this process's counter for `name`; changes made while a write is out go in the next one. */
-  private publish(name: string, ids: ChangedIds): void {
+  private publish(name: string, ids: ChangedIds, audience: ChangeAudience): void {
     if (this.stopped) return;
     this.counters[name]! += 1;
     const recent = this.recent[name]!;
-    recent.push({ seq: this.counters[name]!, ids: ids && ids.length <= IDS_PER_CHANGE ? [...ids] : null });
+    recent.push({ seq: this.counters[name]!, ids: ids && ids.length <= IDS_PER_CHANGE ? [...ids] : null, ...(audience === 'private' ? { private: true as const } : {}) });
     if (recent.length > RECENT_CHANGES) recent.splice(0, recent.length - RECENT_CHANGES);
     this.pending.add(name);
     if (!this.publishing) this.publishing = this.flush();
@@ -196,18 +205,22 @@ export class ChangeFeed {
 }
 
 /**
- * The ids named by a process's changes numbered from+1 to `to`, or null when one of them named none or is
- * no longer in its document (the poller fell behind: a gap).
+ * What a process's changes numbered from+1 to `to` named: their ids (null when one of them named none),
+ * and `private` when every one of them was; or null when one is no longer in its document (the poller
+ * fell behind: a gap, which counts as public and naming anything).
  */
-function missedIds(recent: RecentChange[], from: number, to: number): string[] | null {
-  const ids: string[] = [];
+function missedChanges(recent: RecentChange[], from: number, to: number): { ids: string[] | null; audience: ChangeAudience } | null {
+  let ids: string[] | null = [];
+  let audience: ChangeAudience = 'private';
   let expected = from + 1;
   for (const change of recent) {
     if (change.seq < expected) continue;
-    if (change.seq > expected || change.ids === null) return null;
-    ids.push(...change.ids);
+    if (change.seq > expected) return null;
+    if (change.ids === null) ids = null;
+    else ids?.push(...change.ids);
+    if (change.private !== true) audience = 'public';
     expected++;
-    if (expected > to) return ids;
+    if (expected > to) return { ids, audience };
   }
   return null;
 }

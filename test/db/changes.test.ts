@@ -57,7 +57,7 @@ describe('the change bus', () => {
     expect(await cached(`/posts/${post.slug}`)).toContain('Before the write');
     seen = [];
     await Post.updateOne({ _id: post._id }, { $set: { title: 'After the write' } });
-    expect(seen).toEqual([{ topic: 'posts', ids: [String(post._id)], origin: 'local' }]);
+    expect(seen).toEqual([{ topic: 'posts', ids: [String(post._id)], origin: 'local', audience: 'public' }]);
     const page = await request(app).get(`/posts/${post.slug}`).expect(200);
     expect(page.headers['x-page-cache']).toBe('miss');
     expect(page.text).toContain('After the write');
@@ -65,7 +65,7 @@ describe('the change bus', () => {
 
   it('a write that names no document says "anything may have changed"', async () => {
     await Post.updateMany({ author: author._id }, { $set: { readingMinutes: 2 } });
-    expect(seen).toEqual([{ topic: 'posts', ids: null, origin: 'local' }]);
+    expect(seen).toEqual([{ topic: 'posts', ids: null, origin: 'local', audience: 'public' }]);
   });
 
   it('a sign-in writes only private fields: nothing is announced and cached pages stay', async () => {
@@ -88,7 +88,7 @@ describe('the change bus', () => {
       .set('Cookie', session.cookie)
       .send({ _csrf: session.csrf, displayName: 'Renamed Author', bio: '', email: author.email });
     expect(res.status).toBe(303);
-    expect(seen).toContainEqual({ topic: 'users', ids: [String(author._id)], origin: 'local' });
+    expect(seen).toContainEqual({ topic: 'users', ids: [String(author._id)], origin: 'local', audience: 'public' });
   });
 
   it('a pending comment is not announced; its approval is, and so is its deletion', async () => {
@@ -97,22 +97,22 @@ describe('the change bus', () => {
     const pending = await makeComment({ post, author: reader, status: 'pending' });
     expect(seen.filter((c) => c.topic === 'comments')).toEqual([]);
     await Comment.updateOne({ _id: pending._id, status: 'pending' }, { $set: { status: 'approved' } });
-    expect(seen).toContainEqual({ topic: 'comments', ids: [String(pending._id)], origin: 'local' });
+    expect(seen).toContainEqual({ topic: 'comments', ids: [String(pending._id)], origin: 'local', audience: 'public' });
     seen = [];
     await Comment.deleteOne({ _id: pending._id });
-    expect(seen).toEqual([{ topic: 'comments', ids: [String(pending._id)], origin: 'local' }]);
+    expect(seen).toEqual([{ topic: 'comments', ids: [String(pending._id)], origin: 'local', audience: 'public' }]);
   });
 
   it('a new upload is used nowhere yet; a changed alt text is shown where it is used', async () => {
     const media = await makeMedia(author);
     expect(seen.filter((c) => c.topic === 'media')).toEqual([]);
     await Media.updateOne({ _id: media._id }, { $set: { alt: 'A described image' } });
-    expect(seen).toEqual([{ topic: 'media', ids: [String(media._id)], origin: 'local' }]);
+    expect(seen).toEqual([{ topic: 'media', ids: [String(media._id)], origin: 'local', audience: 'public' }]);
   });
 
   it('saved settings are announced and read again', async () => {
     await Settings.updateOne({ _id: 'site' }, { $set: { tagline: 'Announced tagline' } }, { upsert: true });
-    expect(seen).toEqual([{ topic: 'settings', ids: ['site'], origin: 'local' }]);
+    expect(seen).toEqual([{ topic: 'settings', ids: ['site'], origin: 'local', audience: 'public' }]);
     const home = await request(app).get('/').expect(200);
     expect(home.text).toContain('Announced tagline');
   });

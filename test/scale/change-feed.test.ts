@@ -3,21 +3,26 @@
 // of the posts written, and falls back to "anything may have changed" (null) when it cannot know them.
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ChangeAudience } from '../../src/db/changes.js';
 import { ChangeFeed, type ChangedIds, type SharedSignal } from '../../src/site/change-feed.js';
 
-/** A signal whose local changes the test raises and whose remote deliveries it records. */
+/** A signal whose local changes the test raises and whose remote deliveries (and their audience) it records. */
 function testSignal() {
-  const listeners = new Set<(ids?: ChangedIds) => void>();
+  const listeners = new Set<(ids?: ChangedIds, audience?: ChangeAudience) => void>();
   const delivered: ChangedIds[] = [];
+  const audiences: ChangeAudience[] = [];
   const signal: SharedSignal = {
     name: 'posts',
     onLocal: (listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    deliverRemote: (ids) => delivered.push(ids),
+    deliverRemote: (ids, audience) => {
+      delivered.push(ids);
+      audiences.push(audience);
+    },
   };
-  return { signal, delivered, change: (ids: ChangedIds) => listeners.forEach((l) => l(ids)) };
+  return { signal, delivered, audiences, change: (ids: ChangedIds, audience?: ChangeAudience) => listeners.forEach((l) => l(ids, audience)) };
 }
 
 const feeds: ChangeFeed[] = [];
@@ -84,5 +89,41 @@ describe('the change feed', () => {
     await published(feedA);
     await feedB.poll();
     expect(b.delivered).toEqual([null, ['eeeeeeeeeeeeeeeeeeeeeeee']]);
+  });
+
+  // Another process's draft autosave must keep this process's page cache, and nothing else may.
+  it('delivers a private change as private, and as public once any change it missed was public', async () => {
+    const a = testSignal();
+    const b = testSignal();
+    const feedA = await startFeed(a.signal);
+    const feedB = await startFeed(b.signal);
+    a.change(['111111111111111111111111'], 'private');
+    a.change(['222222222222222222222222'], 'private');
+    await published(feedA);
+    await feedB.poll();
+    expect(b.delivered).toEqual([['111111111111111111111111', '222222222222222222222222']]);
+    expect(b.audiences).toEqual(['private']);
+    a.change(['333333333333333333333333'], 'private');
+    a.change(['444444444444444444444444'], 'public');
+    await published(feedA);
+    await feedB.poll();
+    expect(b.audiences).toEqual(['private', 'public']);
+    // A change announced without an audience is public.
+    a.change(['555555555555555555555555']);
+    await published(feedA);
+    await feedB.poll();
+    expect(b.audiences).toEqual(['private', 'public', 'public']);
+  });
+
+  it('delivers a gap as public even when every change in it was private', async () => {
+    const a = testSignal();
+    const b = testSignal();
+    const feedA = await startFeed(a.signal);
+    const feedB = await startFeed(b.signal);
+    for (let i = 0; i < 60; i++) a.change([i.toString(16).padStart(24, '0')], 'private');
+    await published(feedA);
+    await feedB.poll();
+    expect(b.delivered).toEqual([null]);
+    expect(b.audiences).toEqual(['public']);
   });
 });
