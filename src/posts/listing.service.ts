@@ -30,10 +30,16 @@ type Managed = Pick<PostDoc, '_id' | 'status' | 'publishedAt'>;
 
 /** A page of a managed list: the rows (with `fields`) in list order, how many match in all, the next cursor. */
 export async function managedPosts<T extends Managed>(query: ManagedQuery, fields: string, now = new Date()): Promise<{ docs: T[]; total: number; next: Cursor | null }> {
-  const page = await readModel().managed(query, now);
-  const found = page.ids.length
-    ? await Post.find({ _id: mongoose.trusted({ $in: page.ids }) }, `${fields} status publishedAt`).lean<T[]>()
-    : [];
+  const model = readModel();
+  const page = await model.managed(query, now);
+  const projection = `${fields} status publishedAt`;
+  // Where the in-memory model serves (FerretDB 1.24), `$in` reads and decodes the whole collection (about
+  // 0.2 ms a post, for each of the dashboard's lists), while a lookup by _id alone uses its index: one per row.
+  const found = page.ids.length === 0
+    ? []
+    : model.kind === 'memory'
+      ? (await Promise.all(page.ids.map((id) => Post.findById(id, projection).lean<T>()))).filter((d): d is NonNullable<typeof d> => d !== null)
+      : await Post.find({ _id: mongoose.trusted({ $in: page.ids }) }, projection).lean<T[]>();
   const byId = new Map(found.map((d) => [String(d._id), d]));
   // The read model may be a moment behind a write: keep only rows that still have the status asked for.
   const docs = page.ids

@@ -109,6 +109,30 @@ describe('public pages from memory', () => {
   });
 });
 
+describe('search in memory: a rare word (found from its occurrences) and a common one (post by post)', () => {
+  let author: Awaited<ReturnType<typeof makeUser>>;
+  beforeAll(async () => {
+    useReadModel('memory');
+    author = await makeUser({ role: 'author', username: 'lucy', displayName: 'Lucy Westenra' });
+  });
+
+  const titles = async (q: string) => [...unmarked(await request(app).get(`/search?q=${encodeURIComponent(q)}`)).matchAll(/<h2[^>]*>\s*<a[^>]*>([^<]+)<\/a>/g)].map((m) => m[1]!.trim());
+
+  it('gives the same answers both ways, newest first, and forgets a word an edit removed', async () => {
+    const at = (day: number) => new Date(Date.UTC(2020, 0, day));
+    // More than 4,096 occurrences of "garlic" in all: that query walks the posts; "wolfsbane" is found from its occurrences.
+    await makePost({ author, title: 'Garlic older', body: `${'garlic '.repeat(2500)} wolfsbane`, status: 'published', publishedAt: at(1) });
+    await makePost({ author, title: 'Garlic newer', body: `${'garlic '.repeat(2500)}`, status: 'published', publishedAt: at(2) });
+    const edited = await makePost({ author, title: 'Window note', body: 'A wolfsbane wreath on the window.', status: 'published', publishedAt: at(3) });
+    expect(await titles('garlic')).toEqual(['Garlic newer', 'Garlic older']);
+    expect(await titles('wolfsbane')).toEqual(['Window note', 'Garlic older']);
+    // The edited text goes to the end of the arena; the old one stays behind in its Buffer, and is not a match.
+    await Post.updateOne({ _id: edited._id }, { $set: { bodyText: 'A rose on the window.' } });
+    expect(await titles('wolfsbane')).toEqual(['Garlic older']);
+    expect(await titles('rose on the')).toEqual(['Window note']);
+  });
+});
+
 describe('the in-memory read model after a write', () => {
   let author: Awaited<ReturnType<typeof makeUser>>;
 
