@@ -17,9 +17,10 @@
 //
 // A query is answered in one of two ways. Most words are rare: every Buffer is searched once for the
 // query's bytes (native code, about 8 ms for 57 MB), each occurrence is mapped to the entry whose text holds
-// it, and the entries found are ordered: no per-post work at all. A common word (more occurrences than
-// OCCURRENCE_CAP) instead walks the posts newest first and stops once a page is full, which such a word
-// fills quickly. (Walking every post for a rare word cost 40-100 ms a query at 100,000 posts.)
+// it and the search goes on after that entry's text, and the entries found are ordered: no per-post work
+// for the posts without it. A common word (in more than MATCH_CAP posts) instead walks the posts newest
+// first and stops once enough are found, which such a word does quickly. (Walking every post for a rare
+// word cost 40-100 ms a query at 100,000 posts.)
 // Scheduled posts are in it and are skipped until their time; results are re-checked by whoever fetches
 // them, so a post unpublished a moment ago is never shown.
 import type { Cursor } from '../db/cursor.js';
@@ -70,8 +71,11 @@ class TextArena {
   }
 }
 
-/** More occurrences than this and the query walks the posts instead (a common word fills a page at once). */
-const OCCURRENCE_CAP = 4096;
+/**
+ * More matching posts than this and the query walks the posts instead: a word in that many of them fills
+ * the counted results (SEARCH_COUNT_CAP) within the newest few thousand.
+ */
+const MATCH_CAP = 8192;
 
 interface SearchIndex {
   /** Newest first, ties by larger id first. */
@@ -137,15 +141,24 @@ function firstAfter(entries: SearchEntry[], cursor: Cursor): number {
  * Ids of up to `limit` public posts whose title, tag slugs or text contain `q`, newest first, after
  * `cursor`. A query that reads as a tag name ("Difference Engine") also finds the slug it would have.
  */
-export async function searchIds(q: string, cursor: Cursor | null, limit: number, now = new Date()): Promise<string[]> {
+export async function searchIds(q: string, cursor: Cursor | null, limit: number, now = new Date(), matchCap = MATCH_CAP): Promise<string[]> {
   const needle = q.toLowerCase();
   const tagNeedle = slugify(q);
   if (!needle) return [];
   const bytes = Buffer.from(needle, 'utf8');
   const index = (await searchIndex()).value;
   const { entries } = index;
-  const inTags = (entry: SearchEntry) => entry.tags.some((tag) => tag.includes(needle) || (tagNeedle !== '' && tag.includes(tagNeedle)));
-  const textHolds = textMatches(index, bytes);
+  // Tag lists are shared between posts (one copy of each, posts-snapshot.ts): each list is tested once a query.
+  const tagVerdicts = new Map<readonly string[], boolean>();
+  const inTags = (entry: SearchEntry) => {
+    let verdict = tagVerdicts.get(entry.tags);
+    if (verdict === undefined) {
+      verdict = entry.tags.some((tag) => tag.includes(needle) || (tagNeedle !== '' && tag.includes(tagNeedle)));
+      tagVerdicts.set(entry.tags, verdict);
+    }
+    return verdict;
+  };
+  const textHolds = textMatches(index, bytes, matchCap);
   const hit = textHolds
     ? (entry: SearchEntry) => textHolds.has(entry) || inTags(entry)
     : (entry: SearchEntry) => entry.text.subarray(entry.start, entry.end).indexOf(bytes) !== -1 || inTags(entry);
@@ -162,21 +175,29 @@ export async function searchIds(q: string, cursor: Cursor | null, limit: number,
 
 /**
  * The current entries whose text holds `bytes`, found from the occurrences in the arena's Buffers; or null
- * when there are more than OCCURRENCE_CAP of them (a common word: the caller tests post by post).
+ * when more than MATCH_CAP texts hold it (a common word: the caller tests post by post).
  */
-function textMatches(index: SearchIndex, bytes: Buffer): Set<SearchEntry> | null {
+function textMatches(index: SearchIndex, bytes: Buffer, matchCap: number): Set<SearchEntry> | null {
   const matches = new Set<SearchEntry>();
-  let occurrences = 0;
+  let texts = 0;
   for (const chunk of index.arena.chunks) {
     const text = chunk.bytes.subarray(0, chunk.used);
     let e = 0;
-    for (let at = text.indexOf(bytes); at !== -1; at = text.indexOf(bytes, at + 1)) {
-      if (++occurrences > OCCURRENCE_CAP) return null;
+    let at = text.indexOf(bytes);
+    while (at !== -1) {
       // Entries are in the order their texts were written: the one holding `at` is the last starting at or before it.
       while (e + 1 < chunk.entries.length && chunk.entries[e + 1]!.start <= at) e++;
       const entry = chunk.entries[e];
-      // Within one text (not across two), and the post's current text (a patched post's old one stays behind).
-      if (entry && at + bytes.length <= entry.end && index.byId.get(entry.idHex) === entry) matches.add(entry);
+      if (entry && at + bytes.length <= entry.end) {
+        if (++texts > matchCap) return null;
+        // The post's current text only (a patched post's old one stays behind in its Buffer).
+        if (index.byId.get(entry.idHex) === entry) matches.add(entry);
+        // One occurrence is enough: go on after this text.
+        at = text.indexOf(bytes, entry.end);
+      } else {
+        // Across two texts (or before the first): not a match; the next occurrence may be.
+        at = text.indexOf(bytes, at + 1);
+      }
     }
   }
   return matches;

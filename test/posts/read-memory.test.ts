@@ -11,6 +11,7 @@ import { deletePost, setPublished, updatePost } from '../../src/posts/posts.serv
 import { parseTagList } from '../../src/posts/tags.js';
 import { warmPostsSnapshots } from '../../src/posts/posts-snapshot.js';
 import { useReadModel } from '../../src/posts/read-model-choice.js';
+import { searchIds } from '../../src/posts/search-index.js';
 import { updateProfile } from '../../src/users/users.service.js';
 import { testApp } from '../support/app.js';
 import { makeUser } from '../support/factories.js';
@@ -120,16 +121,18 @@ describe('search in memory: a rare word (found from its occurrences) and a commo
 
   it('gives the same answers both ways, newest first, and forgets a word an edit removed', async () => {
     const at = (day: number) => new Date(Date.UTC(2020, 0, day));
-    // More than 4,096 occurrences of "garlic" in all: that query walks the posts; "wolfsbane" is found from its occurrences.
-    await makePost({ author, title: 'Garlic older', body: `${'garlic '.repeat(2500)} wolfsbane`, status: 'published', publishedAt: at(1) });
-    await makePost({ author, title: 'Garlic newer', body: `${'garlic '.repeat(2500)}`, status: 'published', publishedAt: at(2) });
+    await makePost({ author, title: 'Garlic older', body: `${'garlic '.repeat(50)} wolfsbane`, status: 'published', publishedAt: at(1) });
+    await makePost({ author, title: 'Garlic newer', body: 'garlic and more garlic', status: 'published', publishedAt: at(2) });
     const edited = await makePost({ author, title: 'Window note', body: 'A wolfsbane wreath on the window.', status: 'published', publishedAt: at(3) });
     expect(await titles('garlic')).toEqual(['Garlic newer', 'Garlic older']);
     expect(await titles('wolfsbane')).toEqual(['Window note', 'Garlic older']);
+    // Found from occurrences (the default) or post by post (a cap of 0 matching texts forces the walk): the same.
+    for (const q of ['garlic', 'wolfsbane', 'window', 'absent']) expect(await searchIds(q, null, 10), q).toEqual(await searchIds(q, null, 10, new Date(), 0));
     // The edited text goes to the end of the arena; the old one stays behind in its Buffer, and is not a match.
     await Post.updateOne({ _id: edited._id }, { $set: { bodyText: 'A rose on the window.' } });
     expect(await titles('wolfsbane')).toEqual(['Garlic older']);
     expect(await titles('rose on the')).toEqual(['Window note']);
+    expect(await searchIds('wolfsbane', null, 10)).toEqual(await searchIds('wolfsbane', null, 10, new Date(), 0));
   });
 });
 
