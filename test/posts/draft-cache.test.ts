@@ -5,26 +5,20 @@
 // decides from the write itself (src/db/announce-writes.ts, `privateWhile`), never from what a caller says.
 import { pino } from 'pino';
 import request from 'supertest';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { filterRequires, updateKeeps } from '../../src/db/announce-writes.js';
-import { onChange, type Change } from '../../src/db/changes.js';
 import { Post } from '../../src/posts/post.model.js';
 import { testConfig } from '../support/app.js';
 import { makeUser } from '../support/factories.js';
+import { recordChanges } from '../support/changes.js';
 import { makePost } from '../support/posts.js';
 import { sessionFor, type TestSession } from '../support/session.js';
 
 const config = testConfig();
 const app = createApp({ config, logger: pino({ level: 'silent' }), pageCache: true });
 
-let seen: Change[] = [];
-const stop = onChange((change) => seen.push(change));
-afterEach(() => {
-  seen = [];
-});
-// Test files share worker processes: stop listening when this one is done.
-afterAll(stop);
+const changes = recordChanges();
 
 let author: Awaited<ReturnType<typeof makeUser>>;
 let s: TestSession;
@@ -56,12 +50,12 @@ describe('a draft keeps the page cache', () => {
     const draft = await makePost({ author, title: 'Half written', tags: ['notes'] });
     await makePost({ author, title: 'Already public', status: 'published', tags: ['notes'] });
     await cached('/');
-    seen = [];
+    changes.seen = [];
     const res = await autosave(draft.slug, { title: 'Half written, renamed', slug: draft.slug, body: 'More words.', tags: 'notes', version: draft.version });
     expect(res.status).toBe(200);
-    expect(seen).toContainEqual({ topic: 'posts', ids: [String(draft._id)], origin: 'local', audience: 'private' });
+    expect(changes.seen).toContainEqual({ topic: 'posts', ids: [String(draft._id)], origin: 'local', audience: 'private' });
     // Nothing public was announced: not the post, and not the tag it already had.
-    expect(seen.filter((c) => c.audience === 'public')).toEqual([]);
+    expect(changes.seen.filter((c) => c.audience === 'public')).toEqual([]);
     const home = await request(app).get('/');
     expect(home.headers['x-page-cache']).toBe('hit');
     expect(home.text).toContain('Already public');
@@ -72,11 +66,11 @@ describe('a draft keeps the page cache', () => {
 
   it('a new draft (the first autosave of a new post) keeps it too', async () => {
     await cached('/');
-    seen = [];
+    changes.seen = [];
     const res = await request(app).post('/posts/autosave').set('Cookie', s.cookie).set('x-csrf-token', s.csrf).set('Accept', 'application/json').send({ title: 'Brand new draft', body: 'x' });
     expect(res.status).toBe(201);
-    expect(seen.length).toBeGreaterThan(0);
-    expect(seen.filter((c) => c.audience === 'public')).toEqual([]);
+    expect(changes.seen.length).toBeGreaterThan(0);
+    expect(changes.seen.filter((c) => c.audience === 'public')).toEqual([]);
     expect((await request(app).get('/')).headers['x-page-cache']).toBe('hit');
   });
 });
@@ -128,20 +122,20 @@ describe('a public change still empties it at once', () => {
   it('a write to a draft that does not prove it stays one (by _id alone) is public: the safe default', async () => {
     const draft = await makePost({ author, title: 'Draft written by _id' });
     await cached('/');
-    seen = [];
+    changes.seen = [];
     // As a script or another service might: the filter does not say `status`, so the post may have been
     // published since it was read, and the plugin cannot know.
     await Post.updateOne({ _id: draft._id }, { $set: { title: 'Still a draft, but who can tell' } });
-    expect(seen).toEqual([{ topic: 'posts', ids: [String(draft._id)], origin: 'local', audience: 'public' }]);
+    expect(changes.seen).toEqual([{ topic: 'posts', ids: [String(draft._id)], origin: 'local', audience: 'public' }]);
     expect((await request(app).get('/')).headers['x-page-cache']).toBe('miss');
   });
 
   it('a write whose filter requires a draft but whose update publishes it is public', async () => {
     const draft = await makePost({ author, title: 'Published by a query' });
     await cached('/');
-    seen = [];
+    changes.seen = [];
     await Post.updateOne({ _id: draft._id, status: 'draft' }, { $set: { status: 'published', publishedAt: new Date(Date.now() - 1000) } });
-    expect(seen).toEqual([{ topic: 'posts', ids: [String(draft._id)], origin: 'local', audience: 'public' }]);
+    expect(changes.seen).toEqual([{ topic: 'posts', ids: [String(draft._id)], origin: 'local', audience: 'public' }]);
     const home = await request(app).get('/');
     expect(home.headers['x-page-cache']).toBe('miss');
     expect(home.text).toContain('Published by a query');
