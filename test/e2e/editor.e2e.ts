@@ -4,6 +4,7 @@
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
 import { describe, expect, inject, it } from 'vitest';
+import { MARKDOWN_CORPUS } from '../support/markdown-corpus.js';
 import { expectNoProblems, expectNoSidewaysScroll, header, main, restartServer, signIn, startJourney, useBrowser, WIDTHS } from './support/browser.js';
 
 useBrowser();
@@ -192,5 +193,36 @@ describe('leaving and pasting', () => {
     await page.getByRole('region', { name: 'Preview' }).locator('img[alt="A plain blue rectangle"]').waitFor();
     await journey.shot('paste-inserted');
     expectNoProblems(journey);
+  });
+});
+
+describe('the live preview', () => {
+  it('shows exactly the HTML the published page shows, for a corpus with every sanitised construct', async () => {
+    const journey = await startJourney('editor-corpus');
+    const { page } = journey;
+    await signIn(page, inject('credentials').author);
+    await page.goto('/posts/new');
+    await editorContent(page).waitFor();
+    await page.getByLabel('Title', { exact: true }).fill('Preview corpus');
+    await typeInEditor(page, MARKDOWN_CORPUS);
+    const body = page.locator('textarea[name="body"]');
+    await expect.poll(() => body.inputValue()).toContain('seven');
+    // The preview answered for the body as it now stands (the last construct is there, nothing is pending).
+    const preview = page.getByRole('region', { name: 'Preview' }).locator('.editor-preview');
+    await preview.locator('li', { hasText: 'seven' }).waitFor();
+    await expect.poll(() => preview.getAttribute('data-stale')).toBeNull();
+    const typed = await body.inputValue();
+    const previewHtml = await preview.innerHTML();
+    // The sanitizer really worked on it: things were removed.
+    expect(previewHtml).not.toContain('<script');
+    expect(previewHtml).not.toContain('onerror');
+
+    await page.getByRole('button', { name: 'Publish now' }).click();
+    await page.waitForURL(/\/posts\/preview-corpus(-\d+)?\/edit$/);
+    expect(await body.inputValue()).toBe(typed);
+    const slug = /\/posts\/([^/]+)\/edit$/.exec(page.url())![1]!;
+    await page.goto(`/posts/${slug}`);
+    const published = await page.locator('article .post-body').innerHTML();
+    expect(published.trim()).toBe(previewHtml.trim());
   });
 });
