@@ -14,7 +14,7 @@ import { getSettings } from '../site/settings.service.js';
 import { User } from '../users/user.model.js';
 import { EmailVerification } from './email-verification.model.js';
 import { OneTimeClaim } from './one-time.model.js';
-import { claimOnce, expiredPruner, pruneClaims } from './one-time.js';
+import { claimOnce, expiredLinksPruner } from './one-time.js';
 import { TOKEN_SHAPE, hashSecretToken, newSecretToken } from './secret-token.js';
 
 export const VERIFY_TTL_HOURS = 48;
@@ -95,10 +95,5 @@ export async function completeEmailVerification(token: string, ip?: string): Pro
   });
 }
 
-const pruneLinks = expiredPruner(EmailVerification);
-
 // Expired links are deleted now and then (by whichever request comes first), with expired claims.
-function pruneExpired(now = Date.now()): void {
-  pruneClaims(now);
-  pruneLinks(now);
-}
+const pruneExpired = expiredLinksPruner(EmailVerification);

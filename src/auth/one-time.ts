@@ -37,3 +37,15 @@ export function expiredPruner(model: { deleteMany(filter: Record<string, unknown
 
 /** Drops claims whose guarded thing has expired. */
 export const pruneClaims = expiredPruner(OneTimeClaim);
+
+/**
+ * For a model of one-time links (password resets, email verifications): deletes expired links and expired
+ * claims, now and then, by whichever request comes first.
+ */
+export function expiredLinksPruner(model: Parameters<typeof expiredPruner>[0]): (now?: number) => void {
+  const pruneLinks = expiredPruner(model);
+  return (now = Date.now()) => {
+    pruneClaims(now);
+    pruneLinks(now);
+  };
+}

@@ -14,7 +14,7 @@ import { Invalid, NotFound } from '../http/errors.js';
 import type { Deliver } from '../mail/deliver.js';
 import { User } from '../users/user.model.js';
 import { OneTimeClaim } from './one-time.model.js';
-import { claimOnce, expiredPruner, pruneClaims } from './one-time.js';
+import { claimOnce, expiredLinksPruner } from './one-time.js';
 import { hashPassword } from '../users/password.js';
 import { passwordProblems } from '../users/password-policy.js';
 import { PasswordReset } from './password-reset.model.js';
@@ -107,10 +107,5 @@ export async function completePasswordReset(token: string, password: string, ip?
   });
 }
 
-const pruneLinks = expiredPruner(PasswordReset);
-
 // Expired links are deleted now and then (by whichever request comes first), with expired claims.
-function pruneExpired(now = Date.now()): void {
-  pruneClaims(now);
-  pruneLinks(now);
-}
+const pruneExpired = expiredLinksPruner(PasswordReset);
