@@ -20,6 +20,21 @@ const OUTAGE_CLASSES = [
 // its message tells apart.
 const BUFFERING_TIMED_OUT = /buffering timed out/;
 
+// Node's own errors for a connection that failed or was cut. The driver passes some on unwrapped: a
+// command written to a socket the engine had just closed (it was killed) fails with a plain Error, code
+// EPIPE, "This socket has been ended by the other party", from Connection.writeCommand (seen with
+// mongodb 6 against a killed FerretDB). Raised by any client (the database, SMTP, S3), they all mean
+// "try again shortly", never a bug of the request.
+const DROPPED_CONNECTION_CODES = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT']);
+
+/** Whether an error (or the error it wraps) is a connection to another service that failed or was cut. */
+export function isConnectionDropped(err: unknown, depth = 0): boolean {
+  if (!(err instanceof Error) || depth > 3) return false;
+  const code = (err as NodeJS.ErrnoException).code;
+  if (typeof code === 'string' && DROPPED_CONNECTION_CODES.has(code)) return true;
+  return isConnectionDropped(err.cause, depth + 1);
+}
+
 /** Whether an error (or the error it wraps) means the database could not be reached. */
 export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
   if (!(err instanceof Error) || depth > 3) return false;

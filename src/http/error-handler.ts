@@ -4,7 +4,7 @@
 // route that declared its answer (conflicts.ts: a page with both versions, or a flash and a redirect) gets
 // that answer.
 import type { ErrorRequestHandler, Request, Response } from 'express';
-import { isDatabaseUnavailable } from '../db/outage.js';
+import { isConnectionDropped, isDatabaseUnavailable } from '../db/outage.js';
 import type { Logger } from '../logger.js';
 import { dropSharedCacheHeaders } from './cdn-headers.js';
 import { conflictResponseOf } from './conflicts.js';
@@ -100,6 +100,7 @@ function toAppError(err: unknown): AppError {
   // The database is down or restarting (the embedded one is restarted by embedded.ts): a quick 503 asking
   // to come back shortly, not a 500.
   if (isDatabaseUnavailable(err)) return new ServiceUnavailable('The database is not answering right now. Please try again in a moment.', 5);
+  if (isConnectionDropped(err)) return new ServiceUnavailable('A service Quire relies on dropped the connection. Please try again in a moment.', 5);
   return new AppError(500, 'Internal error');
 }
 
