@@ -131,7 +131,7 @@ describe('a third process writing', () => {
     // This test process is one more Quire process on the same database, as `npm run seed` would be.
     const feed = await startChangeFeed(pino({ level: 'silent' }));
     const storage = new LocalDiskStorage(mkdtempSync(join(tmpdir(), 'quire-seed-live-')), '/uploads');
-    await seed({ config: { isProduction: false }, logger: pino({ level: 'silent' }), storage, posts: 61 });
+    await seed({ config: { isProduction: false }, logger: pino({ level: 'silent' }), storage, posts: 61, coverWidth: 320 });
     await feed.stop();
     // Titles that HTML leaves as they are, so the page can be searched for them as text.
     const titles = articleOrder().map((a) => a.title).filter((t) => /^[\w\s,.()-]+$/.test(t));
