@@ -5,14 +5,13 @@
 // compiled server (test/support/processes.ts), which loads in about half the CPU time of tsx's hooks.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import mongoose from 'mongoose';
 import { pino } from 'pino';
 import type { TestProject } from 'vitest/node';
 import { startEmbedded } from '../src/db/embedded.js';
 import { MONGO_JAVA_SERVER, startMongoJavaServer } from './engines/mongo-java-server.js';
+import { scratchDir } from './support/scratch.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -20,16 +19,6 @@ declare module 'vitest' {
     dbEngine: string;
     /** Names this run's databases (test/setup.ts: one per worker), apart from another run's on the same server. */
     testRunId: string;
-  }
-}
-
-/** A RAM-backed folder the tests may write to (Linux's /dev/shm), or undefined. */
-function memoryDir(): string | undefined {
-  try {
-    accessSync('/dev/shm', constants.W_OK);
-    return statSync('/dev/shm').isDirectory() ? '/dev/shm' : undefined;
-  } catch {
-    return undefined;
   }
 }
 
@@ -63,10 +52,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (chosen !== 'embedded') {
     throw new Error(`QUIRE_TEST_ENGINE=${chosen}: expected embedded (the default) or ${MONGO_JAVA_SERVER}`);
   }
-  // In memory (tmpfs) where the machine has one: FerretDB's SQLite syncs every commit to disk, and a test
-  // database thrown away at the end has nothing to keep; on a busy virtual disk those syncs were much of
-  // the time the tests spent waiting for the database.
-  const dataDir = mkdtempSync(join(memoryDir() ?? tmpdir(), 'quire-test-db-'));
+  // In memory where the machine allows (support/scratch.ts): FerretDB syncs every write to disk.
+  const dataDir = scratchDir('quire-test-db-');
   const db = await startEmbedded({
     dataDir,
     ferretdbBin: process.env.FERRETDB_BIN || undefined,

@@ -2,10 +2,8 @@
 // read from the pages (so the CSRF token is whatever the server put there), redirects not followed.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { freePort } from '../../src/db/embedded.js';
+import { scratchDir } from './scratch.js';
 
 export interface QuireProcess {
   url: string;
@@ -29,7 +27,8 @@ export async function startQuire(env: Record<string, string>, { ready = 60_000 }
       ...process.env,
       NODE_ENV: 'development',
       LOG_LEVEL: 'warn',
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'quire-proc-data-')),
+      // In memory where possible: with MONGODB_URI empty the server starts its own FerretDB in it.
+      DATA_DIR: scratchDir('quire-proc-data-'),
       ...env,
       PORT: String(port),
     },
