@@ -2,6 +2,7 @@
 // read from the pages (so the CSRF token is whatever the server put there), redirects not followed.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { rmSync } from 'node:fs';
 import { freePort } from '../../src/db/embedded.js';
 import { scratchDir } from './scratch.js';
 
@@ -22,18 +23,21 @@ export const SERVER_ENTRY = 'dist/server.js';
 /** Starts the server with `env` on a free port; resolves once /healthz answers 200. */
 export async function startQuire(env: Record<string, string>, { ready = 60_000 } = {}): Promise<QuireProcess> {
   const port = await freePort();
+  // In memory where possible: with MONGODB_URI empty the server starts its own FerretDB in it.
+  const dataDir = scratchDir('quire-proc-data-');
   const child = spawn(process.execPath, [SERVER_ENTRY], {
     env: {
       ...process.env,
       NODE_ENV: 'development',
       LOG_LEVEL: 'warn',
-      // In memory where possible: with MONGODB_URI empty the server starts its own FerretDB in it.
-      DATA_DIR: scratchDir('quire-proc-data-'),
+      DATA_DIR: dataDir,
       ...env,
       PORT: String(port),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Removed once the server is gone: in /dev/shm a folder left behind would hold memory until a reboot.
+  child.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
   let output = '';
   child.stdout!.on('data', (c) => (output += c));
   child.stderr!.on('data', (c) => (output += c));
