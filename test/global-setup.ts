@@ -5,14 +5,13 @@
 // compiled server (test/support/processes.ts), which loads in about half the CPU time of tsx's hooks.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import mongoose from 'mongoose';
 import { pino } from 'pino';
 import type { TestProject } from 'vitest/node';
 import { startEmbedded } from '../src/db/embedded.js';
 import { MONGO_JAVA_SERVER, startMongoJavaServer } from './engines/mongo-java-server.js';
+import { scratchDir } from './support/scratch.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -53,7 +52,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (chosen !== 'embedded') {
     throw new Error(`QUIRE_TEST_ENGINE=${chosen}: expected embedded (the default) or ${MONGO_JAVA_SERVER}`);
   }
-  const dataDir = mkdtempSync(join(tmpdir(), 'quire-test-db-'));
+  // In memory where the machine allows (support/scratch.ts): FerretDB syncs every write to disk.
+  const dataDir = scratchDir('quire-test-db-');
   const db = await startEmbedded({
     dataDir,
     ferretdbBin: process.env.FERRETDB_BIN || undefined,

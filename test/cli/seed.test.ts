@@ -7,18 +7,23 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { verifyPassword } from '../../src/users/password.js';
 import { writeCredentials } from '../../src/cli/seed.js';
+import { drawCover } from '../../src/cli/seed/covers.js';
 import { articleOrder } from '../../src/cli/seed/posts.js';
 import { seed, SeedRefused, type SeedReport } from '../../src/cli/seed/seed.js';
 import { Media } from '../../src/media/media.model.js';
 import { LocalDiskStorage } from '../../src/media/storage.js';
 import { displayStatus, Post } from '../../src/posts/post.model.js';
 import { slugify } from '../../src/posts/slugs.js';
+import { TOPICS } from '../../src/cli/seed/topics.js';
 import { Tag } from '../../src/posts/tag.model.js';
 import { User } from '../../src/users/user.model.js';
 
 const logger = pino({ level: 'silent' });
 const storage = new LocalDiskStorage(mkdtempSync(join(tmpdir(), 'quire-seed-test-')), '/uploads');
 const development = { isProduction: false };
+// The covers are drawn at 320 px instead of 1600: the same pictures and renditions, a twenty-fifth of
+// sharp's work (most of this file's time at full size).
+const coverWidth = 320;
 
 async function counts() {
   const posts = await Post.find({}, 'status publishedAt coverMediaId').lean();
@@ -46,7 +51,7 @@ describe('seed', () => {
   });
 
   it('creates an account of each role, covers, articles over 12 tags, drafts and scheduled posts', { timeout: 180_000 }, async () => {
-    first = await seed({ config: development, logger, storage, posts: 64 });
+    first = await seed({ config: development, logger, storage, coverWidth, posts: 64 });
     expect(first.unchanged).toBe(false);
     expect(first.added).toEqual({ users: 4, covers: 12, articles: 60, drafts: 3, scheduled: 3, generated: 4 });
 
@@ -79,9 +84,17 @@ describe('seed', () => {
     expect(writers.map(String).sort()).toEqual(users.filter((u) => u.role === 'author' || u.role === 'editor').map((u) => String(u._id)).sort());
   });
 
+  it('draws the covers at 1600x900 unless told otherwise, the same picture at any width', () => {
+    const full = drawCover(TOPICS[0]!, 0);
+    expect(full.svg).toMatch(/^<svg [^>]*width="1600" height="900" viewBox="0 0 1600 900"/);
+    const small = drawCover(TOPICS[0]!, 0, coverWidth);
+    expect(small.svg).toMatch(/^<svg [^>]*width="320" height="180" viewBox="0 0 1600 900"/);
+    expect(small.svg.replace(/^<svg[^>]*>/, '')).toBe(full.svg.replace(/^<svg[^>]*>/, ''));
+  });
+
   it('changes nothing when run again, and shows no password again', async () => {
     const before = await counts();
-    const again = await seed({ config: development, logger, storage, posts: 64 });
+    const again = await seed({ config: development, logger, storage, coverWidth, posts: 64 });
     expect(again.unchanged).toBe(true);
     expect(again.users.every((u) => u.password === undefined)).toBe(true);
     expect(await counts()).toEqual(before);
@@ -89,7 +102,7 @@ describe('seed', () => {
 
   it('tops the site up to --posts with generated posts, older than the articles', async () => {
     const oldestArticle = await Post.findOne({ slug: slugify(articleOrder().at(-1)!.title) }, 'publishedAt').lean();
-    const report = await seed({ config: development, logger, storage, posts: 100 });
+    const report = await seed({ config: development, logger, storage, coverWidth, posts: 100 });
     expect(report.added).toMatchObject({ users: 0, covers: 0, articles: 0, generated: 36 });
     expect((await counts()).published).toBe(100);
     const articles = new Set(articleOrder().map((a) => slugify(a.title)));

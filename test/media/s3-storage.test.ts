@@ -150,10 +150,14 @@ describe('the storage itself', () => {
     const storage = server.storage();
     const count = 1205;
     const keys = Array.from({ length: count }, (_, i) => `media/bulk/${String(i).padStart(5, '0')}.webp`);
-    for (let i = 0; i < keys.length; i += 50) {
-      await Promise.all(keys.slice(i, i + 50).map((key) => storage.put(key, Buffer.from(key), 'image/webp')));
-    }
     await storage.put('media/bulkier/kept.webp', Buffer.from('kept'), 'image/webp');
+    // Filled with plain HTTP PUTs (gofakes3 checks no signature): the SDK's signing and middleware for
+    // 1,205 puts was most of this test's time, and storage.put is proven by the tests above.
+    const putPlain = async (key: string) => {
+      const res = await fetch(`${server.endpoint}/${bucketOf(storage)}/${key}`, { method: 'PUT', body: key });
+      if (!res.ok) throw new Error(`PUT ${key}: ${res.status}`);
+    };
+    for (let i = 0; i < keys.length; i += 50) await Promise.all(keys.slice(i, i + 50).map(putPlain));
     expect(await keysIn(storage, 'media/bulk/')).toEqual(keys);
     expect((await keysIn(storage)).length).toBe(count + 1);
 

@@ -39,7 +39,9 @@ beforeAll(async () => {
     MONGODB_URI: `${inject('mongoUri').replace(/\/?$/, '/')}${testDbName}`,
     JWT_SECRET: randomBytes(48).toString('base64url'),
   };
-  [a, b] = await Promise.all([startQuire(env), startQuire(env)]);
+  // A logs at info, so that the last test can read its start and stop lines (one spawn serving the
+  // shutdown test too: each server start is a second or two of CPU).
+  [a, b] = await Promise.all([startQuire({ ...env, LOG_LEVEL: 'info' }), startQuire(env)]);
   const setup = await admin.submit(`${a.url}/setup`, '/setup', ADMIN);
   expect(setup.status).toBe(303);
 }, 120_000);
@@ -131,7 +133,7 @@ describe('a third process writing', () => {
     // This test process is one more Quire process on the same database, as `npm run seed` would be.
     const feed = await startChangeFeed(pino({ level: 'silent' }));
     const storage = new LocalDiskStorage(mkdtempSync(join(tmpdir(), 'quire-seed-live-')), '/uploads');
-    await seed({ config: { isProduction: false }, logger: pino({ level: 'silent' }), storage, posts: 61 });
+    await seed({ config: { isProduction: false }, logger: pino({ level: 'silent' }), storage, posts: 61, coverWidth: 320 });
     await feed.stop();
     // Titles that HTML leaves as they are, so the page can be searched for them as text.
     const titles = articleOrder().map((a) => a.title).filter((t) => /^[\w\s,.()-]+$/.test(t));
@@ -141,4 +143,14 @@ describe('a third process writing', () => {
     });
     expect(took, 'the seeded articles did not reach the running server within 1 s').not.toBeNull();
   }, 180_000);
+});
+
+// Last, as it ends A. The graceful close itself (requests in flight finished, new ones refused) is
+// tested in foundation/shutdown.test.ts; here, the whole process, after real use.
+describe('stopping', () => {
+  it('stops the server process on SIGTERM with exit code 0', async () => {
+    expect(a.output()).toContain('Quire is running');
+    expect(await a.stop()).toBe(0);
+    expect(a.output()).toContain('stopped');
+  });
 });

@@ -2,10 +2,9 @@
 // read from the pages (so the CSRF token is whatever the server put there), redirects not followed.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { freePort } from '../../src/db/embedded.js';
+import { scratchDir } from './scratch.js';
 
 export interface QuireProcess {
   url: string;
@@ -24,17 +23,23 @@ export const SERVER_ENTRY = 'dist/server.js';
 /** Starts the server with `env` on a free port; resolves once /healthz answers 200. */
 export async function startQuire(env: Record<string, string>, { ready = 60_000 } = {}): Promise<QuireProcess> {
   const port = await freePort();
+  // In memory where possible: with MONGODB_URI empty the server starts its own FerretDB in it.
+  const dataDir = scratchDir('quire-proc-data-');
   const child = spawn(process.execPath, [SERVER_ENTRY], {
     env: {
       ...process.env,
       NODE_ENV: 'development',
       LOG_LEVEL: 'warn',
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'quire-proc-data-')),
+      DATA_DIR: dataDir,
       ...env,
       PORT: String(port),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Removed once the server is gone: in /dev/shm a folder left behind would hold memory until a reboot.
+  // Best effort: a process the server started may still be closing its files, and a folder that could
+  // not be removed is no failure of the test that started the server.
+  child.once('exit', () => void rm(dataDir, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined));
   let output = '';
   child.stdout!.on('data', (c) => (output += c));
   child.stderr!.on('data', (c) => (output += c));

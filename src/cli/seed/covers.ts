@@ -87,12 +87,16 @@ export interface CoverDrawing {
   filename: string;
 }
 
-export function drawCover(topic: Topic, index: number): CoverDrawing {
+/**
+ * `width`: the pixels the picture is rendered at (the drawing is the same at any width: the SVG's viewBox
+ * stays 1600x900). The seed renders at 1600; tests render smaller, as sharp's work grows with the pixels.
+ */
+export function drawCover(topic: Topic, index: number, width = WIDTH): CoverDrawing {
   const pattern = PATTERNS[index % PATTERNS.length]!;
   const [from, to, accent] = topic.palette;
   const random = randomSequence(1000 + index);
   const svg =
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}">` +
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${Math.round((width * HEIGHT) / WIDTH)}" viewBox="0 0 ${WIDTH} ${HEIGHT}">` +
     `<defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="${from}"/><stop offset="1" stop-color="${to}"/></linearGradient></defs>` +
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="url(#g)"/>${shapes(pattern, accent, random)}</svg>`;
   const slug = topic.tag.toLowerCase().replace(/[^a-z0-9]+/g, '-');
@@ -105,19 +109,20 @@ export function drawCover(topic: Topic, index: number): CoverDrawing {
 
 /**
  * One cover per topic, owned by `owners(topicIndex)`; an image uploaded by an earlier run (same owner and
- * file name) is reused. Returns media ids by topic index.
+ * file name) is reused. Returns media ids by topic index. `width`: as for drawCover.
  */
 export async function ensureCovers(
   topics: Topic[],
   owners: (topicIndex: number) => Actor,
   storage: Storage,
   progress: (message: string) => void,
+  width = WIDTH,
 ): Promise<{ ids: string[]; created: number }> {
   const ids: string[] = [];
   let created = 0;
   for (const [index, topic] of topics.entries()) {
     const owner = owners(index);
-    const drawing = drawCover(topic, index);
+    const drawing = drawCover(topic, index, width);
     const existing = await Media.findOne({ owner: owner.id, filename: drawing.filename }, '_id').lean();
     if (existing) {
       ids.push(String(existing._id));
