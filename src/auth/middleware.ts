@@ -1,6 +1,7 @@
 // Request-time authentication: loadUser reads the session on every request and loads the user fresh (one
 // indexed read by _id), so a role change or suspension takes effect on the next request. The guards that
 // routers put in front of their pages read what it sets, and live below the domains (src/site/guards.ts).
+import type { KeyObject } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { isPersonalRequest, markPersonal } from '../http/personal.js';
 import { User, type CurrentUser } from '../users/user.model.js';
@@ -10,7 +11,7 @@ import { SUSPENDED_NOTICE } from '../site/guards.js';
 import { SESSION_COOKIE, clearSessionCookie, verifySession } from './session.js';
 import { isSetupComplete, knownSetupComplete } from './setup-state.js';
 
-export function loadUser(sessionKey: Buffer, secureCookies: boolean): RequestHandler {
+export function loadUser(sessionKey: KeyObject, secureCookies: boolean): RequestHandler {
   // Visitors without a session cookie (most readers) pass synchronously. The session is looked for only
   // in a request that the page cache also calls personal (http/personal.ts): whatever the Cookie header
   // looks like, a request the cache may answer for everyone is never signed in.
@@ -41,7 +42,7 @@ export function loadUser(sessionKey: Buffer, secureCookies: boolean): RequestHan
  */
 async function signedInUser(
   token: string,
-  sessionKey: Buffer,
+  sessionKey: KeyObject,
   res: Response,
   secureCookies: boolean,
 ): Promise<{ user: CurrentUser | null; sessionId: string | undefined; suspended?: boolean }> {

@@ -3,7 +3,7 @@
 // it, it opens no page but /signin/2fa (its Path), and it is signed with a key of its own (keys.ts) and a
 // different audience, so it can never pass for a session token nor a session token for it.
 import type { CookieOptions, Response } from 'express';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 
 export const PENDING_COOKIE = 'quire_2fa';
@@ -20,7 +20,7 @@ export interface PendingSignIn {
 
 const options = (secure: boolean): CookieOptions => ({ httpOnly: true, sameSite: 'lax', secure, path: '/signin/2fa', maxAge: TTL_SECONDS * 1000 });
 
-export function setPendingCookie(res: Response, claims: PendingSignIn, key: Buffer, secure: boolean): void {
+export function setPendingCookie(res: Response, claims: PendingSignIn, key: KeyObject, secure: boolean): void {
   const token = jwt.sign({ ver: claims.ver, next: claims.next }, key, {
     algorithm: 'HS256',
     subject: claims.sub,
@@ -37,7 +37,7 @@ export function clearPendingCookie(res: Response, secure: boolean): void {
   res.clearCookie(PENDING_COOKIE, rest);
 }
 
-export function verifyPending(token: unknown, key: Buffer): PendingSignIn | undefined {
+export function verifyPending(token: unknown, key: KeyObject): PendingSignIn | undefined {
   if (typeof token !== 'string' || !token) return undefined;
   try {
     const p = jwt.verify(token, key, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE, maxAge: TTL_SECONDS });

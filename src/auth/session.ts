@@ -3,7 +3,7 @@
 // change, "sign out everywhere", suspension) ends every session issued before it; signing out revokes the
 // one token by its id (see revokeSession), so a copy of the cookie dies with it, as a Django session does.
 import type { CookieOptions, Response } from 'express';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 
 export const SESSION_COOKIE = 'quire_session';
@@ -24,7 +24,7 @@ export interface VerifiedSession extends SessionClaims {
   expiresAt: Date;
 }
 
-export function signSession(claims: SessionClaims, key: Buffer, ttlSeconds = SESSION_TTL_SECONDS): string {
+export function signSession(claims: SessionClaims, key: KeyObject, ttlSeconds = SESSION_TTL_SECONDS): string {
   return jwt.sign({ ver: claims.ver }, key, {
     algorithm: 'HS256',
     subject: claims.sub,
@@ -41,7 +41,7 @@ export function signSession(claims: SessionClaims, key: Buffer, ttlSeconds = SES
  * SESSION_TTL_SECONDS and no issue date in the future. A leaked key or a signing bug must not be able to
  * mint sessions that outlive every revocation list (revocations are kept only until the token's exp).
  */
-export function verifySession(token: string, key: Buffer): VerifiedSession | undefined {
+export function verifySession(token: string, key: KeyObject): VerifiedSession | undefined {
   try {
     const clockTimestamp = Math.floor(Date.now() / 1000);
     const payload = jwt.verify(token, key, {
@@ -66,7 +66,7 @@ export function sessionCookieOptions(secure: boolean): CookieOptions {
   return { httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: SESSION_TTL_SECONDS * 1000 };
 }
 
-export function setSessionCookie(res: Response, claims: SessionClaims, key: Buffer, secure: boolean): void {
+export function setSessionCookie(res: Response, claims: SessionClaims, key: KeyObject, secure: boolean): void {
   res.cookie(SESSION_COOKIE, signSession(claims, key), sessionCookieOptions(secure));
 }
 
