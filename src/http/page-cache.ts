@@ -62,6 +62,11 @@ interface Entry {
   /** The complete blocks of a hit, per encoding and for 304: made once, dropped when a body changes. */
   blocks: Partial<Record<Encoding | 'notModified', Block>>;
   bodies: { identity: Buffer; gzip?: Buffer; br?: Buffer };
+  /**
+   * The identity body is a view of the cache's scratch buffer (a page answered once and not kept): valid
+   * until the next page is encoded, so it is compressed or hashed at once and copied if sent as it is.
+   */
+  borrowed?: boolean;
   /** Encodings whose body is the smaller, slower compression (or being made so). */
   refined: { gzip?: boolean; br?: boolean };
   bytes: number;
@@ -94,6 +99,8 @@ const NOT_REPLAYED = new Set(['date', 'connection', 'keep-alive', 'transfer-enco
 const OWN_HEADERS = 3;
 /** What a 304 leaves out of the entry's headers (it has no body to describe). */
 const NOT_IN_304 = new Set(['content-type']);
+/** Pages longer than this (in UTF-16 units; up to three bytes each) are encoded into their own Buffer. */
+const MAX_SCRATCH_CHARS = 512 * 1024;
 /** Longer URLs (query strings nobody links to) are answered without being counted or kept. */
 const MAX_KEY_LENGTH = 1024;
 
@@ -125,6 +132,8 @@ export class PageCache {
   private readonly maxAsked: number;
   private bytes = 0;
   private generation = 0;
+  /** Where a page answered once and not kept is encoded to UTF-8 (see Entry.borrowed), grown as needed. */
+  private scratch = Buffer.alloc(0);
   private readonly ttlMs: number;
   private readonly maxEntries: number;
   private readonly maxBytes: number;
@@ -313,7 +322,7 @@ export class PageCache {
     block.push('X-Page-Cache', outcome);
     if (kind !== 'notModified') {
       if (kind !== 'identity') block.push('Content-Encoding', kind);
-      block.push('Content-Length', String(this.bodyOf(entry, kind).length));
+      block.push('Content-Length', String((kind === 'identity' ? entry.bodies.identity : this.bodyOf(entry, kind)).length));
     }
     if (outcome === 'hit' && etag !== undefined) entry.blocks[kind] = block;
     return block;
@@ -352,7 +361,8 @@ export class PageCache {
 
   /** The entry's body in `encoding`, compressed now if nobody asked for that encoding before. */
   private bodyOf(entry: Entry, encoding: Encoding): Buffer {
-    if (encoding === 'identity') return entry.bodies.identity;
+    // Sent as it is, a borrowed body is copied: the socket may still hold it when the next page is encoded.
+    if (encoding === 'identity') return entry.borrowed ? Buffer.from(entry.bodies.identity) : entry.bodies.identity;
     let body = entry.bodies[encoding];
     if (!body) {
       body = encode(entry.bodies.identity, encoding, 'fast');
@@ -394,7 +404,9 @@ export class PageCache {
     let contentType = String(res.getHeader('Content-Type') ?? (typeof body === 'string' ? 'text/html' : ''));
     if (!CACHEABLE_TYPES.test(contentType)) return null;
     if (typeof body === 'string' && !/charset=/i.test(contentType)) contentType += '; charset=utf-8';
-    const identity = typeof body === 'string' ? Buffer.from(body) : body;
+    // A page answered once and not kept is only compressed (or hashed) at once: encoded into the scratch buffer.
+    const borrowed = typeof body === 'string' && !kept && body.length <= MAX_SCRATCH_CHARS;
+    const identity = typeof body === 'string' ? (borrowed ? this.intoScratch(body) : Buffer.from(body)) : body;
     if (identity.length > this.maxBytes / 10) return null;
     const headers: Entry['headers'] = [];
     // Names as they were set (Node has getRawHeaderNames on every outgoing message; its types only on requests).
@@ -412,10 +424,23 @@ export class PageCache {
       headers,
       blocks: {},
       bodies: { identity },
+      ...(borrowed ? { borrowed } : {}),
       refined: {},
       bytes: identity.length,
       expires: Date.now() + this.ttlMs,
     };
+  }
+
+  /**
+   * A page as UTF-8 in the scratch buffer, valid until the next call. Most misses are pages answered once
+   * (unique URLs) whose bytes are only compressed: a fresh Buffer per page (memory outside the heap, that
+   * the garbage collector tracks) made the conversion and its compression together cost a tenth to a
+   * fifth more, measured on the seeded home and post pages.
+   */
+  private intoScratch(text: string): Buffer {
+    // Three bytes per UTF-16 unit at most (a surrogate pair is two units and four bytes), so it always fits.
+    if (this.scratch.length < text.length * 3) this.scratch = Buffer.allocUnsafe(Math.max(text.length * 3, 64 * 1024));
+    return this.scratch.subarray(0, this.scratch.write(text, 0, 'utf8'));
   }
 
   /** The pages kept now and their bodies, for inspection (tests, debugging). */

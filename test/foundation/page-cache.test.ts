@@ -203,4 +203,39 @@ describe('page cache mechanics', () => {
     expect(rendered).toHaveLength(2);
     expect(cache.size).toBe(0);
   });
+
+  it('sends a page answered once with its own bytes, even when another page is encoded before they leave', async () => {
+    // Pages answered once and not kept are encoded to UTF-8 in one reused buffer; one sent as it is must
+    // leave with its own bytes. Here its end() is held back until a second page has been rendered and sent.
+    const cache = new PageCache({ paths: /^\/p\// });
+    let reached!: () => void;
+    let release!: () => void;
+    const atEnd = new Promise<void>((resolve) => (reached = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const app = express();
+    app.use((req, res, next) => {
+      if (req.query.held) {
+        const end = res.end.bind(res) as (...args: unknown[]) => unknown;
+        res.end = ((...args: unknown[]) => {
+          reached();
+          void released.then(() => end(...args));
+          return res;
+        }) as typeof res.end;
+      }
+      next();
+    });
+    app.use(readCookies('secret'));
+    app.use(cache.middleware());
+    app.get('/p/:name', (req, res) => res.send(`<p>${req.params.name!.repeat(500)} café</p>`));
+    const first = request(app).get('/p/first?held=1').set('Accept-Encoding', 'identity').then((r) => r);
+    await atEnd;
+    const second = await request(app).get('/p/second').set('Accept-Encoding', 'identity');
+    expect(second.text).toBe(`<p>${'second'.repeat(500)} café</p>`);
+    release();
+    const held = await first;
+    expect(held.headers['x-page-cache']).toBe('miss');
+    expect(held.text).toBe(`<p>${'first'.repeat(500)} café</p>`);
+    expect(Number(held.headers['content-length'])).toBe(Buffer.byteLength(held.text));
+    expect(cache.size).toBe(0);
+  });
 });
