@@ -145,9 +145,11 @@ export function createApp({ config, logger, storage, mailer, pageCache, purgeRet
   // Cookies are parsed once, before the page cache, which decides "anonymous" from that same parse as the
   // session loader does (http/personal.ts).
   const cookies = readCookies(deps.keys.cookies);
+  const compress = compression();
   let cacheMiddleware: RequestHandler | undefined;
   if (pageCache ?? config.env !== 'test') {
-    const cache = new PageCache({ paths: PUBLIC_PAGES });
+    // The cache compresses the pages it answers from its entries and runs `compress` for every other response.
+    const cache = new PageCache({ paths: PUBLIC_PAGES, compress });
     cache.listen();
     app.locals.pageCache = cache;
     cacheMiddleware = cache.middleware();
@@ -158,7 +160,7 @@ export function createApp({ config, logger, storage, mailer, pageCache, purgeRet
   // Content changes made here are purged from the CDN (CDN_PURGE_URL, Cloudflare), when one is configured.
   app.locals.cdnPurger = cdnPurgerFor(config.cdn, logger, purgeRetryDelaysMs)?.start();
   // What every request passes, in this order, as one layer (http/mount.ts: sequence).
-  app.use(sequence([securityHeaders, logRequests, permissionsPolicy, cookies, cacheMiddleware, compression()]));
+  app.use(sequence([securityHeaders, logRequests, permissionsPolicy, cookies, cacheMiddleware ?? compress]));
 
   // Static files: no session, no database.
   mountStaticAssets(app);

@@ -36,7 +36,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 import accepts from 'accepts';
-import type { Express, NextFunction, Request, Response } from 'express';
+import type { Express, NextFunction, Request, RequestHandler, Response } from 'express';
 import fresh from 'fresh';
 import { onChange } from '../db/changes.js';
 import { isPersonalRequest, isPersonalResponse } from './personal.js';
@@ -85,6 +85,13 @@ export interface PageCacheOptions {
   askedMs?: number;
   /** How many such URLs are remembered. */
   maxAsked?: number;
+  /**
+   * The compression middleware, run by the cache for every response it does not compress itself: the
+   * requests it does not take, and the pages it takes but cannot keep (not 200, personal, a cookie set).
+   * Pages it answers from an entry are compressed by the cache; compression's per-response hooks (about
+   * 1% of a miss) are not installed for them. Without it, compression is the app's business.
+   */
+  compress?: RequestHandler;
 }
 
 const CACHEABLE_TYPES = /^(text\/html|application\/(rss\+)?xml|text\/xml|text\/plain)/;
@@ -139,6 +146,7 @@ export class PageCache {
   private readonly maxBytes: number;
   private readonly coalesceMs: number;
   private readonly paths: RegExp;
+  private readonly compress: RequestHandler | undefined;
   readonly stats = { hits: 0, misses: 0, stores: 0, coalesced: 0 };
 
   constructor(options: PageCacheOptions) {
@@ -149,6 +157,7 @@ export class PageCache {
     this.paths = options.paths;
     this.askedMs = options.askedMs ?? 10 * 60_000;
     this.maxAsked = options.maxAsked ?? 10_000;
+    this.compress = options.compress;
   }
 
   clear(): void {
@@ -205,14 +214,16 @@ export class PageCache {
   }
 
   middleware() {
+    // Requests the cache does not take go on as they would without it, compressed by `compress`.
+    const pass = (req: Request, res: Response, next: NextFunction): void => (this.compress ? void this.compress(req, res, next) : next());
     return (req: Request, res: Response, next: NextFunction): void => {
-      if ((req.method !== 'GET' && req.method !== 'HEAD') || !this.paths.test(req.path)) return next();
+      if ((req.method !== 'GET' && req.method !== 'HEAD') || !this.paths.test(req.path)) return pass(req, res, next);
       if (isPersonalRequest(req)) {
         res.setHeader('Cache-Control', 'private, no-cache');
-        return next();
+        return pass(req, res, next);
       }
       const key = req.originalUrl;
-      if (key.length > MAX_KEY_LENGTH) return next();
+      if (key.length > MAX_KEY_LENGTH) return pass(req, res, next);
       if (this.serveFresh(req, res, key)) return;
       this.ask(key);
       const pending = this.inflight.get(key);
@@ -384,7 +395,12 @@ export class PageCache {
       res.send = send;
       const kept = this.wanted(key);
       const entry = generation === this.generation ? this.entryFor(key, res, body, kept) : null;
-      if (!entry) return send(body as never);
+      if (!entry) {
+        if (!this.compress) return send(body as never);
+        // Not for the cache: sent as any other response, compressed by the middleware installed now.
+        void this.compress(req, res, () => send(body as never));
+        return res;
+      }
       if (kept) this.store(entry);
       this.write(req, res, entry, 'miss', kept);
       return res;
