@@ -21,7 +21,7 @@ import { can } from './site/permissions.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { DEFAULT_SETTINGS, getSettings, loadedSettings } from './site/settings.service.js';
 import { flashMessages } from './http/flash.js';
-import { under } from './http/mount.js';
+import { sequence, under } from './http/mount.js';
 import { userLimits } from './http/user-limits.js';
 import { PageCache } from './http/page-cache.js';
 import { readCookies } from './http/personal.js';
@@ -112,8 +112,7 @@ export function createApp({ config, logger, storage, mailer, pageCache, purgeRet
   configureViews(app);
   if (config.isProduction) app.enable('view cache');
 
-  app.use(
-    helmet({
+  const securityHeaders = helmet({
       contentSecurityPolicy: {
         useDefaults: false,
         directives: {
@@ -139,29 +138,29 @@ export function createApp({ config, logger, storage, mailer, pageCache, purgeRet
       // DENY says what frame-ancestors 'none' says, for browsers that only know the older header
       // (helmet's default SAMEORIGIN would contradict the CSP).
       xFrameOptions: { action: 'deny' },
-    }),
-  );
+  });
   // Request logs first, so that pages answered from the page cache are logged too. They are info-level:
   // below that level nothing is mounted, so a request pays nothing for them.
   const logRequests = logger.isLevelEnabled('info') ? requestLogger(logger) : undefined;
-  if (logRequests) app.use(logRequests);
-  app.use(permissionsPolicy);
   // Cookies are parsed once, before the page cache, which decides "anonymous" from that same parse as the
   // session loader does (http/personal.ts).
   const cookies = readCookies(deps.keys.cookies);
-  app.use(cookies);
+  const compress = compression();
+  let cacheMiddleware: RequestHandler | undefined;
   if (pageCache ?? config.env !== 'test') {
-    const cache = new PageCache({ paths: PUBLIC_PAGES });
+    // The cache compresses the pages it answers from its entries and runs `compress` for every other response.
+    const cache = new PageCache({ paths: PUBLIC_PAGES, compress });
     cache.listen();
     app.locals.pageCache = cache;
-    app.use(cache.middleware());
+    cacheMiddleware = cache.middleware();
     // Stored pages are answered before Express (with the headers the middleware above gave them when they
     // were rendered); the middleware still renders, stores and coalesces the misses.
     cache.inFrontOf(app, cookies.decide, logRequests);
   }
   // Content changes made here are purged from the CDN (CDN_PURGE_URL, Cloudflare), when one is configured.
   app.locals.cdnPurger = cdnPurgerFor(config.cdn, logger, purgeRetryDelaysMs)?.start();
-  app.use(compression());
+  // What every request passes, in this order, as one layer (http/mount.ts: sequence).
+  app.use(sequence([securityHeaders, logRequests, permissionsPolicy, cookies, cacheMiddleware ?? compress]));
 
   // Static files: no session, no database.
   mountStaticAssets(app);
@@ -184,37 +183,50 @@ export function createApp({ config, logger, storage, mailer, pageCache, purgeRet
   // The editor's preview and autosave send a whole post body as JSON (up to 200,000 characters, which is
   // more than 256 kB in most scripts other than Latin): the same 1 MB as the form.
   app.use(['/posts/preview', '/posts/autosave', '/posts/:slug/autosave'], express.json({ limit: '1mb' }));
-  app.use(express.json({ limit: '256kb' }));
-  app.use(loadUser(deps.keys.session, config.secureCookies));
-  app.use(userLimits({ exempt: ['/signout', '/account/signout-everywhere'] }));
-  app.use(csrfProtection({ key: deps.keys.csrf, secure: config.secureCookies, siteUrl: config.siteUrl }));
-  app.use(flashMessages(config.secureCookies));
-  app.use(explainSuspension);
-  app.use(pageLocals(page));
-  app.use(navigationLocals());
-  app.use(requireSetupComplete);
-  app.use(requireStaffTwoFactor(async () => (await getSettings()).require2faForStaff));
-  app.use(verificationLocals);
+  // The session, its limits, CSRF, flash and the locals of every page, in this order, as one layer.
+  app.use(
+    sequence([
+      express.json({ limit: '256kb' }),
+      loadUser(deps.keys.session, config.secureCookies),
+      userLimits({ exempt: ['/signout', '/account/signout-everywhere'] }),
+      csrfProtection({ key: deps.keys.csrf, secure: config.secureCookies, siteUrl: config.siteUrl }),
+      flashMessages(config.secureCookies),
+      explainSuspension,
+      pageLocals(page),
+      navigationLocals(),
+      requireSetupComplete,
+      requireStaffTwoFactor(async () => (await getSettings()).require2faForStaff),
+      verificationLocals,
+    ]),
+  );
 
   // Each router is entered only for the paths it serves (src/http/mount.ts); order still decides between
   // routers that share a prefix (GET /posts/new is the editor, not a post called "new").
-  app.use(under(['/feed.xml', '/sitemap.xml', '/robots.txt'], feedsRouter(deps)));
-  app.use(under(['/signin/2fa', '/account/2fa'], twoFactorRouter(deps)));
-  app.use(under(['/setup', '/signup', '/signin', '/signout'], authRouter(deps)));
-  app.use(under(['/password'], passwordResetRouter(deps)));
-  app.use(under(['/invite'], invitationRouter(deps)));
-  app.use(under(['/verify-email'], emailVerificationRouter(deps)));
-  app.use(under(['/account'], accountRouter(deps)));
-  app.use(under(['/posts'], writingRouter(deps)));
-  app.use(under(['/dashboard', '/posts'], authoringRouter(deps)));
-  app.use(under(['/media'], mediaRouter(deps)));
-  app.use(under(['/pages', '/admin/pages'], pagesRouter(deps)));
-  app.use(under(['/admin/settings/navigation'], navigationRouter(deps)));
+  app.use(
+    sequence([
+      under(['/feed.xml', '/sitemap.xml', '/robots.txt'], feedsRouter(deps)),
+      under(['/signin/2fa', '/account/2fa'], twoFactorRouter(deps)),
+      under(['/setup', '/signup', '/signin', '/signout'], authRouter(deps)),
+      under(['/password'], passwordResetRouter(deps)),
+      under(['/invite'], invitationRouter(deps)),
+      under(['/verify-email'], emailVerificationRouter(deps)),
+      under(['/account'], accountRouter(deps)),
+      under(['/posts'], writingRouter(deps)),
+      under(['/dashboard', '/posts'], authoringRouter(deps)),
+      under(['/media'], mediaRouter(deps)),
+      under(['/pages', '/admin/pages'], pagesRouter(deps)),
+      under(['/admin/settings/navigation'], navigationRouter(deps)),
+    ]),
+  );
   app.use('/admin', adminRouter(deps));
-  app.use(under(['/posts', '/comments', '/admin/comments'], commentsRouter(deps)));
-  app.use(publicRouter(deps));
-  // Imported sites' old addresses (WordPress, Ghost) answer 301 to where the content lives now.
-  app.use(oldPermalinks());
+  app.use(
+    sequence([
+      under(['/posts', '/comments', '/admin/comments'], commentsRouter(deps)),
+      publicRouter(deps),
+      // Imported sites' old addresses (WordPress, Ghost) answer 301 to where the content lives now.
+      oldPermalinks(),
+    ]),
+  );
 
   app.use(notFound);
   app.use(errorHandler(logger, !config.isProduction, page));

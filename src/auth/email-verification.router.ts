@@ -25,9 +25,16 @@ export const requireVerifiedEmail: RequestHandler = async (req, _res, next) => {
 };
 
 /** Tells the templates (the comment form) that this reader must verify first. */
-export const verificationLocals: RequestHandler = async (req, res, next) => {
-  res.locals.mustVerifyEmail = req.user ? await mustVerifyEmail(req.user) : false;
-  next();
+export const verificationLocals: RequestHandler = (req, res, next) => {
+  // Synchronous for visitors without a session (every page-cache miss): no promise per request.
+  if (!req.user) {
+    res.locals.mustVerifyEmail = false;
+    return next();
+  }
+  mustVerifyEmail(req.user).then((must) => {
+    res.locals.mustVerifyEmail = must;
+    next();
+  }, next);
 };
 
 export function emailVerificationRouter(deps: RouterDeps): Router {

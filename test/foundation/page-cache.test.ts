@@ -203,4 +203,73 @@ describe('page cache mechanics', () => {
     expect(rendered).toHaveLength(2);
     expect(cache.size).toBe(0);
   });
+
+  it('sends a page answered once with its own bytes, even when another page is encoded before they leave', async () => {
+    // Pages answered once and not kept are encoded to UTF-8 in one reused buffer; one sent as it is must
+    // leave with its own bytes. Here its end() is held back until a second page has been rendered and sent.
+    const cache = new PageCache({ paths: /^\/p\// });
+    let reached!: () => void;
+    let release!: () => void;
+    const atEnd = new Promise<void>((resolve) => (reached = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const app = express();
+    app.use((req, res, next) => {
+      if (req.query.held) {
+        const end = res.end.bind(res) as (...args: unknown[]) => unknown;
+        res.end = ((...args: unknown[]) => {
+          reached();
+          void released.then(() => end(...args));
+          return res;
+        }) as typeof res.end;
+      }
+      next();
+    });
+    app.use(readCookies('secret'));
+    app.use(cache.middleware());
+    app.get('/p/:name', (req, res) => res.send(`<p>${req.params.name!.repeat(500)} café</p>`));
+    const first = request(app).get('/p/first?held=1').set('Accept-Encoding', 'identity').then((r) => r);
+    await atEnd;
+    const second = await request(app).get('/p/second').set('Accept-Encoding', 'identity');
+    expect(second.text).toBe(`<p>${'second'.repeat(500)} café</p>`);
+    release();
+    const held = await first;
+    expect(held.headers['x-page-cache']).toBe('miss');
+    expect(held.text).toBe(`<p>${'first'.repeat(500)} café</p>`);
+    expect(Number(held.headers['content-length'])).toBe(Buffer.byteLength(held.text));
+    expect(cache.size).toBe(0);
+  });
+
+  it('given the compression middleware, compresses every response it does not compress itself', async () => {
+    const cache = new PageCache({ paths: /^\/p\//, compress: compression() });
+    const app = express();
+    app.use(readCookies('secret'));
+    app.use(cache.middleware());
+    const big = (what: string) => `<p>${`${what} `.repeat(400)}</p>`;
+    app.get('/p/kept', (_req, res) => res.send(big('kept')));
+    // Taken by the cache (a public path) but not for it: a 404, and a page that sets a cookie.
+    app.get('/p/missing', (_req, res) => res.status(404).send(big('missing')));
+    app.get('/p/cookie', (_req, res) => res.cookie('pref', 'x').send(big('cookie')));
+    // Not taken at all: another path, and another method.
+    app.get('/other', (_req, res) => res.send(big('other')));
+    app.post('/p/kept', (_req, res) => res.send(big('posted')));
+    for (const [method, path, status, text] of [
+      ['get', '/p/missing', 404, big('missing')],
+      ['get', '/p/cookie', 200, big('cookie')],
+      ['get', '/other', 200, big('other')],
+      ['post', '/p/kept', 200, big('posted')],
+    ] as const) {
+      const res = await raw(request(app)[method](path).set('Accept-Encoding', 'gzip'));
+      expect(res.status, path).toBe(status);
+      expect(res.headers['content-encoding'], `${method} ${path}`).toBe('gzip');
+      expect(res.headers['x-page-cache'], path).toBe(path === '/p/missing' || path === '/p/cookie' ? 'miss' : undefined);
+      expect((res.body as Buffer).toString(), path).toBe(text);
+    }
+    // What it keeps it compresses itself, the miss and the hits alike.
+    for (const outcome of ['miss', 'miss', 'hit']) {
+      const res = await raw(request(app).get('/p/kept').set('Accept-Encoding', 'gzip'));
+      expect(res.headers['x-page-cache']).toBe(outcome);
+      expect(res.headers['content-encoding']).toBe('gzip');
+      expect((res.body as Buffer).toString()).toBe(big('kept'));
+    }
+  });
 });
