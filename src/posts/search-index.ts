@@ -28,6 +28,7 @@ import type { PostDoc } from './post.model.js';
 import { postsSnapshot, type Pool, type PostsBuilder } from './posts-snapshot.js';
 import { firstNotBefore } from './sorted.js';
 import { slugify } from './slugs.js';
+import { WordIndex } from './word-index.js';
 
 interface SearchEntry {
   /** The _id as hex: a string costs far less memory than an ObjectId, 100,000 times over. */
@@ -38,6 +39,8 @@ interface SearchEntry {
   text: Buffer;
   start: number;
   end: number;
+  /** Its number in the word index (search-index order of creation; a patched post's new entry gets a new one). */
+  serial: number;
 }
 
 const ARENA_CHUNK = 4 * 1024 * 1024;
@@ -81,15 +84,27 @@ interface SearchIndex {
   /** Newest first, ties by larger id first. */
   entries: SearchEntry[];
   byId: Map<string, SearchEntry>;
+  /** Every entry ever made for this index, by serial (patched-out ones stay: their serials may be in `words`). */
+  bySerial: SearchEntry[];
+  /** The distinct tag lists of the entries: a query tests each once, to know whether any post matches by tag. */
+  tagLists: Set<readonly string[]>;
+  /** Narrows a query to candidate texts (word-index.ts); built in the background at the first search. */
+  words: WordIndex;
+  /** The word index's build, once started. */
+  wordsBuilt: Promise<void> | null;
+  /** Counts the patches: a cached result is for one version of one index. */
+  version: number;
   /** Where patched posts' texts go. */
   arena: TextArena;
 }
 
-function entryOf(d: PostDoc, pool: Pool, arena: TextArena): SearchEntry | null {
+function entryOf(d: PostDoc, pool: Pool, arena: TextArena, bySerial: SearchEntry[]): { entry: SearchEntry; text: string } | null {
   if (d.status !== 'published' || !d.publishedAt) return null;
-  const entry = { idHex: pool.id(d._id), at: d.publishedAt.getTime(), tags: pool.list(d.tags), ...arena.put(`${d.title}\n${d.bodyText}`.toLowerCase()) };
+  const text = `${d.title}\n${d.bodyText}`.toLowerCase();
+  const entry = { idHex: pool.id(d._id), at: d.publishedAt.getTime(), tags: pool.list(d.tags), ...arena.put(text), serial: bySerial.length };
   arena.holds(entry);
-  return entry;
+  bySerial.push(entry);
+  return { entry, text };
 }
 
 function newestFirst(a: SearchEntry, b: SearchEntry): number {
@@ -99,13 +114,23 @@ function newestFirst(a: SearchEntry, b: SearchEntry): number {
 /** Builds the search index one post at a time, as the scan streams them. */
 function searchBuilder(): PostsBuilder<SearchIndex> {
   const entries: SearchEntry[] = [];
+  const bySerial: SearchEntry[] = [];
   const arena = new TextArena();
   return {
     add(d, pool) {
-      const entry = entryOf(d, pool, arena);
-      if (entry) entries.push(entry);
+      const made = entryOf(d, pool, arena, bySerial);
+      if (made) entries.push(made.entry);
     },
-    finish: () => ({ entries: entries.sort(newestFirst), byId: new Map(entries.map((e) => [e.idHex, e])), arena }),
+    finish: () => ({
+      entries: entries.sort(newestFirst),
+      byId: new Map(entries.map((e) => [e.idHex, e])),
+      bySerial,
+      tagLists: new Set(entries.map((e) => e.tags)),
+      words: new WordIndex(),
+      wordsBuilt: null,
+      version: 0,
+      arena,
+    }),
   };
 }
 
@@ -116,14 +141,18 @@ function placeOf(entries: readonly SearchEntry[], entry: SearchEntry): number {
 
 /** Takes the post `id` out and puts `post` (null: deleted) back where it now belongs, if it is public. */
 function patchSearch(index: SearchIndex, id: string, post: PostDoc | null, pool: Pool): void {
+  index.version++;
   const old = index.byId.get(id);
   if (old) {
     index.byId.delete(id);
     const i = placeOf(index.entries, old);
     if (index.entries[i] === old) index.entries.splice(i, 1);
   }
-  const entry = post && entryOf(post, pool, index.arena);
-  if (!entry) return;
+  const made = post && entryOf(post, pool, index.arena, index.bySerial);
+  if (!made) return;
+  const { entry } = made;
+  index.words.add(entry.serial, made.text);
+  index.tagLists.add(entry.tags);
   index.byId.set(id, entry);
   index.entries.splice(placeOf(index.entries, entry), 0, entry);
 }
@@ -138,31 +167,137 @@ function firstAfter(entries: SearchEntry[], cursor: Cursor): number {
 }
 
 /**
+ * Queries whose candidates are at most this many (and no tag list matches) are answered from the
+ * candidates alone, sorted; with more, the posts are walked newest first and stop once `limit` are found.
+ */
+const FEW_CANDIDATES = 4096;
+
+/** Counted results kept (the first page's query, cursor null): see `cachedIds`. */
+const CACHED_QUERIES = 64;
+
+interface CachedIds {
+  index: SearchIndex;
+  version: number;
+  /** The results hold while `now` is in [from, until): no post's time passes between (a scheduled one). */
+  from: number;
+  until: number;
+  ids: string[];
+}
+
+// The counted results of recent queries, least recently used first. A result is for one index object at
+// one version (a full build makes a new object, a patch bumps the version) and for the times at which the
+// same posts are public, so a cached answer is exactly the one a new search would give. Bounded: at most
+// CACHED_QUERIES lists of at most SEARCH_COUNT_CAP + 1 ids (shared strings), about 8 KB each.
+const cachedIds = new Map<string, CachedIds>();
+
+/** The range of times around `nowMs` at which the same entries of `entries` are public. */
+function publicWindow(entries: readonly SearchEntry[], nowMs: number): { from: number; until: number } {
+  const i = firstNotBefore(entries, (e) => e.at > nowMs);
+  return { from: i < entries.length ? entries[i]!.at : -Infinity, until: i > 0 ? entries[i - 1]!.at : Infinity };
+}
+
+/** Builds the index's word index once, in the background (queries scan the text until it is ready). */
+function startWords(index: SearchIndex): Promise<void> {
+  if (!index.wordsBuilt) {
+    const { bySerial } = index;
+    const textOf = (serial: number) => {
+      const e = bySerial[serial]!;
+      return e.text.toString('utf8', e.start, e.end);
+    };
+    // A build that failed (out of memory) leaves the index not ready: queries go on scanning the text.
+    index.wordsBuilt = index.words.build(bySerial.length, textOf).catch(() => undefined);
+  }
+  return index.wordsBuilt;
+}
+
+/** For tests: the current search index's word index, once built. */
+export async function searchWords(): Promise<WordIndex> {
+  const index = (await searchIndex()).value;
+  await startWords(index);
+  return index.words;
+}
+
+/**
  * Ids of up to `limit` public posts whose title, tag slugs or text contain `q`, newest first, after
  * `cursor`. A query that reads as a tag name ("Difference Engine") also finds the slug it would have.
  */
 export async function searchIds(q: string, cursor: Cursor | null, limit: number, now = new Date(), matchCap = MATCH_CAP): Promise<string[]> {
+  if (!q.toLowerCase()) return [];
+  const index = (await searchIndex()).value;
+  void startWords(index);
+  const nowMs = now.getTime();
+  // Only the first page's query is cached: it is the one every page of results asks (to count them).
+  if (cursor || matchCap !== MATCH_CAP) return findIds(index, q, cursor, limit, nowMs, matchCap);
+  const key = `${limit}\0${q}`;
+  const cached = cachedIds.get(key);
+  if (cached && cached.index === index && cached.version === index.version && cached.from <= nowMs && nowMs < cached.until) {
+    cachedIds.delete(key);
+    cachedIds.set(key, cached);
+    return cached.ids;
+  }
+  const ids = findIds(index, q, null, limit, nowMs, matchCap);
+  cachedIds.delete(key);
+  cachedIds.set(key, { index, version: index.version, ...publicWindow(index.entries, nowMs), ids });
+  if (cachedIds.size > CACHED_QUERIES) cachedIds.delete(cachedIds.keys().next().value!);
+  return ids;
+}
+
+/** For tests: forgets the cached results, so that a search does the work again. */
+export function forgetCachedSearches(): void {
+  cachedIds.clear();
+}
+
+/** Marks of candidate serials, reused between queries: a serial is a candidate when its mark is `stamp`. */
+let marks = new Uint32Array(0);
+let stamp = 0;
+
+function findIds(index: SearchIndex, q: string, cursor: Cursor | null, limit: number, nowMs: number, matchCap: number): string[] {
   const needle = q.toLowerCase();
   const tagNeedle = slugify(q);
-  if (!needle) return [];
   const bytes = Buffer.from(needle, 'utf8');
-  const index = (await searchIndex()).value;
   const { entries } = index;
+  const tagHit = (tags: readonly string[]) => tags.some((tag) => tag.includes(needle) || (tagNeedle !== '' && tag.includes(tagNeedle)));
   // Tag lists are shared between posts (one copy of each, posts-snapshot.ts): each list is tested once a query.
   const tagVerdicts = new Map<readonly string[], boolean>();
   const inTags = (entry: SearchEntry) => {
     let verdict = tagVerdicts.get(entry.tags);
     if (verdict === undefined) {
-      verdict = entry.tags.some((tag) => tag.includes(needle) || (tagNeedle !== '' && tag.includes(tagNeedle)));
+      verdict = tagHit(entry.tags);
       tagVerdicts.set(entry.tags, verdict);
     }
     return verdict;
   };
-  const textHolds = textMatches(index, bytes, matchCap);
-  const hit = textHolds
-    ? (entry: SearchEntry) => textHolds.has(entry) || inTags(entry)
-    : (entry: SearchEntry) => entry.text.subarray(entry.start, entry.end).indexOf(bytes) !== -1 || inTags(entry);
-  const nowMs = now.getTime();
+  const textHas = (entry: SearchEntry) => entry.text.subarray(entry.start, entry.end).indexOf(bytes) !== -1;
+  const isAfter = cursor ? afterCursor(cursor) : () => true;
+  const candidates = matchCap === MATCH_CAP ? index.words.candidates(needle, Math.max(FEW_CANDIDATES, entries.length >>> 2)) : null;
+  let hit: (entry: SearchEntry) => boolean;
+  if (candidates) {
+    if (marks.length < index.bySerial.length) marks = new Uint32Array(index.bySerial.length + 1024);
+    if (++stamp === 0xffffffff) {
+      marks.fill(0);
+      stamp = 1;
+    }
+    // No tag list matches and few candidates: the candidates alone, checked and sorted.
+    if (candidates.length <= FEW_CANDIDATES && ![...index.tagLists].some(tagHit)) {
+      const found: SearchEntry[] = [];
+      for (const serial of candidates) {
+        if (marks[serial] === stamp) continue;
+        marks[serial] = stamp;
+        const entry = index.bySerial[serial]!;
+        // The post's current entry only (a patched post's old one stays behind, with its serial).
+        if (index.byId.get(entry.idHex) === entry && entry.at <= nowMs && isAfter(entry) && textHas(entry)) found.push(entry);
+      }
+      return found
+        .sort(newestFirst)
+        .slice(0, limit)
+        .map((e) => e.idHex);
+    }
+    for (const serial of candidates) marks[serial] = stamp;
+    hit = (entry) => inTags(entry) || (marks[entry.serial] === stamp && textHas(entry));
+  } else {
+    const textHolds = textMatches(index, bytes, matchCap);
+    hit = textHolds ? (entry) => textHolds.has(entry) || inTags(entry) : (entry) => textHas(entry) || inTags(entry);
+  }
   const found: string[] = [];
   for (let i = cursor ? firstAfter(entries, cursor) : 0; i < entries.length; i++) {
     const entry = entries[i]!;
@@ -171,6 +306,13 @@ export async function searchIds(q: string, cursor: Cursor | null, limit: number,
     if (found.length >= limit) break;
   }
   return found;
+}
+
+/** Whether an entry comes after `cursor` in the order newest first, ties by larger _id first. */
+function afterCursor(cursor: Cursor): (e: SearchEntry) => boolean {
+  const at = cursor.at.getTime();
+  const hex = String(cursor.id);
+  return (e) => e.at < at || (e.at === at && e.idHex < hex);
 }
 
 /**

@@ -1,0 +1,203 @@
+// A word index over the search texts (search-index.ts), used only to NARROW which posts a query must be
+// checked against, never to decide a match: every candidate is still tested for the query's bytes, so the
+// index can only make a search cheaper, never drop or add a result.
+//
+// A word is a run of ASCII letters and digits and characters beyond ASCII. Beyond-ASCII characters are
+// exactly the UTF-16 units >= 0x80, whose UTF-8 bytes are all >= 0x80, so the words of a string and of its
+// bytes are the same and word boundaries never split a character. Why narrowing is sound: if a text holds
+// the (lower-cased) query, every word of the query that has a non-word character (or the query's end) on
+// each side is a whole word of that text, the query's first word is the end of one of the text's words,
+// its last word the start of one, and a query of one word lies inside one. So the texts that hold the query
+// are among those holding a word that fits one of the query's words that way; the smallest such set is
+// taken.
+//
+// Memory: the words once each in one Buffer, and the posting lists (text serials, ascending per word) in
+// one Uint32Array, both outside the JavaScript heap: a few objects, whatever the number of posts (strings
+// and arrays per word would be hundreds of thousands of heap objects for the garbage collector to walk).
+// Texts added after the build (edited posts) go to a small map of their own until the next full build.
+
+/** One word: see the top of the file. A-Z is there only for completeness (texts are lower-cased). */
+const WORD = /[a-zA-Z0-9\u0080-\uffff]+/g;
+const NEWLINE = 0x0a;
+
+/** The distinct words of `text`. */
+function wordsOf(text: string): Set<string> {
+  const words = new Set<string>();
+  for (const m of text.matchAll(WORD)) words.add(m[0]);
+  return words;
+}
+
+/** How a word of the query must sit in a word of the text (see the top of the file). */
+interface Fit {
+  word: string;
+  /** The query goes on to the left of this word (it starts the query with a word character). */
+  leftOpen: boolean;
+  rightOpen: boolean;
+}
+
+function fits(textWord: string, { word, leftOpen, rightOpen }: Fit): boolean {
+  if (leftOpen && rightOpen) return textWord.includes(word);
+  if (leftOpen) return textWord.endsWith(word);
+  if (rightOpen) return textWord.startsWith(word);
+  return textWord === word;
+}
+
+/** Grows a Uint32Array by doubling (the build's pairs, off the JavaScript heap). */
+function grown(array: Uint32Array<ArrayBuffer>, length: number): Uint32Array<ArrayBuffer> {
+  if (length < array.length) return array;
+  const next = new Uint32Array(array.length * 2);
+  next.set(array);
+  return next;
+}
+
+export class WordIndex {
+  /** Every word once, each followed by '\n', after a leading '\n', as UTF-8. */
+  private vocab = Buffer.alloc(1, NEWLINE);
+  /** Where word i starts in `vocab`. */
+  private starts = new Uint32Array(0);
+  /** Word i's serials are postings[offsets[i]] to postings[offsets[i + 1]]. */
+  private offsets = new Uint32Array(1);
+  private postings = new Uint32Array(0);
+  /** 1 for a word in more than a quarter of the texts: no list is kept for it (see build). */
+  private isCommon = new Uint8Array(0);
+  /** Texts added after the build started (serials from its `count` on): word -> serials. */
+  private readonly extra = new Map<string, number[]>();
+  ready = false;
+
+  /** `minCommon`: a word in this many texts or fewer always has its list (however few the texts). */
+  constructor(private readonly minCommon = 4096) {}
+
+  /** Adds the text of `serial` (an edited post's), to be found until the next full build. */
+  add(serial: number, text: string): void {
+    for (const word of wordsOf(text)) {
+      const list = this.extra.get(word);
+      if (list) list.push(serial);
+      else this.extra.set(word, [serial]);
+    }
+  }
+
+  /**
+   * Builds the index from the texts of serials 0 to count - 1 (null: no text), yielding to other work
+   * every `batch` texts so that requests keep being served meanwhile (at 100,000 posts the build takes
+   * seconds of CPU). Texts added meanwhile (serials from `count` on) go to `add`.
+   */
+  async build(count: number, textOf: (serial: number) => string | null, batch = 2000): Promise<void> {
+    // One pass over the texts: each text's word ids in a row (off the heap; where each text's row starts is
+    // `rowStarts`), and how many texts hold each word.
+    const ids = new Map<string, number>();
+    let row = new Uint32Array(1 << 16);
+    let length = 0;
+    const rowStarts = new Uint32Array(count + 1);
+    let counts = new Uint32Array(1024);
+    for (let serial = 0; serial < count; serial++) {
+      if (serial % batch === batch - 1) await new Promise((resolve) => setImmediate(resolve));
+      rowStarts[serial] = length;
+      const text = textOf(serial);
+      if (text === null) continue;
+      for (const word of wordsOf(text)) {
+        let id = ids.get(word);
+        if (id === undefined) ids.set(word, (id = ids.size));
+        counts = grown(counts, id);
+        counts[id]!++;
+        row = grown(row, length);
+        row[length++] = id;
+      }
+    }
+    rowStarts[count] = length;
+    // A word in more texts than this narrows nothing (candidates() would refuse it): no list is kept for it.
+    const common = Math.max(this.minCommon, count >>> 2);
+    const offsets = new Uint32Array(ids.size + 1);
+    const isCommon = new Uint8Array(ids.size);
+    for (let w = 0; w < ids.size; w++) {
+      isCommon[w] = counts[w]! > common ? 1 : 0;
+      offsets[w + 1] = offsets[w]! + (isCommon[w] ? 0 : counts[w]!);
+    }
+    // Each word's serials in ascending order: the texts are read in that order.
+    const next = offsets.slice(0, ids.size);
+    const postings = new Uint32Array(offsets[ids.size]!);
+    for (let serial = 0; serial < count; serial++) {
+      for (let i = rowStarts[serial]!; i < rowStarts[serial + 1]!; i++) {
+        const w = row[i]!;
+        if (!isCommon[w]) postings[next[w]!++] = serial;
+      }
+    }
+    const words = [...ids.keys()];
+    const starts = new Uint32Array(words.length);
+    let at = 1;
+    words.forEach((word, i) => {
+      starts[i] = at;
+      at += Buffer.byteLength(word) + 1;
+    });
+    this.vocab = Buffer.from(`\n${words.join('\n')}\n`);
+    this.starts = starts;
+    this.offsets = offsets;
+    this.isCommon = isCommon;
+    this.postings = postings;
+    this.ready = true;
+  }
+
+  /** Bytes held: the words, their starts and the posting lists (for the README and tests). */
+  get bytes(): number {
+    return this.vocab.length + this.starts.byteLength + this.offsets.byteLength + this.isCommon.byteLength + this.postings.byteLength;
+  }
+
+  get words(): number {
+    return this.starts.length;
+  }
+
+  /** The word of `vocab` whose bytes hold position `at`. */
+  private wordAt(at: number): number {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.starts[mid]! <= at) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** The built words that fit `fit`. */
+  private wordsFitting(fit: Fit): number[] {
+    const { vocab, starts } = this;
+    if (!fit.leftOpen && !fit.rightOpen) {
+      const at = vocab.indexOf(`\n${fit.word}\n`);
+      return at === -1 ? [] : [this.wordAt(at + 1)];
+    }
+    const bytes = Buffer.from(fit.word);
+    const found: number[] = [];
+    for (let at = vocab.indexOf(bytes); at !== -1; at = vocab.indexOf(bytes, at + 1)) {
+      const w = this.wordAt(at);
+      if (found.at(-1) === w) continue;
+      const end = w + 1 < starts.length ? starts[w + 1]! - 1 : vocab.length - 1;
+      if ((fit.leftOpen || at === starts[w]) && (fit.rightOpen || at + bytes.length === end)) found.push(w);
+    }
+    return found;
+  }
+
+  /**
+   * Serials of texts that may hold `needle` (lower-cased): every text that does is among them (some may
+   * not, and a serial may come twice). Null when the index cannot narrow the search to at most `max`
+   * texts: no word in the query, or only words found in more texts than that.
+   */
+  candidates(needle: string, max: number): number[] | null {
+    if (!this.ready) return null;
+    // As the search matches it: in UTF-8, where a lone surrogate is U+FFFD.
+    needle = Buffer.from(needle).toString();
+    let best: { words: number[]; extra: number[][]; size: number } | null = null;
+    for (const m of needle.matchAll(WORD)) {
+      const fit = { word: m[0], leftOpen: m.index === 0, rightOpen: m.index + m[0].length === needle.length };
+      const words = this.wordsFitting(fit);
+      const extra = [...this.extra].filter(([word]) => fits(word, fit)).map(([, serials]) => serials);
+      let size = 0;
+      for (const w of words) size += this.isCommon[w] ? Infinity : this.offsets[w + 1]! - this.offsets[w]!;
+      for (const serials of extra) size += serials.length;
+      if (!best || size < best.size) best = { words, extra, size };
+    }
+    if (!best || best.size > max) return null;
+    const serials: number[] = [];
+    for (const w of best.words) for (let i = this.offsets[w]!; i < this.offsets[w + 1]!; i++) serials.push(this.postings[i]!);
+    for (const list of best.extra) serials.push(...list);
+    return serials;
+  }
+}

@@ -1,0 +1,114 @@
+// Search narrowed by the word index (word-index.ts) and answered from the cache of counted results
+// (search-index.ts): neither may ever change an answer. The index may only narrow: a query that is part of
+// a word, runs across punctuation, holds characters beyond ASCII or matches a tag only must still find
+// every post it is in, and an edit or an unpublish must show at once.
+import request from 'supertest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Post } from '../../src/posts/post.model.js';
+import { setPublished } from '../../src/posts/posts.service.js';
+import { useReadModel } from '../../src/posts/read-model-choice.js';
+import { searchIds, searchWords } from '../../src/posts/search-index.js';
+import { WordIndex } from '../../src/posts/word-index.js';
+import { testApp } from '../support/app.js';
+import { makeUser } from '../support/factories.js';
+import { actorFor, makePost } from '../support/posts.js';
+
+const { app } = testApp();
+
+describe('the word index only narrows', () => {
+  const texts = [
+    'closures explained with a shopping list',
+    'e-mail, co-operation; and the rose, on the window',
+    'un café crème à la française, naïve façade',
+    '日本語のテキスト and emoji 🦓 zebra',
+    'x=1+2 (parenthèses) … “quoted” — dash',
+    '',
+  ];
+
+  it('lists every text that holds any substring of any text (or declines to narrow)', async () => {
+    const index = new WordIndex(1);
+    await index.build(texts.length, (serial) => texts[serial]!, 2);
+    const edited = 'a later text: zebras and naïveté';
+    index.add(texts.length, edited);
+    const all = [...texts, edited];
+    let narrowed = 0;
+    for (const text of all) {
+      for (let i = 0; i < text.length; i++) {
+        for (let j = i + 1; j <= Math.min(text.length, i + 12); j++) {
+          const needle = text.slice(i, j);
+          const candidates = index.candidates(needle, all.length);
+          if (candidates === null) continue;
+          narrowed++;
+          // Held as the search tests it: in UTF-8 (a slice may cut a character in two).
+          const holders = all.flatMap((t, serial) => (Buffer.from(t).includes(Buffer.from(needle)) ? [serial] : []));
+          for (const serial of holders) expect(candidates, `"${needle}" in text ${serial}`).toContain(serial);
+        }
+      }
+    }
+    // The check above would pass vacuously if the index never narrowed: it must, for most queries.
+    expect(narrowed).toBeGreaterThan(500);
+    // And it does narrow: a whole word names its texts only.
+    expect(index.candidates('zebra', all.length)!.sort()).toEqual([3, 6]);
+    expect(index.candidates('window', all.length)).toEqual([1]);
+    expect(index.candidates('absent', all.length)).toEqual([]);
+  });
+
+  it('declines queries with no word, or whose words are in too many texts', async () => {
+    const index = new WordIndex(1);
+    await index.build(4, (serial) => ['the cat', 'the dog', 'the owl', 'a bat'][serial]!);
+    expect(index.candidates('+ -', 4)).toBeNull();
+    expect(index.candidates('the', 2)).toBeNull();
+    expect(index.candidates('the cat', 2)).toEqual([0]);
+  });
+});
+
+describe('search through the word index and the cache of counted results', () => {
+  let author: Awaited<ReturnType<typeof makeUser>>;
+  beforeAll(async () => {
+    useReadModel('memory');
+    author = await makeUser({ role: 'author', username: 'quincey', displayName: 'Quincey Morris' });
+  });
+
+  const unmarked = (res: { text: string }) => res.text.replace(/<\/?mark>/g, '');
+  const titles = async (q: string) =>
+    [...unmarked(await request(app).get(`/search?q=${encodeURIComponent(q)}`).expect(200)).matchAll(/<h2[^>]*>\s*<a[^>]*>([^<]+)<\/a>/g)].map((m) => m[1]!.trim());
+
+  it('finds parts of words, text across punctuation, words beyond ASCII and tag-only matches once the index is built', async () => {
+    const at = (day: number) => new Date(Date.UTC(2021, 0, day));
+    await makePost({ author, title: 'Undertaking', body: 'The bloodhounds followed, e-mail in hand.', status: 'published', publishedAt: at(1) });
+    await makePost({ author, title: 'Café notes', body: 'Une façade naïve, près du café.', status: 'published', publishedAt: at(2) });
+    await makePost({ author, title: 'Winchester', body: 'Nothing here names it.', tags: ['Rifles'], status: 'published', publishedAt: at(3) });
+    const words = await searchWords();
+    expect(words.ready).toBe(true);
+    expect(await titles('dhound')).toEqual(['Undertaking']);
+    expect(await titles('hounds followed, e-ma')).toEqual(['Undertaking']);
+    expect(await titles('FAÇADE NAÏ')).toEqual(['Café notes']);
+    expect(await titles('café')).toEqual(['Café notes']);
+    expect(await titles('rifle')).toEqual(['Winchester']);
+    expect(await titles('zzyzx')).toEqual([]);
+  });
+
+  it('shows an edit and an unpublish at once, cached or not', async () => {
+    const post = await makePost({ author, title: 'Texas notes', body: 'A bowie knife and a lasso.', status: 'published' });
+    await searchWords();
+    expect(await titles('bowie')).toEqual(['Texas notes']);
+    expect(await titles('bowie')).toEqual(['Texas notes']);
+    // An edited text is indexed on its own (added after the build), and its old words no longer find it.
+    await Post.updateOne({ _id: post._id }, { $set: { bodyText: 'A winchester and a stetson.' } });
+    expect(await titles('bowie')).toEqual([]);
+    expect(await titles('stetson')).toEqual(['Texas notes']);
+    await setPublished(actorFor(author), post._id, false);
+    expect(await titles('stetson')).toEqual([]);
+  });
+
+  it('keeps a scheduled post out of a cached result until its time, and in after it', async () => {
+    const at = new Date(Date.now() + 3_600_000);
+    await makePost({ author, title: 'Arrival by ship', body: 'The Demeter runs aground at Whitby.', status: 'scheduled', publishedAt: at });
+    await searchWords();
+    const before = new Date(at.getTime() - 1000);
+    const after = new Date(at.getTime() + 1000);
+    expect(await searchIds('demeter', null, 10, before)).toEqual([]);
+    expect(await searchIds('demeter', null, 10, after)).toHaveLength(1);
+    expect(await searchIds('demeter', null, 10, before)).toEqual([]);
+  });
+});
