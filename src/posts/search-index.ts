@@ -39,7 +39,10 @@ interface SearchEntry {
   text: Buffer;
   start: number;
   end: number;
-  /** Its number in the word index (search-index order of creation; a patched post's new entry gets a new one). */
+  /**
+   * Its number in the word index: its place newest first at the build, so that candidates in the order of
+   * their serials are newest first; a patched post's new entry gets the next free one (after all those).
+   */
   serial: number;
 }
 
@@ -86,6 +89,8 @@ interface SearchIndex {
   byId: Map<string, SearchEntry>;
   /** Every entry ever made for this index, by serial (patched-out ones stay: their serials may be in `words`). */
   bySerial: SearchEntry[];
+  /** Serials below this are in newest-first order (the build's); the ones above, patched entries, are not. */
+  ordered: number;
   /** The distinct tag lists of the entries: a query tests each once, to know whether any post matches by tag. */
   tagLists: Set<readonly string[]>;
   /** Narrows a query to candidate texts (word-index.ts); built in the background at the first search. */
@@ -98,12 +103,11 @@ interface SearchIndex {
   arena: TextArena;
 }
 
-function entryOf(d: PostDoc, pool: Pool, arena: TextArena, bySerial: SearchEntry[]): { entry: SearchEntry; text: string } | null {
+function entryOf(d: PostDoc, pool: Pool, arena: TextArena, serial: number): { entry: SearchEntry; text: string } | null {
   if (d.status !== 'published' || !d.publishedAt) return null;
   const text = `${d.title}\n${d.bodyText}`.toLowerCase();
-  const entry = { idHex: pool.id(d._id), at: d.publishedAt.getTime(), tags: pool.list(d.tags), ...arena.put(text), serial: bySerial.length };
+  const entry = { idHex: pool.id(d._id), at: d.publishedAt.getTime(), tags: pool.list(d.tags), ...arena.put(text), serial };
   arena.holds(entry);
-  bySerial.push(entry);
   return { entry, text };
 }
 
@@ -114,17 +118,18 @@ function newestFirst(a: SearchEntry, b: SearchEntry): number {
 /** Builds the search index one post at a time, as the scan streams them. */
 function searchBuilder(): PostsBuilder<SearchIndex> {
   const entries: SearchEntry[] = [];
-  const bySerial: SearchEntry[] = [];
   const arena = new TextArena();
   return {
     add(d, pool) {
-      const made = entryOf(d, pool, arena, bySerial);
+      // Numbered once sorted (finish).
+      const made = entryOf(d, pool, arena, 0);
       if (made) entries.push(made.entry);
     },
     finish: () => ({
       entries: entries.sort(newestFirst),
       byId: new Map(entries.map((e) => [e.idHex, e])),
-      bySerial,
+      bySerial: entries.map((e, i) => ((e.serial = i), e)),
+      ordered: entries.length,
       tagLists: new Set(entries.map((e) => e.tags)),
       words: new WordIndex(),
       wordsBuilt: null,
@@ -148,9 +153,10 @@ function patchSearch(index: SearchIndex, id: string, post: PostDoc | null, pool:
     const i = placeOf(index.entries, old);
     if (index.entries[i] === old) index.entries.splice(i, 1);
   }
-  const made = post && entryOf(post, pool, index.arena, index.bySerial);
+  const made = post && entryOf(post, pool, index.arena, index.bySerial.length);
   if (!made) return;
   const { entry } = made;
+  index.bySerial.push(entry);
   index.words.add(entry.serial, made.text);
   index.tagLists.add(entry.tags);
   index.byId.set(id, entry);
@@ -165,12 +171,6 @@ function firstAfter(entries: SearchEntry[], cursor: Cursor): number {
   const hex = String(cursor.id);
   return firstNotBefore(entries, (e) => e.at > at || (e.at === at && e.idHex >= hex));
 }
-
-/**
- * Queries whose candidates are at most this many (and no tag list matches) are answered from the
- * candidates alone, sorted; with more, the posts are walked newest first and stop once `limit` are found.
- */
-const FEW_CANDIDATES = 4096;
 
 /** Counted results kept (the first page's query, cursor null): see `cachedIds`. */
 const CACHED_QUERIES = 64;
@@ -247,57 +247,49 @@ export function forgetCachedSearches(): void {
   cachedIds.clear();
 }
 
-/** Marks of candidate serials, reused between queries: a serial is a candidate when its mark is `stamp`. */
-let marks = new Uint32Array(0);
-let stamp = 0;
-
 function findIds(index: SearchIndex, q: string, cursor: Cursor | null, limit: number, nowMs: number, matchCap: number): string[] {
   const needle = q.toLowerCase();
   const tagNeedle = slugify(q);
   const bytes = Buffer.from(needle, 'utf8');
   const { entries } = index;
   const tagHit = (tags: readonly string[]) => tags.some((tag) => tag.includes(needle) || (tagNeedle !== '' && tag.includes(tagNeedle)));
-  // Tag lists are shared between posts (one copy of each, posts-snapshot.ts): each list is tested once a query.
-  const tagVerdicts = new Map<readonly string[], boolean>();
-  const inTags = (entry: SearchEntry) => {
-    let verdict = tagVerdicts.get(entry.tags);
-    if (verdict === undefined) {
-      verdict = tagHit(entry.tags);
-      tagVerdicts.set(entry.tags, verdict);
-    }
-    return verdict;
-  };
   const textHas = (entry: SearchEntry) => entry.text.subarray(entry.start, entry.end).indexOf(bytes) !== -1;
   const isAfter = cursor ? afterCursor(cursor) : () => true;
-  const candidates = matchCap === MATCH_CAP ? index.words.candidates(needle, Math.max(FEW_CANDIDATES, entries.length >>> 2)) : null;
-  let hit: (entry: SearchEntry) => boolean;
+  // Tag lists are shared between posts (one copy of each, posts-snapshot.ts): each is tested once a query.
+  const tagLists = [...index.tagLists].filter(tagHit);
+  const candidates = matchCap === MATCH_CAP && tagLists.length === 0 ? index.words.candidates(needle, Math.max(MATCH_CAP, entries.length >>> 2)) : null;
   if (candidates) {
-    if (marks.length < index.bySerial.length) marks = new Uint32Array(index.bySerial.length + 1024);
-    if (++stamp === 0xffffffff) {
-      marks.fill(0);
-      stamp = 1;
+    // No post matches by tag: the candidates alone, in the order of their serials (newest first up to
+    // `ordered`, then the patched entries, in any order), each checked for the query's bytes.
+    const serials = Uint32Array.from(candidates).sort();
+    const current = (entry: SearchEntry) => index.byId.get(entry.idHex) === entry && entry.at <= nowMs && isAfter(entry) && textHas(entry);
+    const found: SearchEntry[] = [];
+    let i = 0;
+    for (; i < serials.length && serials[i]! < index.ordered && found.length < limit; i++) {
+      const entry = index.bySerial[serials[i]!]!;
+      // The post's current entry only (a patched post's old one stays behind, with its serial).
+      if ((i === 0 || serials[i - 1] !== serials[i]) && current(entry)) found.push(entry);
     }
-    // No tag list matches and few candidates: the candidates alone, checked and sorted.
-    if (candidates.length <= FEW_CANDIDATES && ![...index.tagLists].some(tagHit)) {
-      const found: SearchEntry[] = [];
-      for (const serial of candidates) {
-        if (marks[serial] === stamp) continue;
-        marks[serial] = stamp;
-        const entry = index.bySerial[serial]!;
-        // The post's current entry only (a patched post's old one stays behind, with its serial).
-        if (index.byId.get(entry.idHex) === entry && entry.at <= nowMs && isAfter(entry) && textHas(entry)) found.push(entry);
-      }
-      return found
-        .sort(newestFirst)
-        .slice(0, limit)
-        .map((e) => e.idHex);
+    // The patched entries' serials are the last ones: a binary search finds where they start.
+    let lo = i;
+    let hi = serials.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (serials[mid]! < index.ordered) lo = mid + 1;
+      else hi = mid;
     }
-    for (const serial of candidates) marks[serial] = stamp;
-    hit = (entry) => inTags(entry) || (marks[entry.serial] === stamp && textHas(entry));
-  } else {
-    const textHolds = textMatches(index, bytes, matchCap);
-    hit = textHolds ? (entry) => textHolds.has(entry) || inTags(entry) : (entry) => textHas(entry) || inTags(entry);
+    for (const serial of new Set(serials.subarray(lo))) {
+      const entry = index.bySerial[serial]!;
+      if (current(entry)) found.push(entry);
+    }
+    return found
+      .sort(newestFirst)
+      .slice(0, limit)
+      .map((e) => e.idHex);
   }
+  const tagged = new Set(tagLists);
+  const textHolds = textMatches(index, bytes, matchCap);
+  const hit = textHolds ? (entry: SearchEntry) => textHolds.has(entry) || tagged.has(entry.tags) : (entry: SearchEntry) => textHas(entry) || tagged.has(entry.tags);
   const found: string[] = [];
   for (let i = cursor ? firstAfter(entries, cursor) : 0; i < entries.length; i++) {
     const entry = entries[i]!;

@@ -42,12 +42,32 @@ function fits(textWord: string, { word, leftOpen, rightOpen }: Fit): boolean {
   return textWord === word;
 }
 
-/** Grows a Uint32Array by doubling (the build's pairs, off the JavaScript heap). */
-function grown(array: Uint32Array<ArrayBuffer>, length: number): Uint32Array<ArrayBuffer> {
-  if (length < array.length) return array;
-  const next = new Uint32Array(array.length * 2);
+/** Grows an array (off the JavaScript heap) by doubling, to hold at least `length` + 5 items. */
+function grown<A extends Uint8Array<ArrayBuffer> | Uint32Array<ArrayBuffer>>(array: A, length: number): A {
+  if (length + 5 <= array.length) return array;
+  const next = new (array.constructor as new (n: number) => A)(array.length * 2);
   next.set(array);
   return next;
+}
+
+// Numbers as varints (7 bits a byte, low first, high bit: more follows): the posting lists hold the gaps
+// between serials, mostly one byte each, a quarter of what 32-bit serials took.
+function varintLength(n: number): number {
+  let bytes = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 0x80);
+    bytes++;
+  }
+  return bytes;
+}
+
+function writeVarint(bytes: Uint8Array, at: number, n: number): number {
+  while (n >= 0x80) {
+    bytes[at++] = (n & 0x7f) | 0x80;
+    n = Math.floor(n / 0x80);
+  }
+  bytes[at++] = n;
+  return at;
 }
 
 export class WordIndex {
@@ -55,11 +75,13 @@ export class WordIndex {
   private vocab = Buffer.alloc(1, NEWLINE);
   /** Where word i starts in `vocab`. */
   private starts = new Uint32Array(0);
-  /** Word i's serials are postings[offsets[i]] to postings[offsets[i + 1]]. */
+  /** How many texts hold word i. */
+  private counts = new Uint32Array(0);
+  /** A word in more texts than this has no list (it narrows nothing: see `candidates`). */
+  private common = 0;
+  /** Word i's serials are the gaps from bytes offsets[i] to offsets[i + 1] of `postings` (the first from -1). */
   private offsets = new Uint32Array(1);
-  private postings = new Uint32Array(0);
-  /** 1 for a word in more than a quarter of the texts: no list is kept for it (see build). */
-  private isCommon = new Uint8Array(0);
+  private postings = new Uint8Array(0);
   /** Texts added after the build started (serials from its `count` on): word -> serials. */
   private readonly extra = new Map<string, number[]>();
   ready = false;
@@ -82,10 +104,10 @@ export class WordIndex {
    * seconds of CPU). Texts added meanwhile (serials from `count` on) go to `add`.
    */
   async build(count: number, textOf: (serial: number) => string | null, batch = 2000): Promise<void> {
-    // One pass over the texts: each text's word ids in a row (off the heap; where each text's row starts is
-    // `rowStarts`), and how many texts hold each word.
+    // One pass over the texts: each text's word ids in a row, as varints (off the heap; where each text's
+    // row starts is `rowStarts`), and how many texts hold each word.
     const ids = new Map<string, number>();
-    let row = new Uint32Array(1 << 16);
+    let rows = new Uint8Array(1 << 16);
     let length = 0;
     const rowStarts = new Uint32Array(count + 1);
     let counts = new Uint32Array(1024);
@@ -99,46 +121,59 @@ export class WordIndex {
         if (id === undefined) ids.set(word, (id = ids.size));
         counts = grown(counts, id);
         counts[id]!++;
-        row = grown(row, length);
-        row[length++] = id;
+        rows = grown(rows, length);
+        length = writeVarint(rows, length, id);
       }
     }
     rowStarts[count] = length;
-    // A word in more texts than this narrows nothing (candidates() would refuse it): no list is kept for it.
+    const words = ids.size;
     const common = Math.max(this.minCommon, count >>> 2);
-    const offsets = new Uint32Array(ids.size + 1);
-    const isCommon = new Uint8Array(ids.size);
-    for (let w = 0; w < ids.size; w++) {
-      isCommon[w] = counts[w]! > common ? 1 : 0;
-      offsets[w + 1] = offsets[w]! + (isCommon[w] ? 0 : counts[w]!);
-    }
-    // Each word's serials in ascending order: the texts are read in that order.
-    const next = offsets.slice(0, ids.size);
-    const postings = new Uint32Array(offsets[ids.size]!);
-    for (let serial = 0; serial < count; serial++) {
-      for (let i = rowStarts[serial]!; i < rowStarts[serial + 1]!; i++) {
-        const w = row[i]!;
-        if (!isCommon[w]) postings[next[w]!++] = serial;
+    // Each word's list, in the order of the serials; twice over the rows: the sizes, then the bytes.
+    const last = new Int32Array(words);
+    const offsets = new Uint32Array(words + 1);
+    let postings = new Uint8Array(0);
+    for (const pass of ['size', 'write'] as const) {
+      last.fill(-1);
+      const next = offsets.slice(0, words);
+      for (let serial = 0; serial < count; serial++) {
+        for (let at = rowStarts[serial]!; at < rowStarts[serial + 1]!; ) {
+          let w = 0;
+          for (let shift = 1; ; shift *= 0x80) {
+            const byte = rows[at++]!;
+            w += (byte & 0x7f) * shift;
+            if (byte < 0x80) break;
+          }
+          if (counts[w]! > common) continue;
+          const gap = serial - last[w]!;
+          last[w] = serial;
+          if (pass === 'size') offsets[w + 1]! += varintLength(gap);
+          else next[w] = writeVarint(postings, next[w]!, gap);
+        }
+      }
+      if (pass === 'size') {
+        for (let w = 0; w < words; w++) offsets[w + 1]! += offsets[w]!;
+        postings = new Uint8Array(offsets[words]!);
       }
     }
-    const words = [...ids.keys()];
-    const starts = new Uint32Array(words.length);
+    const list = [...ids.keys()];
+    const starts = new Uint32Array(words);
     let at = 1;
-    words.forEach((word, i) => {
+    list.forEach((word, i) => {
       starts[i] = at;
       at += Buffer.byteLength(word) + 1;
     });
-    this.vocab = Buffer.from(`\n${words.join('\n')}\n`);
+    this.vocab = Buffer.from(`\n${list.join('\n')}\n`);
     this.starts = starts;
+    this.counts = counts.slice(0, words);
+    this.common = common;
     this.offsets = offsets;
-    this.isCommon = isCommon;
     this.postings = postings;
     this.ready = true;
   }
 
-  /** Bytes held: the words, their starts and the posting lists (for the README and tests). */
+  /** Bytes held: the words, their starts, counts and posting lists (for the README and tests). */
   get bytes(): number {
-    return this.vocab.length + this.starts.byteLength + this.offsets.byteLength + this.isCommon.byteLength + this.postings.byteLength;
+    return this.vocab.length + this.starts.byteLength + this.counts.byteLength + this.offsets.byteLength + this.postings.byteLength;
   }
 
   get words(): number {
@@ -190,13 +225,24 @@ export class WordIndex {
       const words = this.wordsFitting(fit);
       const extra = [...this.extra].filter(([word]) => fits(word, fit)).map(([, serials]) => serials);
       let size = 0;
-      for (const w of words) size += this.isCommon[w] ? Infinity : this.offsets[w + 1]! - this.offsets[w]!;
+      for (const w of words) size += this.counts[w]! > this.common ? Infinity : this.counts[w]!;
       for (const serials of extra) size += serials.length;
       if (!best || size < best.size) best = { words, extra, size };
     }
     if (!best || best.size > max) return null;
     const serials: number[] = [];
-    for (const w of best.words) for (let i = this.offsets[w]!; i < this.offsets[w + 1]!; i++) serials.push(this.postings[i]!);
+    for (const w of best.words) {
+      let serial = -1;
+      for (let at = this.offsets[w]!; at < this.offsets[w + 1]!; ) {
+        let gap = 0;
+        for (let shift = 1; ; shift *= 0x80) {
+          const byte = this.postings[at++]!;
+          gap += (byte & 0x7f) * shift;
+          if (byte < 0x80) break;
+        }
+        serials.push((serial += gap));
+      }
+    }
     for (const list of best.extra) serials.push(...list);
     return serials;
   }

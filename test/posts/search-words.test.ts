@@ -6,6 +6,7 @@ import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Post } from '../../src/posts/post.model.js';
 import { setPublished } from '../../src/posts/posts.service.js';
+import { warmPostsSnapshots } from '../../src/posts/posts-snapshot.js';
 import { useReadModel } from '../../src/posts/read-model-choice.js';
 import { searchIds, searchWords } from '../../src/posts/search-index.js';
 import { WordIndex } from '../../src/posts/word-index.js';
@@ -51,6 +52,16 @@ describe('the word index only narrows', () => {
     expect(index.candidates('zebra', all.length)!.sort()).toEqual([3, 6]);
     expect(index.candidates('window', all.length)).toEqual([1]);
     expect(index.candidates('absent', all.length)).toEqual([]);
+  });
+
+  it('keeps serials far apart (gaps of several bytes) and many words (ids of several bytes)', async () => {
+    const count = 40_000;
+    const textOf = (serial: number) => (serial === 0 || serial === 300 || serial === count - 1 ? `rare w${serial}` : `w${serial}`);
+    const index = new WordIndex();
+    await index.build(count, textOf);
+    expect(index.words).toBe(count + 1);
+    expect(index.candidates('rare', count)).toEqual([0, 300, count - 1]);
+    expect(index.candidates('w39998', count)).toEqual([count - 2]);
   });
 
   it('declines queries with no word, or whose words are in too many texts', async () => {
@@ -99,6 +110,20 @@ describe('search through the word index and the cache of counted results', () =>
     expect(await titles('stetson')).toEqual(['Texas notes']);
     await setPublished(actorFor(author), post._id, false);
     expect(await titles('stetson')).toEqual([]);
+  });
+
+  it('orders built and patched posts newest first together', async () => {
+    const at = (day: number) => new Date(Date.UTC(2022, 0, day));
+    const first = await makePost({ author, title: 'Wolfram one', body: 'wolfram filament', status: 'published', publishedAt: at(1) });
+    await makePost({ author, title: 'Wolfram three', body: 'wolfram filament', status: 'published', publishedAt: at(3) });
+    // A fresh index, and its word index, hold these two; the next two posts are patched in after.
+    await warmPostsSnapshots();
+    await searchWords();
+    await makePost({ author, title: 'Wolfram two', body: 'wolfram filament', status: 'published', publishedAt: at(2) });
+    await Post.updateOne({ _id: first._id }, { $set: { bodyText: 'a wolfram filament, edited' } });
+    await makePost({ author, title: 'Wolfram four', body: 'wolfram filament', status: 'published', publishedAt: at(4) });
+    expect(await titles('wolfram')).toEqual(['Wolfram four', 'Wolfram three', 'Wolfram two', 'Wolfram one']);
+    expect(await titles('ilamen')).toEqual(['Wolfram four', 'Wolfram three', 'Wolfram two', 'Wolfram one']);
   });
 
   it('keeps a scheduled post out of a cached result until its time, and in after it', async () => {
