@@ -44,6 +44,8 @@ interface SearchEntry {
    * their serials are newest first; a patched post's new entry gets the next free one (after all those).
    */
   serial: number;
+  /** Taken out by a patch (the post changed: its new entry, if any, is another one). */
+  gone?: true;
 }
 
 const ARENA_CHUNK = 4 * 1024 * 1024;
@@ -149,6 +151,7 @@ function patchSearch(index: SearchIndex, id: string, post: PostDoc | null, pool:
   index.version++;
   const old = index.byId.get(id);
   if (old) {
+    old.gone = true;
     index.byId.delete(id);
     const i = placeOf(index.entries, old);
     if (index.entries[i] === old) index.entries.splice(i, 1);
@@ -261,8 +264,10 @@ function findIds(index: SearchIndex, q: string, cursor: Cursor | null, limit: nu
   if (candidates) {
     // No post matches by tag: the candidates alone, in the order of their serials (newest first up to
     // `ordered`, then the patched entries, in any order), each checked for the query's bytes.
-    const serials = Uint32Array.from(candidates).sort();
-    const current = (entry: SearchEntry) => index.byId.get(entry.idHex) === entry && entry.at <= nowMs && isAfter(entry) && textHas(entry);
+    const serials = Uint32Array.from(candidates.serials).sort();
+    // A query of one word is in every text its candidates came from: no need to look.
+    const check = candidates.sure ? () => true : textHas;
+    const current = (entry: SearchEntry) => !entry.gone && entry.at <= nowMs && isAfter(entry) && check(entry);
     const found: SearchEntry[] = [];
     let i = 0;
     for (; i < serials.length && serials[i]! < index.ordered && found.length < limit; i++) {

@@ -211,16 +211,20 @@ export class WordIndex {
   }
 
   /**
-   * Serials of texts that may hold `needle` (lower-cased): every text that does is among them (some may
-   * not, and a serial may come twice). Null when the index cannot narrow the search to at most `max`
-   * texts: no word in the query, or only words found in more texts than that.
+   * Serials of texts that may hold `needle` (lower-cased): every text that does is among them (a serial
+   * may come twice). `sure`: the query is one word, so all of them hold it; otherwise some may not. Null
+   * when the index cannot narrow the search to at most `max` texts: no word in the query, or only words
+   * found in more texts than that.
    */
-  candidates(needle: string, max: number): number[] | null {
+  candidates(needle: string, max: number): { serials: number[]; sure: boolean } | null {
     if (!this.ready) return null;
     // As the search matches it: in UTF-8, where a lone surrogate is U+FFFD.
     needle = Buffer.from(needle).toString();
     let best: { words: number[]; extra: number[][]; size: number } | null = null;
+    let sure = false;
     for (const m of needle.matchAll(WORD)) {
+      // Every word that fits the whole query holds it (and a text with the word holds the word).
+      sure = m[0] === needle;
       const fit = { word: m[0], leftOpen: m.index === 0, rightOpen: m.index + m[0].length === needle.length };
       const words = this.wordsFitting(fit);
       const extra = [...this.extra].filter(([word]) => fits(word, fit)).map(([, serials]) => serials);
@@ -244,6 +248,6 @@ export class WordIndex {
       }
     }
     for (const list of best.extra) serials.push(...list);
-    return serials;
+    return { serials, sure };
   }
 }

@@ -37,21 +37,26 @@ describe('the word index only narrows', () => {
       for (let i = 0; i < text.length; i++) {
         for (let j = i + 1; j <= Math.min(text.length, i + 12); j++) {
           const needle = text.slice(i, j);
-          const candidates = index.candidates(needle, all.length);
-          if (candidates === null) continue;
+          const answer = index.candidates(needle, all.length);
+          if (answer === null) continue;
+          const candidates = answer.serials;
           narrowed++;
           // Held as the search tests it: in UTF-8 (a slice may cut a character in two).
           const holders = all.flatMap((t, serial) => (Buffer.from(t).includes(Buffer.from(needle)) ? [serial] : []));
           for (const serial of holders) expect(candidates, `"${needle}" in text ${serial}`).toContain(serial);
+          // A query the index is sure of is in every candidate (they are not checked again).
+          if (answer.sure) for (const serial of candidates) expect(holders, `"${needle}" sure of text ${serial}`).toContain(serial);
         }
       }
     }
     // The check above would pass vacuously if the index never narrowed: it must, for most queries.
     expect(narrowed).toBeGreaterThan(500);
     // And it does narrow: a whole word names its texts only.
-    expect(index.candidates('zebra', all.length)!.sort()).toEqual([3, 6]);
-    expect(index.candidates('window', all.length)).toEqual([1]);
-    expect(index.candidates('absent', all.length)).toEqual([]);
+    expect(index.candidates('zebra', all.length)!.serials.sort()).toEqual([3, 6]);
+    expect(index.candidates('window', all.length)).toEqual({ serials: [1], sure: true });
+    expect(index.candidates('absent', all.length)).toEqual({ serials: [], sure: true });
+    // Two words: the rarer one narrows, and its texts must still be checked.
+    expect(index.candidates('the window', all.length)).toEqual({ serials: [1], sure: false });
   });
 
   it('keeps serials far apart (gaps of several bytes) and many words (ids of several bytes)', async () => {
@@ -60,8 +65,8 @@ describe('the word index only narrows', () => {
     const index = new WordIndex();
     await index.build(count, textOf);
     expect(index.words).toBe(count + 1);
-    expect(index.candidates('rare', count)).toEqual([0, 300, count - 1]);
-    expect(index.candidates('w39998', count)).toEqual([count - 2]);
+    expect(index.candidates('rare', count)?.serials).toEqual([0, 300, count - 1]);
+    expect(index.candidates('w39998', count)?.serials).toEqual([count - 2]);
   });
 
   it('declines queries with no word, or whose words are in too many texts', async () => {
@@ -69,7 +74,7 @@ describe('the word index only narrows', () => {
     await index.build(4, (serial) => ['the cat', 'the dog', 'the owl', 'a bat'][serial]!);
     expect(index.candidates('+ -', 4)).toBeNull();
     expect(index.candidates('the', 2)).toBeNull();
-    expect(index.candidates('the cat', 2)).toEqual([0]);
+    expect(index.candidates('the cat', 2)?.serials).toEqual([0]);
   });
 });
 
