@@ -15,12 +15,19 @@
 // match in the middle of another's). A patched post's old text stays in its Buffer, unused, until the
 // next full scan.
 //
-// A query is answered in one of two ways. Most words are rare: every Buffer is searched once for the
-// query's bytes (native code, about 8 ms for 57 MB), each occurrence is mapped to the entry whose text holds
-// it and the search goes on after that entry's text, and the entries found are ordered: no per-post work
-// for the posts without it. A common word (in more than MATCH_CAP posts) instead walks the posts newest
-// first and stops once enough are found, which such a word does quickly. (Walking every post for a rare
-// word cost 40-100 ms a query at 100,000 posts.)
+// A query is answered in one of three ways. Once the word index is built (word-index.ts: in the
+// background, at the first search), a query with a word in it is narrowed to the texts holding a word that
+// fits it; those are read in the order of their serials (newest first), each checked for the query's
+// bytes (not needed for a one-word query), until the page is full: at 100,000 posts a few milliseconds,
+// where scanning the text took 20-70 ms of CPU a query. A query whose every word is in more than a quarter
+// of the posts walks the posts newest first, checking each text, and soon fills the page. Otherwise (no
+// word in the query, a tag that matches, or the word index not built yet): most words are
+// rare, so every Buffer is searched once for the query's bytes (native code, about 8 ms for 57 MB), each
+// occurrence is mapped to the entry whose text holds it and the search goes on after that entry's text,
+// and the entries found are ordered; a common word (in more than MATCH_CAP posts) instead walks the
+// posts newest first and stops once enough are found, which such a word does quickly.
+// The counted results (the first page's query, which every page of results asks) are cached for the
+// last CACHED_QUERIES queries, exactly: per index, version and range of times with the same public posts.
 // Scheduled posts are in it and are skipped until their time; results are re-checked by whoever fetches
 // them, so a post unpublished a moment ago is never shown.
 import type { Cursor } from '../db/cursor.js';
@@ -261,7 +268,7 @@ function findIds(index: SearchIndex, q: string, cursor: Cursor | null, limit: nu
   // Tag lists are shared between posts (one copy of each, posts-snapshot.ts): each is tested once a query.
   const tagLists = [...index.tagLists].filter(tagHit);
   const candidates = matchCap === MATCH_CAP && tagLists.length === 0 ? index.words.candidates(needle, Math.max(MATCH_CAP, entries.length >>> 2)) : null;
-  if (candidates) {
+  if (candidates && candidates !== 'many') {
     // No post matches by tag: the candidates alone, in the order of their serials (newest first up to
     // `ordered`, then the patched entries, in any order), each checked for the query's bytes.
     const serials = Uint32Array.from(candidates.serials).sort();
@@ -293,7 +300,9 @@ function findIds(index: SearchIndex, q: string, cursor: Cursor | null, limit: nu
       .map((e) => e.idHex);
   }
   const tagged = new Set(tagLists);
-  const textHolds = textMatches(index, bytes, matchCap);
+  // Every word of the query is in many posts: walking the posts newest first fills the page soon, without
+  // first searching the whole text for it.
+  const textHolds = candidates === 'many' ? null : textMatches(index, bytes, matchCap);
   const hit = textHolds ? (entry: SearchEntry) => textHolds.has(entry) || tagged.has(entry.tags) : (entry: SearchEntry) => textHas(entry) || tagged.has(entry.tags);
   const found: string[] = [];
   for (let i = cursor ? firstAfter(entries, cursor) : 0; i < entries.length; i++) {

@@ -103,7 +103,7 @@ export class WordIndex {
    * every `batch` texts so that requests keep being served meanwhile (at 100,000 posts the build takes
    * seconds of CPU). Texts added meanwhile (serials from `count` on) go to `add`.
    */
-  async build(count: number, textOf: (serial: number) => string | null, batch = 2000): Promise<void> {
+  async build(count: number, textOf: (serial: number) => string | null, batch = 500): Promise<void> {
     // One pass over the texts: each text's word ids in a row, as varints (off the heap; where each text's
     // row starts is `rowStarts`), and how many texts hold each word.
     const ids = new Map<string, number>();
@@ -212,11 +212,11 @@ export class WordIndex {
 
   /**
    * Serials of texts that may hold `needle` (lower-cased): every text that does is among them (a serial
-   * may come twice). `sure`: the query is one word, so all of them hold it; otherwise some may not. Null
-   * when the index cannot narrow the search to at most `max` texts: no word in the query, or only words
-   * found in more texts than that.
+   * may come twice). `sure`: the query is one word, so all of them hold it; otherwise some may not.
+   * 'many': each word of the query is in more than `max` texts (so the query may be common too). Null:
+   * the index cannot tell (not built yet, or no word in the query).
    */
-  candidates(needle: string, max: number): { serials: number[]; sure: boolean } | null {
+  candidates(needle: string, max: number): { serials: number[]; sure: boolean } | 'many' | null {
     if (!this.ready) return null;
     // As the search matches it: in UTF-8, where a lone surrogate is U+FFFD.
     needle = Buffer.from(needle).toString();
@@ -233,7 +233,8 @@ export class WordIndex {
       for (const serials of extra) size += serials.length;
       if (!best || size < best.size) best = { words, extra, size };
     }
-    if (!best || best.size > max) return null;
+    if (!best) return null;
+    if (best.size > max) return 'many';
     const serials: number[] = [];
     for (const w of best.words) {
       let serial = -1;
