@@ -182,6 +182,9 @@ function firstAfter(entries: SearchEntry[], cursor: Cursor): number {
   return firstNotBefore(entries, (e) => e.at > at || (e.at === at && e.idHex >= hex));
 }
 
+/** Posts a query of common words checks one by one before it searches the whole text instead. */
+const WALK_FIRST = 8192;
+
 /** Counted results kept (the first page's query, cursor null): see `cachedIds`. */
 const CACHED_QUERIES = 64;
 
@@ -267,7 +270,8 @@ function findIds(index: SearchIndex, q: string, cursor: Cursor | null, limit: nu
   const isAfter = cursor ? afterCursor(cursor) : () => true;
   // Tag lists are shared between posts (one copy of each, posts-snapshot.ts): each is tested once a query.
   const tagLists = [...index.tagLists].filter(tagHit);
-  const candidates = matchCap === MATCH_CAP && tagLists.length === 0 ? index.words.candidates(needle, Math.max(MATCH_CAP, entries.length >>> 2)) : null;
+  // (Tests pass a smaller `matchCap` to make words count as common.)
+  const candidates = tagLists.length === 0 ? index.words.candidates(needle, Math.max(matchCap, entries.length >>> 2)) : null;
   if (candidates && candidates !== 'many') {
     // No post matches by tag: the candidates alone, in the order of their serials (newest first up to
     // `ordered`, then the patched entries, in any order), each checked for the query's bytes.
@@ -300,14 +304,17 @@ function findIds(index: SearchIndex, q: string, cursor: Cursor | null, limit: nu
       .map((e) => e.idHex);
   }
   const tagged = new Set(tagLists);
-  // Every word of the query is in many posts: walking the posts newest first fills the page soon, without
-  // first searching the whole text for it.
-  const textHolds = candidates === 'many' ? null : textMatches(index, bytes, matchCap);
-  const hit = textHolds ? (entry: SearchEntry) => textHolds.has(entry) || tagged.has(entry.tags) : (entry: SearchEntry) => textHas(entry) || tagged.has(entry.tags);
+  // Every word of the query is in many posts: walking the posts newest first, checking each text, usually
+  // fills the page soon; the whole text is searched (textMatches) only if WALK_FIRST posts did not (a rare
+  // phrase of common words), or at once when the word index could not tell.
+  let textHolds = candidates === 'many' ? undefined : textMatches(index, bytes, matchCap);
+  let walked = 0;
   const found: string[] = [];
   for (let i = cursor ? firstAfter(entries, cursor) : 0; i < entries.length; i++) {
+    if (textHolds === undefined && ++walked > WALK_FIRST) textHolds = textMatches(index, bytes, matchCap);
     const entry = entries[i]!;
-    if (entry.at > nowMs || !hit(entry)) continue;
+    if (entry.at > nowMs) continue;
+    if (!(tagged.has(entry.tags) || (textHolds ? textHolds.has(entry) : textHas(entry)))) continue;
     found.push(entry.idHex);
     if (found.length >= limit) break;
   }

@@ -129,6 +129,13 @@ describe('search through the word index and the cache of counted results', () =>
     await makePost({ author, title: 'Wolfram four', body: 'wolfram filament', status: 'published', publishedAt: at(4) });
     expect(await titles('wolfram')).toEqual(['Wolfram four', 'Wolfram three', 'Wolfram two', 'Wolfram one']);
     expect(await titles('ilamen')).toEqual(['Wolfram four', 'Wolfram three', 'Wolfram two', 'Wolfram one']);
+    // Narrowed by the index, or walked post by post as a query of common words (a cap of 0 makes every
+    // word common): the same answers.
+    for (const q of ['wolfram', 'ilamen', 'filament, edited', 'wolfram filament', 'absent words']) {
+      const narrowed = await searchIds(q, null, 10);
+      expect(narrowed, q).toEqual(await searchIds(q, null, 10, new Date(), 0));
+    }
+    expect(await searchIds('filament, edited', null, 10)).toEqual([String(first._id)]);
   });
 
   it('keeps a scheduled post out of a cached result until its time, and in after it', async () => {
