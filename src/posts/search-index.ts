@@ -218,7 +218,8 @@ function startWords(index: SearchIndex): Promise<void> {
       return e.text.toString('utf8', e.start, e.end);
     };
     // A build that failed (out of memory) leaves the index not ready: queries go on scanning the text.
-    index.wordsBuilt = index.words.build(bySerial.length, textOf).catch(() => undefined);
+    const textBytes = bySerial.reduce((sum, e) => sum + e.end - e.start, 0);
+    index.wordsBuilt = index.words.build(bySerial.length, textOf, { textBytes }).catch(() => undefined);
   }
   return index.wordsBuilt;
 }

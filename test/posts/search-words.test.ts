@@ -28,7 +28,7 @@ describe('the word index only narrows', () => {
 
   it('lists every text that holds any substring of any text (or declines to narrow)', async () => {
     const index = new WordIndex(1);
-    await index.build(texts.length, (serial) => texts[serial]!, 2);
+    await index.build(texts.length, (serial) => texts[serial]!, { batch: 2 });
     const edited = 'a later text: zebras and naïveté';
     index.add(texts.length, edited);
     const all = [...texts, edited];
