@@ -15,12 +15,19 @@
 // match in the middle of another's). A patched post's old text stays in its Buffer, unused, until the
 // next full scan.
 //
-// A query is answered in one of two ways. Most words are rare: every Buffer is searched once for the
-// query's bytes (native code, about 8 ms for 57 MB), each occurrence is mapped to the entry whose text holds
-// it and the search goes on after that entry's text, and the entries found are ordered: no per-post work
-// for the posts without it. A common word (in more than MATCH_CAP posts) instead walks the posts newest
-// first and stops once enough are found, which such a word does quickly. (Walking every post for a rare
-// word cost 40-100 ms a query at 100,000 posts.)
+// A query is answered in one of three ways. Once the word index is built (word-index.ts: in the
+// background, at the first search), a query with a word in it is narrowed to the texts holding a word that
+// fits it; those are read in the order of their serials (newest first), each checked for the query's
+// bytes (not needed for a one-word query), until the page is full: at 100,000 posts a few milliseconds,
+// where scanning the text took 20-70 ms of CPU a query. A query whose every word is in more than a quarter
+// of the posts walks the posts newest first, checking each text, and soon fills the page. Otherwise (no
+// word in the query, a tag that matches, or the word index not built yet): most words are
+// rare, so every Buffer is searched once for the query's bytes (native code, about 8 ms for 57 MB), each
+// occurrence is mapped to the entry whose text holds it and the search goes on after that entry's text,
+// and the entries found are ordered; a common word (in more than MATCH_CAP posts) instead walks the
+// posts newest first and stops once enough are found, which such a word does quickly.
+// The counted results (the first page's query, which every page of results asks) are cached for the
+// last CACHED_QUERIES queries, exactly: per index, version and range of times with the same public posts.
 // Scheduled posts are in it and are skipped until their time; results are re-checked by whoever fetches
 // them, so a post unpublished a moment ago is never shown.
 import type { Cursor } from '../db/cursor.js';
@@ -28,6 +35,7 @@ import type { PostDoc } from './post.model.js';
 import { postsSnapshot, type Pool, type PostsBuilder } from './posts-snapshot.js';
 import { firstNotBefore } from './sorted.js';
 import { slugify } from './slugs.js';
+import { WordIndex } from './word-index.js';
 
 interface SearchEntry {
   /** The _id as hex: a string costs far less memory than an ObjectId, 100,000 times over. */
@@ -38,6 +46,13 @@ interface SearchEntry {
   text: Buffer;
   start: number;
   end: number;
+  /**
+   * Its number in the word index: its place newest first at the build, so that candidates in the order of
+   * their serials are newest first; a patched post's new entry gets the next free one (after all those).
+   */
+  serial: number;
+  /** Taken out by a patch (the post changed: its new entry, if any, is another one). */
+  gone?: true;
 }
 
 const ARENA_CHUNK = 4 * 1024 * 1024;
@@ -81,15 +96,28 @@ interface SearchIndex {
   /** Newest first, ties by larger id first. */
   entries: SearchEntry[];
   byId: Map<string, SearchEntry>;
+  /** Every entry ever made for this index, by serial (patched-out ones stay: their serials may be in `words`). */
+  bySerial: SearchEntry[];
+  /** Serials below this are in newest-first order (the build's); the ones above, patched entries, are not. */
+  ordered: number;
+  /** The distinct tag lists of the entries: a query tests each once, to know whether any post matches by tag. */
+  tagLists: Set<readonly string[]>;
+  /** Narrows a query to candidate texts (word-index.ts); built in the background at the first search. */
+  words: WordIndex;
+  /** The word index's build, once started. */
+  wordsBuilt: Promise<void> | null;
+  /** Counts the patches: a cached result is for one version of one index. */
+  version: number;
   /** Where patched posts' texts go. */
   arena: TextArena;
 }
 
-function entryOf(d: PostDoc, pool: Pool, arena: TextArena): SearchEntry | null {
+function entryOf(d: PostDoc, pool: Pool, arena: TextArena, serial: number): { entry: SearchEntry; text: string } | null {
   if (d.status !== 'published' || !d.publishedAt) return null;
-  const entry = { idHex: pool.id(d._id), at: d.publishedAt.getTime(), tags: pool.list(d.tags), ...arena.put(`${d.title}\n${d.bodyText}`.toLowerCase()) };
+  const text = `${d.title}\n${d.bodyText}`.toLowerCase();
+  const entry = { idHex: pool.id(d._id), at: d.publishedAt.getTime(), tags: pool.list(d.tags), ...arena.put(text), serial };
   arena.holds(entry);
-  return entry;
+  return { entry, text };
 }
 
 function newestFirst(a: SearchEntry, b: SearchEntry): number {
@@ -102,10 +130,21 @@ function searchBuilder(): PostsBuilder<SearchIndex> {
   const arena = new TextArena();
   return {
     add(d, pool) {
-      const entry = entryOf(d, pool, arena);
-      if (entry) entries.push(entry);
+      // Numbered once sorted (finish).
+      const made = entryOf(d, pool, arena, 0);
+      if (made) entries.push(made.entry);
     },
-    finish: () => ({ entries: entries.sort(newestFirst), byId: new Map(entries.map((e) => [e.idHex, e])), arena }),
+    finish: () => ({
+      entries: entries.sort(newestFirst),
+      byId: new Map(entries.map((e) => [e.idHex, e])),
+      bySerial: entries.map((e, i) => ((e.serial = i), e)),
+      ordered: entries.length,
+      tagLists: new Set(entries.map((e) => e.tags)),
+      words: new WordIndex(),
+      wordsBuilt: null,
+      version: 0,
+      arena,
+    }),
   };
 }
 
@@ -116,14 +155,20 @@ function placeOf(entries: readonly SearchEntry[], entry: SearchEntry): number {
 
 /** Takes the post `id` out and puts `post` (null: deleted) back where it now belongs, if it is public. */
 function patchSearch(index: SearchIndex, id: string, post: PostDoc | null, pool: Pool): void {
+  index.version++;
   const old = index.byId.get(id);
   if (old) {
+    old.gone = true;
     index.byId.delete(id);
     const i = placeOf(index.entries, old);
     if (index.entries[i] === old) index.entries.splice(i, 1);
   }
-  const entry = post && entryOf(post, pool, index.arena);
-  if (!entry) return;
+  const made = post && entryOf(post, pool, index.arena, index.bySerial.length);
+  if (!made) return;
+  const { entry } = made;
+  index.bySerial.push(entry);
+  index.words.add(entry.serial, made.text);
+  index.tagLists.add(entry.tags);
   index.byId.set(id, entry);
   index.entries.splice(placeOf(index.entries, entry), 0, entry);
 }
@@ -137,40 +182,151 @@ function firstAfter(entries: SearchEntry[], cursor: Cursor): number {
   return firstNotBefore(entries, (e) => e.at > at || (e.at === at && e.idHex >= hex));
 }
 
+/** Posts a query of common words checks one by one before it searches the whole text instead. */
+const WALK_FIRST = 8192;
+
+/** Counted results kept (the first page's query, cursor null): see `cachedIds`. */
+const CACHED_QUERIES = 64;
+
+interface CachedIds {
+  index: SearchIndex;
+  version: number;
+  /** The results hold while `now` is in [from, until): no post's time passes between (a scheduled one). */
+  from: number;
+  until: number;
+  ids: string[];
+}
+
+// The counted results of recent queries, least recently used first. A result is for one index object at
+// one version (a full build makes a new object, a patch bumps the version) and for the times at which the
+// same posts are public, so a cached answer is exactly the one a new search would give. Bounded: at most
+// CACHED_QUERIES lists of at most SEARCH_COUNT_CAP + 1 ids (shared strings), about 8 KB each.
+const cachedIds = new Map<string, CachedIds>();
+
+/** The range of times around `nowMs` at which the same entries of `entries` are public. */
+function publicWindow(entries: readonly SearchEntry[], nowMs: number): { from: number; until: number } {
+  const i = firstNotBefore(entries, (e) => e.at > nowMs);
+  return { from: i < entries.length ? entries[i]!.at : -Infinity, until: i > 0 ? entries[i - 1]!.at : Infinity };
+}
+
+/** Builds the index's word index once, in the background (queries scan the text until it is ready). */
+function startWords(index: SearchIndex): Promise<void> {
+  if (!index.wordsBuilt) {
+    const { bySerial } = index;
+    const textOf = (serial: number) => {
+      const e = bySerial[serial]!;
+      return e.text.toString('utf8', e.start, e.end);
+    };
+    // A build that failed (out of memory) leaves the index not ready: queries go on scanning the text.
+    const textBytes = bySerial.reduce((sum, e) => sum + e.end - e.start, 0);
+    index.wordsBuilt = index.words.build(bySerial.length, textOf, { textBytes }).catch(() => undefined);
+  }
+  return index.wordsBuilt;
+}
+
+/** For tests: the current search index's word index, once built. */
+export async function searchWords(): Promise<WordIndex> {
+  const index = (await searchIndex()).value;
+  await startWords(index);
+  return index.words;
+}
+
 /**
  * Ids of up to `limit` public posts whose title, tag slugs or text contain `q`, newest first, after
  * `cursor`. A query that reads as a tag name ("Difference Engine") also finds the slug it would have.
  */
 export async function searchIds(q: string, cursor: Cursor | null, limit: number, now = new Date(), matchCap = MATCH_CAP): Promise<string[]> {
+  if (!q.toLowerCase()) return [];
+  const index = (await searchIndex()).value;
+  void startWords(index);
+  const nowMs = now.getTime();
+  // Only the first page's query is cached: it is the one every page of results asks (to count them).
+  if (cursor || matchCap !== MATCH_CAP) return findIds(index, q, cursor, limit, nowMs, matchCap);
+  const key = `${limit}\0${q}`;
+  const cached = cachedIds.get(key);
+  if (cached && cached.index === index && cached.version === index.version && cached.from <= nowMs && nowMs < cached.until) {
+    cachedIds.delete(key);
+    cachedIds.set(key, cached);
+    return cached.ids;
+  }
+  const ids = findIds(index, q, null, limit, nowMs, matchCap);
+  cachedIds.delete(key);
+  cachedIds.set(key, { index, version: index.version, ...publicWindow(index.entries, nowMs), ids });
+  if (cachedIds.size > CACHED_QUERIES) cachedIds.delete(cachedIds.keys().next().value!);
+  return ids;
+}
+
+/** For tests: forgets the cached results, so that a search does the work again. */
+export function forgetCachedSearches(): void {
+  cachedIds.clear();
+}
+
+function findIds(index: SearchIndex, q: string, cursor: Cursor | null, limit: number, nowMs: number, matchCap: number): string[] {
   const needle = q.toLowerCase();
   const tagNeedle = slugify(q);
-  if (!needle) return [];
   const bytes = Buffer.from(needle, 'utf8');
-  const index = (await searchIndex()).value;
   const { entries } = index;
-  // Tag lists are shared between posts (one copy of each, posts-snapshot.ts): each list is tested once a query.
-  const tagVerdicts = new Map<readonly string[], boolean>();
-  const inTags = (entry: SearchEntry) => {
-    let verdict = tagVerdicts.get(entry.tags);
-    if (verdict === undefined) {
-      verdict = entry.tags.some((tag) => tag.includes(needle) || (tagNeedle !== '' && tag.includes(tagNeedle)));
-      tagVerdicts.set(entry.tags, verdict);
+  const tagHit = (tags: readonly string[]) => tags.some((tag) => tag.includes(needle) || (tagNeedle !== '' && tag.includes(tagNeedle)));
+  const textHas = (entry: SearchEntry) => entry.text.subarray(entry.start, entry.end).indexOf(bytes) !== -1;
+  const isAfter = cursor ? afterCursor(cursor) : () => true;
+  // Tag lists are shared between posts (one copy of each, posts-snapshot.ts): each is tested once a query.
+  const tagLists = [...index.tagLists].filter(tagHit);
+  // (Tests pass a smaller `matchCap` to make words count as common.)
+  const candidates = tagLists.length === 0 ? index.words.candidates(needle, Math.max(matchCap, entries.length >>> 2)) : null;
+  if (candidates && candidates !== 'many') {
+    // No post matches by tag: the candidates alone, in the order of their serials (newest first up to
+    // `ordered`, then the patched entries, in any order), each checked for the query's bytes.
+    const serials = Uint32Array.from(candidates.serials).sort();
+    // A query of one word is in every text its candidates came from: no need to look.
+    const check = candidates.sure ? () => true : textHas;
+    const current = (entry: SearchEntry) => !entry.gone && entry.at <= nowMs && isAfter(entry) && check(entry);
+    const found: SearchEntry[] = [];
+    let i = 0;
+    for (; i < serials.length && serials[i]! < index.ordered && found.length < limit; i++) {
+      const entry = index.bySerial[serials[i]!]!;
+      // The post's current entry only (a patched post's old one stays behind, with its serial).
+      if ((i === 0 || serials[i - 1] !== serials[i]) && current(entry)) found.push(entry);
     }
-    return verdict;
-  };
-  const textHolds = textMatches(index, bytes, matchCap);
-  const hit = textHolds
-    ? (entry: SearchEntry) => textHolds.has(entry) || inTags(entry)
-    : (entry: SearchEntry) => entry.text.subarray(entry.start, entry.end).indexOf(bytes) !== -1 || inTags(entry);
-  const nowMs = now.getTime();
+    // The patched entries' serials are the last ones: a binary search finds where they start.
+    let lo = i;
+    let hi = serials.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (serials[mid]! < index.ordered) lo = mid + 1;
+      else hi = mid;
+    }
+    for (const serial of new Set(serials.subarray(lo))) {
+      const entry = index.bySerial[serial]!;
+      if (current(entry)) found.push(entry);
+    }
+    return found
+      .sort(newestFirst)
+      .slice(0, limit)
+      .map((e) => e.idHex);
+  }
+  const tagged = new Set(tagLists);
+  // Every word of the query is in many posts: walking the posts newest first, checking each text, usually
+  // fills the page soon; the whole text is searched (textMatches) only if WALK_FIRST posts did not (a rare
+  // phrase of common words), or at once when the word index could not tell.
+  let textHolds = candidates === 'many' ? undefined : textMatches(index, bytes, matchCap);
+  let walked = 0;
   const found: string[] = [];
   for (let i = cursor ? firstAfter(entries, cursor) : 0; i < entries.length; i++) {
+    if (textHolds === undefined && ++walked > WALK_FIRST) textHolds = textMatches(index, bytes, matchCap);
     const entry = entries[i]!;
-    if (entry.at > nowMs || !hit(entry)) continue;
+    if (entry.at > nowMs) continue;
+    if (!(tagged.has(entry.tags) || (textHolds ? textHolds.has(entry) : textHas(entry)))) continue;
     found.push(entry.idHex);
     if (found.length >= limit) break;
   }
   return found;
+}
+
+/** Whether an entry comes after `cursor` in the order newest first, ties by larger _id first. */
+function afterCursor(cursor: Cursor): (e: SearchEntry) => boolean {
+  const at = cursor.at.getTime();
+  const hex = String(cursor.id);
+  return (e) => e.at < at || (e.at === at && e.idHex < hex);
 }
 
 /**
