@@ -33,7 +33,7 @@ beforeAll(async () => {
     logger: pino({ level: 'info' }, { write: (line: string) => void engineLog.push(line) }),
     // Left down long enough to be seen down: restarted at once, it would be back before the first request
     // after the kill (the driver retries a failed read once, on the restarted server).
-    restartDelaysMs: [8_000],
+    restartDelaysMs: [4_000],
   });
   await mongoose.disconnect();
   await mongoose.connect(engine.uri, { ...connectOptions(), dbName: 'quire_outage' });
