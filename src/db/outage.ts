@@ -27,18 +27,21 @@ const BUFFERING_TIMED_OUT = /buffering timed out/;
 // "try again shortly", never a bug of the request.
 const DROPPED_CONNECTION_CODES = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT']);
 
+/** Whether `err` or one of the errors it wraps (`cause`, a few levels down) passes `test`. */
+function anyInCauseChain(err: unknown, test: (e: Error) => boolean): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth <= 3; e = e.cause, depth++) if (test(e)) return true;
+  return false;
+}
+
 /** Whether an error (or the error it wraps) is a connection to another service that failed or was cut. */
-export function isConnectionDropped(err: unknown, depth = 0): boolean {
-  if (!(err instanceof Error) || depth > 3) return false;
-  const code = (err as NodeJS.ErrnoException).code;
-  if (typeof code === 'string' && DROPPED_CONNECTION_CODES.has(code)) return true;
-  return isConnectionDropped(err.cause, depth + 1);
+export function isConnectionDropped(err: unknown): boolean {
+  return anyInCauseChain(err, (e) => {
+    const code = (e as NodeJS.ErrnoException).code;
+    return typeof code === 'string' && DROPPED_CONNECTION_CODES.has(code);
+  });
 }
 
 /** Whether an error (or the error it wraps) means the database could not be reached. */
-export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
-  if (!(err instanceof Error) || depth > 3) return false;
-  if (OUTAGE_CLASSES.some((cls) => err instanceof cls)) return true;
-  if (err instanceof mongoose.Error && BUFFERING_TIMED_OUT.test(err.message)) return true;
-  return isDatabaseUnavailable(err.cause, depth + 1);
+export function isDatabaseUnavailable(err: unknown): boolean {
+  return anyInCauseChain(err, (e) => OUTAGE_CLASSES.some((cls) => e instanceof cls) || (e instanceof mongoose.Error && BUFFERING_TIMED_OUT.test(e.message)));
 }
