@@ -106,8 +106,13 @@ interface SearchIndex {
   words: WordIndex;
   /** The word index's build, once started. */
   wordsBuilt: Promise<void> | null;
-  /** Counts the patches: a cached result is for one version of one index. */
+  /** Counts the patches: a cached result is for one version of the index. */
   version: number;
+  /**
+   * The counted results of recent queries, least recently used first (see `searchIds`). Kept on the index,
+   * so that a full build starts with none and an old index is not held in memory by its cached results.
+   */
+  cached: Map<string, CachedIds>;
   /** Where patched posts' texts go. */
   arena: TextArena;
 }
@@ -143,6 +148,7 @@ function searchBuilder(): PostsBuilder<SearchIndex> {
       words: new WordIndex(),
       wordsBuilt: null,
       version: 0,
+      cached: new Map(),
       arena,
     }),
   };
@@ -185,11 +191,10 @@ function firstAfter(entries: SearchEntry[], cursor: Cursor): number {
 /** Posts a query of common words checks one by one before it searches the whole text instead. */
 const WALK_FIRST = 8192;
 
-/** Counted results kept (the first page's query, cursor null): see `cachedIds`. */
+/** Counted results kept per index (the first page's query, cursor null): see `searchIds`. */
 const CACHED_QUERIES = 64;
 
 interface CachedIds {
-  index: SearchIndex;
   version: number;
   /** The results hold while `now` is in [from, until): no post's time passes between (a scheduled one). */
   from: number;
@@ -197,11 +202,10 @@ interface CachedIds {
   ids: string[];
 }
 
-// The counted results of recent queries, least recently used first. A result is for one index object at
-// one version (a full build makes a new object, a patch bumps the version) and for the times at which the
-// same posts are public, so a cached answer is exactly the one a new search would give. Bounded: at most
-// CACHED_QUERIES lists of at most SEARCH_COUNT_CAP + 1 ids (shared strings), about 8 KB each.
-const cachedIds = new Map<string, CachedIds>();
+// A cached result is for one version of its index (a patch bumps the version; a full build makes a new
+// index, with no cached results) and for the times at which the same posts are public, so a cached answer
+// is exactly the one a new search would give. Bounded: at most CACHED_QUERIES lists of at most
+// SEARCH_COUNT_CAP + 1 ids (shared strings), about 8 KB each.
 
 /** The range of times around `nowMs` at which the same entries of `entries` are public. */
 function publicWindow(entries: readonly SearchEntry[], nowMs: number): { from: number; until: number } {
@@ -243,22 +247,18 @@ export async function searchIds(q: string, cursor: Cursor | null, limit: number,
   // Only the first page's query is cached: it is the one every page of results asks (to count them).
   if (cursor || matchCap !== MATCH_CAP) return findIds(index, q, cursor, limit, nowMs, matchCap);
   const key = `${limit}\0${q}`;
-  const cached = cachedIds.get(key);
-  if (cached && cached.index === index && cached.version === index.version && cached.from <= nowMs && nowMs < cached.until) {
-    cachedIds.delete(key);
-    cachedIds.set(key, cached);
-    return cached.ids;
+  const { cached } = index;
+  const hit = cached.get(key);
+  if (hit && hit.version === index.version && hit.from <= nowMs && nowMs < hit.until) {
+    cached.delete(key);
+    cached.set(key, hit);
+    return hit.ids;
   }
   const ids = findIds(index, q, null, limit, nowMs, matchCap);
-  cachedIds.delete(key);
-  cachedIds.set(key, { index, version: index.version, ...publicWindow(index.entries, nowMs), ids });
-  if (cachedIds.size > CACHED_QUERIES) cachedIds.delete(cachedIds.keys().next().value!);
+  cached.delete(key);
+  cached.set(key, { version: index.version, ...publicWindow(index.entries, nowMs), ids });
+  if (cached.size > CACHED_QUERIES) cached.delete(cached.keys().next().value!);
   return ids;
-}
-
-/** For tests: forgets the cached results, so that a search does the work again. */
-export function forgetCachedSearches(): void {
-  cachedIds.clear();
 }
 
 function findIds(index: SearchIndex, q: string, cursor: Cursor | null, limit: number, nowMs: number, matchCap: number): string[] {
