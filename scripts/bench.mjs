@@ -13,7 +13,7 @@
 // request, written to a file), not a quieter one, so that the numbers are those of a deployed Quire.
 //
 //   npm run bench                       full run (3 rounds; seeds 1,000 and 100,000 posts; 25 minutes at a load of 15);
-//                                       writes bench-results/latest.md and the README's table
+//                                       writes bench-results/latest.md and the README's tables
 //   BENCH_QUICK=1 npm run bench         (or -- --quick) 3 short rounds, scale table at 1,000 posts only
 //                                       (add --large N for more); writes bench-results/latest.md only
 //   npm run bench -- --rounds 5 --duration 5 --connections 50 --large 20000 --log-level warn
@@ -73,9 +73,11 @@ function freePort() {
   });
 }
 
-// The Node options `npm start` gives the server (package.json): V8's young generation capped at 2 x 32 MB
-// (Node sizes it from the machine's memory, up to 2 x 64 MB here), as the README's Performance section says.
-const SERVER_NODE_OPTIONS = ['--max-semi-space-size=32'];
+// The Node options `npm start` gives the server (package.json), as the README's Performance section says:
+// V8's young generation capped at 2 x 32 MB (Node sizes it from the machine's memory, up to 2 x 64 MB here),
+// and the old generation let grow to 1.5 times what the last full collection left before the next one.
+const SERVER_NODE_OPTIONS = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+  .scripts.start.match(/--[\w-]+=\d+/g);
 
 /** Starts a Node script; with `logFile`, its standard output goes there (as a deployment's logs would), not through this process. */
 function start(script, scriptArgs, env, logFile) {
@@ -407,8 +409,10 @@ async function main() {
   // Export and import throughput (scripts/bench-transfer.mjs), on databases of their own.
   const transferTable = await benchTransfer({ uriFor, baseEnv, work, log, posts: quick ? 1000 : 10_000 });
 
-  const report = `${mainReport}\n\nScale (page-cache misses, ${scaleDuration} s per route; ${seeding}):\n\n${scaleTable}\n\n${transferTable}\n`;
+  const scaleReport = `Scale (page-cache misses, ${scaleDuration} s per route; ${seeding}; the same run, load average ${loadavg()[0].toFixed(2)} at its end):\n\n${scaleTable}`;
+  const report = `${mainReport}\n\n${scaleReport}\n\n${transferTable}\n`;
   console.log(`\n${report}`);
+  if (!quick && !args['no-readme']) writeReadme(`${scaleReport}\n\n${transferTable}`, 'bench-scale');
   writeResults(report, { results: Object.fromEntries(results), scaleRows, connections, duration, scaleDuration, rounds, loads, node: process.version });
   log(`done in ${((Date.now() - started) / 60000).toFixed(1)} min; written to bench-results/latest.md${quick || args['no-readme'] ? '' : ' and README.md'}`);
 
@@ -531,15 +535,15 @@ function writeResults(markdown, json) {
   writeFileSync(join(root, 'bench-results', 'latest.json'), JSON.stringify(json, null, 2));
 }
 
-/** Replaces the README's bench table (between its two markers) with this run's. */
-function writeReadme(text) {
+/** Replaces a part of the README (between its two markers, `bench` or `bench-scale`) with this run's tables. */
+function writeReadme(text, marker = 'bench') {
   const path = join(root, 'README.md');
   const readme = readFileSync(path, 'utf8');
-  const begin = '<!-- bench:begin -->';
-  const end = '<!-- bench:end -->';
+  const begin = `<!-- ${marker}:begin -->`;
+  const end = `<!-- ${marker}:end -->`;
   const from = readme.indexOf(begin);
   const to = readme.indexOf(end);
-  if (from === -1 || to < from) return log('README.md has no bench markers: table not written there');
+  if (from === -1 || to < from) return log(`README.md has no ${marker} markers: table not written there`);
   writeFileSync(path, `${readme.slice(0, from + begin.length)}\n${text}\n${readme.slice(to)}`);
 }
 
