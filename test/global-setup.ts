@@ -5,7 +5,9 @@
 // compiled server (test/support/processes.ts), which loads in about half the CPU time of tsx's hooks.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import mongoose from 'mongoose';
 import { pino } from 'pino';
 import type { TestProject } from 'vitest/node';
@@ -26,6 +28,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   execFileSync(process.execPath, ['scripts/build.mjs', '--quiet'], { stdio: 'inherit' });
   const runId = randomBytes(4).toString('hex');
   project.provide('testRunId', runId);
+  // Every app a test makes has a DATA_DIR and an UPLOAD_DIR of its own (support/app.ts: two folders per
+  // app, hundreds a run), and many tests make folders of their own: all go in this run's temp folder (the
+  // workers and the processes they start inherit TMPDIR, which os.tmpdir() reads), removed when the run
+  // ends, so a run leaves nothing behind and two runs at once never share a folder.
+  const tempDir = mkdtempSync(join(tmpdir(), 'quire-test-run-'));
+  process.env.TMPDIR = tempDir;
+  const removeTempDir = () => rmSync(tempDir, { recursive: true, force: true });
   const external = process.env.MONGODB_URI;
   if (external) {
     project.provide('mongoUri', external);
@@ -38,6 +47,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
         for (const { name } of databases) if (name.startsWith(`quire_test_${runId}_`)) await conn.useDb(name).dropDatabase();
       } finally {
         await conn.close();
+        removeTempDir();
       }
     };
   }
@@ -47,7 +57,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     process.stderr.write(`[test] database: ${server.engine} at ${server.uri}\n`);
     project.provide('mongoUri', server.uri);
     project.provide('dbEngine', server.engine);
-    return () => server.stop();
+    return async () => {
+      await server.stop();
+      removeTempDir();
+    };
   }
   if (chosen !== 'embedded') {
     throw new Error(`QUIRE_TEST_ENGINE=${chosen}: expected embedded (the default) or ${MONGO_JAVA_SERVER}`);
@@ -65,5 +78,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return async () => {
     await db.stop();
     rmSync(dataDir, { recursive: true, force: true });
+    removeTempDir();
   };
 }
