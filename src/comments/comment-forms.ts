@@ -38,9 +38,28 @@ export const queueQuery = z.object({
 });
 
 
-export const bulkForm = z.object({
-  action: z.enum(BULK_ACTIONS, { message: 'Choose an action.' }),
-  ids: checkedIds(BULK_MAX, 'comments'),
-  confirm: z.literal('yes').optional(),
-  back: returnPath,
-});
+/** The queue's `seen-<id>` fields: the status it showed for each of its comments. */
+const SEEN_FIELD = /^seen-([a-f0-9]{24})$/;
+
+/**
+ * `seen`: what the queue showed of each comment (its `seen-<id>` fields), so that a bulk approval or
+ * rejection is not applied over another moderator's decision made since, as with a single one.
+ */
+export const bulkForm = z.preprocess(
+  (body) => {
+    if (body === null || typeof body !== 'object') return body;
+    const seen: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(body)) {
+      const id = SEEN_FIELD.exec(name)?.[1];
+      if (id) seen[id] = value;
+    }
+    return { ...body, seen };
+  },
+  z.object({
+    action: z.enum(BULK_ACTIONS, { message: 'Choose an action.' }),
+    ids: checkedIds(BULK_MAX, 'comments'),
+    seen: z.record(z.string(), z.enum(COMMENT_STATUSES)),
+    confirm: z.literal('yes').optional(),
+    back: returnPath,
+  }),
+);

@@ -140,8 +140,10 @@ async function bulkAction(req: Request, res: Response) {
   if (input.action === 'delete' && input.confirm !== 'yes') {
     return res.render('comments/bulk-confirm', { title: 'Delete comments', rows: await bulkConfirmation(currentActor(req), input.ids), back: backTo });
   }
-  const outcome = await applyBulk(currentActor(req), input.action, input.ids, { ip: req.ip });
-  const skipped = outcome.skipped ? ` (${plural(outcome.skipped, 'comment was', 'comments were')} skipped: already ${DONE[input.action]}, gone, or not yours to moderate)` : '';
+  const outcome = await applyBulk(currentActor(req), input.action, input.ids, { ip: req.ip }, input.seen);
+  const skipped = outcome.skipped
+    ? ` (${plural(outcome.skipped, 'comment was', 'comments were')} skipped: already ${DONE[input.action]}, decided by someone else since, gone, or not yours to moderate)`
+    : '';
   res.flash(outcome.done ? 'success' : 'info', `${plural(outcome.done, 'comment')} ${DONE[input.action]}${skipped}.`);
   res.redirect(303, backTo);
 }

@@ -128,15 +128,20 @@ export async function bulkTargets(actor: NamedActor, ids: string[]): Promise<Mod
 
 export interface BulkOutcome {
   done: number;
-  /** Already in the asked-for state, gone since the list was shown, or not the actor's to moderate. */
+  /** Already in the asked-for state, decided otherwise or gone since the list was shown, or not the actor's to moderate. */
   skipped: number;
 }
 
-export async function applyBulk(actor: NamedActor, action: BulkAction, ids: string[], meta: RequestMeta = {}): Promise<BulkOutcome> {
+/**
+ * `seen`: the status the moderator's list showed for each comment (by id); an approval or rejection is
+ * decided on it, as `decide` does, so none is applied over another moderator's decision made since.
+ */
+export async function applyBulk(actor: NamedActor, action: BulkAction, ids: string[], meta: RequestMeta = {}, seen: Readonly<Record<string, CommentStatus>> = {}): Promise<BulkOutcome> {
   const targets = await bulkTargets(actor, ids);
   let done = 0;
   for (const target of targets) {
-    const changed = action === 'delete' ? await deleteAsModerator(actor, target, meta) : (await applyDecision(actor, target, action, meta)).changed;
+    const changed =
+      action === 'delete' ? await deleteAsModerator(actor, target, meta) : (await applyDecision(actor, target, action, meta, seen[String(target.comment._id)])).changed;
     if (changed) done++;
   }
   return { done, skipped: ids.length - done };

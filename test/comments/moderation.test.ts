@@ -216,6 +216,25 @@ describe('the queue at /admin/comments', () => {
     expect(await statusOf(foreign._id)).toBe('rejected');
   });
 
+  it('a bulk decision made on what the queue showed is not applied over another moderator’s made since', async () => {
+    const post = await published();
+    const a = await makeComment({ post, author: reader, status: 'pending', body: 'Seen pending, rejected since' });
+    const b = await makeComment({ post, author: reader, status: 'pending', body: 'Seen pending, still pending' });
+    // The queue carries, for each comment it lists, the status it showed.
+    const queue = await request(app).get('/admin/comments?status=pending').set('Cookie', as(editor).cookie);
+    for (const c of [a, b]) expect(queue.text).toContain(`<input type="hidden" name="seen-${String(c._id)}" value="pending">`);
+    // The admin rejects one while the editor still has the queue open with both pending.
+    expect((await postForm(app, as(admin), `/comments/${String(a._id)}/reject`, { seen: 'pending' })).status).toBe(303);
+    const ids = [a, b].map((c) => String(c._id));
+    const seen = Object.fromEntries(ids.map((id) => [`seen-${id}`, 'pending']));
+    const res = await postForm(app, as(editor), '/admin/comments/bulk', { action: 'approve', ids, ...seen, back: '/admin/comments' });
+    expect(res.status).toBe(303);
+    expect([await statusOf(a._id), await statusOf(b._id)]).toEqual(['rejected', 'approved']);
+    expect((await followRedirect(app, res, as(editor))).text).toContain('1 comment approved (1 comment was skipped: already approved, decided by someone else since');
+    // A status the queue could not have shown is refused, as any malformed field.
+    expect((await postForm(app, as(editor), '/admin/comments/bulk', { action: 'reject', ids, [`seen-${ids[1]}`]: 'published' })).status).toBe(422);
+  });
+
   it('asks before deleting in bulk, then deletes and audits each comment', async () => {
     const post = await published();
     const a = await makeComment({ post, author: reader, status: 'pending', body: 'Bulk delete one' });
