@@ -30,6 +30,10 @@
 // last CACHED_QUERIES queries, exactly: per index, version and range of times with the same public posts.
 // Scheduled posts are in it and are skipped until their time; results are re-checked by whoever fetches
 // them, so a post unpublished a moment ago is never shown.
+import { randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Cursor } from '../db/cursor.js';
 import type { PostDoc } from './post.model.js';
 import { postsSnapshot, type Pool, type PostsBuilder } from './posts-snapshot.js';
@@ -42,8 +46,8 @@ interface SearchEntry {
   idHex: string;
   at: number;
   tags: readonly string[];
-  /** Title and plain text, lower-cased, as UTF-8: bytes `start` to `end` of `text`. */
-  text: Buffer;
+  /** Title and plain text, lower-cased, as UTF-8: bytes `start` to `end` of `chunk` (read through the arena). */
+  chunk: ArenaChunk;
   start: number;
   end: number;
   /**
@@ -56,33 +60,139 @@ interface SearchEntry {
 }
 
 const ARENA_CHUNK = 4 * 1024 * 1024;
+let chunkSize = ARENA_CHUNK;
 
-/** One Buffer of the arena: its bytes in use, and the entries whose texts it holds, in the order written. */
+/** For tests: chunks of `bytes` (so that a few hundred small posts fill several), for indexes built after. */
+export function arenaChunkForTests(bytes = ARENA_CHUNK): void {
+  chunkSize = bytes;
+}
+
+let textDir: string | null = null;
+
+/** Where the arenas' files are made (created if missing), for indexes built after; null: os.tmpdir(). */
+export function keepSearchTextIn(dir: string | null): void {
+  textDir = dir;
+}
+
+/** Texts of the arena, in the order written: in memory while being filled, then (normally) in the file. */
 interface ArenaChunk {
-  bytes: Buffer;
+  /** Its bytes while it is the chunk being filled, or for good if the file could not take them; else null. */
+  bytes: Buffer | null;
+  /** Where its bytes are in the arena's file, once written there. */
+  offset: number;
   used: number;
   entries: SearchEntry[];
 }
 
-/** Texts appended to shared Buffers allocated outside the JavaScript heap, a chunk at a time. */
+// Scratch space for reading texts back from the files, shared by every arena: each read is used before
+// the next one, all on the event loop (nothing is awaited between reading bytes and matching them).
+let entryScratch = Buffer.allocUnsafeSlow(16 * 1024);
+let chunkScratch: Buffer | null = null;
+
+// An arena's file is closed when the arena is collected, never before: an old index (replaced by a full
+// build) may still be read by a search or a word index build in flight, and every read goes through the
+// arena, which holds it in memory until then. Its disk space is freed at the close (it has no name).
+const closeWhenCollected = new FinalizationRegistry<number>((fd) => {
+  try {
+    closeSync(fd);
+  } catch {
+    // Nothing to do: the descriptor is gone either way.
+  }
+});
+
+/**
+ * Texts appended to a chunk in memory; each full chunk is written to a file of the arena's own (opened
+ * and unlinked at once: nothing is left behind, even by a crash) and read back with positional reads.
+ */
 class TextArena {
   readonly chunks: ArenaChunk[] = [];
+  /** The file (undefined: not opened yet; null: it could not be, and chunks stay in memory). */
+  private fd: number | null | undefined;
+  /** False once a write failed (a full disk): later chunks stay in memory, the ones written are read on. */
+  private writable = true;
+  private fileEnd = 0;
 
-  put(text: string): Pick<SearchEntry, 'text' | 'start' | 'end'> {
+  put(text: string): Pick<SearchEntry, 'chunk' | 'start' | 'end'> {
     const bytes = Buffer.byteLength(text);
     let chunk = this.chunks.at(-1);
-    if (!chunk || bytes > chunk.bytes.length - chunk.used) {
-      chunk = { bytes: Buffer.allocUnsafeSlow(Math.max(ARENA_CHUNK, bytes)), used: 0, entries: [] };
+    if (!chunk?.bytes || bytes > chunk.bytes.length - chunk.used) {
+      // The full chunk's Buffer, once in the file, is the next chunk's (one chunk in memory, whatever the size).
+      const spare = chunk ? this.write(chunk) : null;
+      const size = Math.max(chunkSize, bytes);
+      chunk = { bytes: spare?.length === size ? spare : Buffer.allocUnsafeSlow(size), offset: -1, used: 0, entries: [] };
       this.chunks.push(chunk);
     }
     const start = chunk.used;
-    chunk.used += chunk.bytes.write(text, start);
-    return { text: chunk.bytes, start, end: chunk.used };
+    chunk.used += chunk.bytes!.write(text, start);
+    return { chunk, start, end: chunk.used };
   }
 
   /** Records the entry whose text was the last one put (so an occurrence can be mapped back to it). */
   holds(entry: SearchEntry): void {
     this.chunks.at(-1)!.entries.push(entry);
+  }
+
+  /** `entry`'s text as UTF-8: a view, valid until the next read of an entry (from any arena). */
+  bytesOf(entry: SearchEntry): Buffer {
+    const { chunk, start, end } = entry;
+    if (chunk.bytes) return chunk.bytes.subarray(start, end);
+    if (entryScratch.length < end - start) entryScratch = Buffer.allocUnsafeSlow(Math.max(end - start, entryScratch.length * 2));
+    return this.read(entryScratch, end - start, chunk.offset + start);
+  }
+
+  /** The bytes in use of `chunk`: a view, valid until the next read of a chunk (from any arena). */
+  bytesOfChunk(chunk: ArenaChunk): Buffer {
+    if (chunk.bytes) return chunk.bytes.subarray(0, chunk.used);
+    if (!chunkScratch || chunkScratch.length < chunk.used) chunkScratch = Buffer.allocUnsafeSlow(Math.max(chunk.used, ARENA_CHUNK));
+    return this.read(chunkScratch, chunk.used, chunk.offset);
+  }
+
+  private read(into: Buffer, length: number, position: number): Buffer {
+    // The file has no name, so no one else can cut it short: a short read is a fault of this code or the disk.
+    const got = readSync(this.fd!, into, 0, length, position);
+    if (got !== length) throw new Error(`search text file: ${got} of ${length} bytes read at ${position}`);
+    return into.subarray(0, length);
+  }
+
+  /** Writes the full `chunk` to the file; its Buffer, if the file took it (else it stays the chunk's). */
+  private write(chunk: ArenaChunk): Buffer | null {
+    if (this.fd === undefined) this.fd = this.open();
+    if (this.fd === null || !this.writable || !chunk.bytes) return null;
+    try {
+      if (writeSync(this.fd, chunk.bytes, 0, chunk.used, this.fileEnd) !== chunk.used) throw new Error('short write');
+    } catch {
+      // A full or failing disk: searching goes on with this chunk and the later ones in memory.
+      this.writable = false;
+      return null;
+    }
+    const { bytes } = chunk;
+    chunk.offset = this.fileEnd;
+    chunk.bytes = null;
+    this.fileEnd += chunk.used;
+    return bytes;
+  }
+
+  /** A new file, already unlinked; null if it cannot be made (then the arena stays in memory, as it was). */
+  private open(): number | null {
+    const dir = textDir ?? tmpdir();
+    const path = join(dir, `search-text-${process.pid}-${randomBytes(8).toString('hex')}`);
+    let fd: number;
+    try {
+      mkdirSync(dir, { recursive: true });
+      // 'x': never an existing file (nor a link planted under the name, in a shared directory such as /tmp).
+      fd = openSync(path, 'wx+', 0o600);
+    } catch {
+      return null;
+    }
+    try {
+      unlinkSync(path);
+    } catch {
+      // A file that would outlive the process is not worth it: memory, as before.
+      closeSync(fd);
+      return null;
+    }
+    closeWhenCollected.register(this, fd);
+    return fd;
   }
 }
 
@@ -217,10 +327,7 @@ function publicWindow(entries: readonly SearchEntry[], nowMs: number): { from: n
 function startWords(index: SearchIndex): Promise<void> {
   if (!index.wordsBuilt) {
     const { bySerial } = index;
-    const textOf = (serial: number) => {
-      const e = bySerial[serial]!;
-      return e.text.toString('utf8', e.start, e.end);
-    };
+    const textOf = (serial: number) => index.arena.bytesOf(bySerial[serial]!).toString('utf8');
     // A build that failed (out of memory) leaves the index not ready: queries go on scanning the text.
     const textBytes = bySerial.reduce((sum, e) => sum + e.end - e.start, 0);
     index.wordsBuilt = index.words.build(bySerial.length, textOf, { textBytes }).catch(() => undefined);
@@ -267,7 +374,7 @@ function findIds(index: SearchIndex, q: string, cursor: Cursor | null, limit: nu
   const bytes = Buffer.from(needle, 'utf8');
   const { entries } = index;
   const tagHit = (tags: readonly string[]) => tags.some((tag) => tag.includes(needle) || (tagNeedle !== '' && tag.includes(tagNeedle)));
-  const textHas = (entry: SearchEntry) => entry.text.subarray(entry.start, entry.end).indexOf(bytes) !== -1;
+  const textHas = (entry: SearchEntry) => index.arena.bytesOf(entry).indexOf(bytes) !== -1;
   const isAfter = cursor ? afterCursor(cursor) : () => true;
   // Tag lists are shared between posts (one copy of each, posts-snapshot.ts): each is tested once a query.
   const tagLists = [...index.tagLists].filter(tagHit);
@@ -330,14 +437,14 @@ function afterCursor(cursor: Cursor): (e: SearchEntry) => boolean {
 }
 
 /**
- * The current entries whose text holds `bytes`, found from the occurrences in the arena's Buffers; or null
+ * The current entries whose text holds `bytes`, found from the occurrences in the arena's chunks; or null
  * when more than MATCH_CAP texts hold it (a common word: the caller tests post by post).
  */
 function textMatches(index: SearchIndex, bytes: Buffer, matchCap: number): Set<SearchEntry> | null {
   const matches = new Set<SearchEntry>();
   let texts = 0;
   for (const chunk of index.arena.chunks) {
-    const text = chunk.bytes.subarray(0, chunk.used);
+    const text = index.arena.bytesOfChunk(chunk);
     let e = 0;
     let at = text.indexOf(bytes);
     while (at !== -1) {
@@ -346,7 +453,7 @@ function textMatches(index: SearchIndex, bytes: Buffer, matchCap: number): Set<S
       const entry = chunk.entries[e];
       if (entry && at + bytes.length <= entry.end) {
         if (++texts > matchCap) return null;
-        // The post's current text only (a patched post's old one stays behind in its Buffer).
+        // The post's current text only (a patched post's old one stays behind in its chunk).
         if (index.byId.get(entry.idHex) === entry) matches.add(entry);
         // One occurrence is enough: go on after this text.
         at = text.indexOf(bytes, entry.end);
