@@ -342,6 +342,12 @@ export async function searchWords(): Promise<WordIndex> {
   return index.words;
 }
 
+/** For tests: the current search index's chunks, in the order written: whether each is in memory, its texts' ids. */
+export async function searchTextChunks(): Promise<Array<{ inMemory: boolean; ids: string[] }>> {
+  const index = (await searchIndex()).value;
+  return index.arena.chunks.map((chunk) => ({ inMemory: chunk.bytes !== null, ids: chunk.entries.map((e) => e.idHex) }));
+}
+
 /**
  * Ids of up to `limit` public posts whose title, tag slugs or text contain `q`, newest first, after
  * `cursor`. A query that reads as a tag name ("Difference Engine") also finds the slug it would have.
