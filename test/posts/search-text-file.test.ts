@@ -1,8 +1,9 @@
 // The search index's text (search-index.ts) lives in a file of its own, read back with positional reads:
 // only the chunk being filled stays in memory, the file leaves no name behind in its directory, and a
 // directory that cannot take it leaves the text in memory with the same answers. Small chunks (a test
-// hook) make a few dozen posts fill many, so every way a search reads text (whole chunks, one entry's
-// bytes, the word index's build) is checked against texts in the first, middle and last chunks.
+// hook) make a few dozen posts fill many, so every way a search reads text (all of it, a few texts at a
+// time or one text longer than that; one entry's bytes; the word index's build) is checked against texts
+// in the first, middle and last chunks.
 import { mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,11 +43,11 @@ describe('the search text in a file', () => {
 
   beforeAll(async () => {
     useReadModel('memory');
-    // About 5 texts a chunk: the posts fill about ten.
-    arenaChunkForTests(512);
+    // About 5 texts a chunk: the posts fill about ten; a search of the whole text reads them 2 at a time.
+    arenaChunkForTests(512, 200);
     const author = await makeUser({ role: 'author', username: 'renfield' });
     for (let i = 0; i < POSTS; i++) {
-      const post = await makePost({ author, title: `Filed text ${i}`, body: `Here ${word(i)} sits beside ${mark(i)} and some words to fill the chunk.`, status: 'published', publishedAt: new Date(Date.UTC(2020, 0, 1 + i)) });
+      const post = await makePost({ author, title: `Filed text ${i}`, body: `Here ${word(i)} sits beside ${mark(i)} and some words to fill the chunk.${i % 16 === 5 ? ' Longer than a run.'.repeat(12) : ''}`, status: 'published', publishedAt: new Date(Date.UTC(2020, 0, 1 + i)) });
       ids.push(String(post._id));
     }
   });
@@ -79,6 +80,8 @@ describe('the search text in a file', () => {
       // The old text stays in its chunk, unused.
       if (patched.has(i)) expect(await searchIds(`${word(i)} sits`, null, 10), `${word(i)} sits`).toEqual([]);
     }
+    // In every text, several to a run: each found once, none skipped, newest first.
+    expect(await searchIds(')', null, POSTS + 1)).toEqual([...ids].reverse());
   }
 
   it('keeps only the chunk being filled in memory, in a file with no name, and finds the text in every chunk', async () => {
