@@ -1,19 +1,31 @@
-// Search over published posts, in memory: each post's title, tag slugs and plain text, lower-cased, newest
+// Search over published posts, without the database: each post's title, tag slugs and plain text, lower-cased, newest
 // first. A query is matched literally (a substring, case-insensitive) with no regular expression at all,
 // so no input can be a pattern; the cost is proportional to the text read until a page is full.
 //
 // Why not the database: a case-insensitive substring cannot use an index on any engine, and FerretDB 1.24
 // on SQLite decodes every document of the collection for it (about 20 s at 100,000 posts). Here it is a
-// scan of memory instead (the plain text of the posts: about 57 MB at 100,000 generated posts), built by
-// one read of the collection and patched after writes like the reading index (posts-snapshot.ts): a
-// changed post's entry is taken out (found by binary search on its time and id) and put back in place.
+// scan of the plain text of the posts instead (about 57 MB at 100,000 generated posts, in a file: below),
+// built by one read of the collection and patched after writes like the reading index (posts-snapshot.ts):
+// a changed post's entry is taken out (found by binary search on its time and id) and put back in place.
 //
-// The text is kept as UTF-8 in a few large Buffers (TextArena), outside the JavaScript heap: 100,000
-// strings on the heap made it larger, and V8 lets a heap grow in proportion to what it holds before it
-// collects, so the resident size under load grew twice over. Lower-casing first and matching bytes
-// gives the same answers as matching strings (UTF-8 is self-synchronising: a character's bytes never
-// match in the middle of another's). A patched post's old text stays in its Buffer, unused, until the
-// next full scan.
+// The text is kept as UTF-8 (TextArena), not as strings: 100,000 strings on the heap made it larger, and
+// V8 lets a heap grow in proportion to what it holds before it collects, so the resident size under load
+// grew twice over. Nor is it kept in the process's memory: texts are appended to a chunk (4 MB) in memory,
+// and each full chunk is written to a file of the index's own (DATA_DIR/read-index, os.tmpdir() when
+// not set; unlinked as soon as it is opened, so nothing is left behind, even by a crash) and read back with
+// positional reads. The kernel's page cache holds those bytes: shared, reclaimable, and not in the
+// process's resident size; only the chunk being filled (and a scratch Buffer for reading) stays in memory.
+// At 100,000 posts (57 MB of text), 10 s after the first search: arrayBuffers 117 MB before, 68 MB now;
+// VmRSS 330-334 MB before, 298-314 MB now (311 and 257 MB after a full garbage collection).
+// Limits: a search reads the file, from the page cache normally (a text checked on its own is a system
+// call, about 2 microseconds; a search of the whole text reads 57 MB, about 8 ms more), but from the disk
+// once the kernel has evicted those pages: a few ms more, on the event loop. Disk space: the text's size
+// for each index, freed when the index is garbage-collected (a full build makes a new index and file; the
+// old one's file is closed only then, as a search in flight may still read it). A file that cannot be
+// made or written (a read-only or full disk) leaves the chunks in memory, as they were before.
+// Lower-casing first and matching bytes gives the same answers as matching strings (UTF-8 is
+// self-synchronising: a character's bytes never match in the middle of another's). A patched post's old
+// text stays in its chunk, unused, until the next full scan.
 //
 // A query is answered in one of three ways. Once the word index is built (word-index.ts: in the
 // background, at the first search), a query with a word in it is narrowed to the texts holding a word that
@@ -21,11 +33,12 @@
 // bytes (not needed for a one-word query), until the page is full: at 100,000 posts a few milliseconds,
 // where scanning the text took 20-70 ms of CPU a query. A query whose every word is in more than a quarter
 // of the posts walks the posts newest first, checking each text, and soon fills the page. Otherwise (no
-// word in the query, a tag that matches, or the word index not built yet): most words are
-// rare, so every Buffer is searched once for the query's bytes (native code, about 8 ms for 57 MB), each
-// occurrence is mapped to the entry whose text holds it and the search goes on after that entry's text,
-// and the entries found are ordered; a common word (in more than MATCH_CAP posts) instead walks the
-// posts newest first and stops once enough are found, which such a word does quickly.
+// word in the query, a tag that matches, or the word index not built yet): most words are rare, so the
+// whole text is searched once for the query's bytes (read from the file a run of texts at a time, then
+// native code: about 8 ms to read 57 MB and as much to search it), each occurrence is mapped to the
+// entry whose text holds it and the search goes on after that entry's text, and the entries found are
+// ordered; a common word (in more than MATCH_CAP posts) instead walks the posts newest first and stops
+// once enough are found, which such a word does quickly.
 // The counted results (the first page's query, which every page of results asks) are cached for the
 // last CACHED_QUERIES queries, exactly: per index, version and range of times with the same public posts.
 // Scheduled posts are in it and are skipped until their time; results are re-checked by whoever fetches
@@ -116,6 +129,7 @@ const closeWhenCollected = new FinalizationRegistry<number>((fd) => {
 /**
  * Texts appended to a chunk in memory; each full chunk is written to a file of the arena's own (opened
  * and unlinked at once: nothing is left behind, even by a crash) and read back with positional reads.
+ * The file is made when the first chunk is full: a site with less text than a chunk never has one.
  */
 class TextArena {
   readonly chunks: ArenaChunk[] = [];
@@ -176,7 +190,7 @@ class TextArena {
   }
 
   private read(into: Buffer, length: number, position: number): Buffer {
-    // The file has no name, so no one else can cut it short: a short read is a fault of this code or the disk.
+    // The file has no name, so nothing else writes to it: a short read is a fault of this code or of the disk.
     const got = readSync(this.fd!, into, 0, length, position);
     if (got !== length) throw new Error(`search text file: ${got} of ${length} bytes read at ${position}`);
     return into.subarray(0, length);

@@ -47,7 +47,9 @@ describe('the search text in a file', () => {
     arenaChunkForTests(512, 200);
     const author = await makeUser({ role: 'author', username: 'renfield' });
     for (let i = 0; i < POSTS; i++) {
-      const post = await makePost({ author, title: `Filed text ${i}`, body: `Here ${word(i)} sits beside ${mark(i)} and some words to fill the chunk.${i % 16 === 5 ? ' Longer than a run.'.repeat(12) : ''}`, status: 'published', publishedAt: new Date(Date.UTC(2020, 0, 1 + i)) });
+      // A few texts longer than a search of the whole text reads at a time.
+      const body = `Here ${word(i)} sits beside ${mark(i)} and some words to fill the chunk.${i % 16 === 5 ? ' Longer than a run.'.repeat(12) : ''}`;
+      const post = await makePost({ author, title: `Filed text ${i}`, body, status: 'published', publishedAt: new Date(Date.UTC(2020, 0, 1 + i)) });
       ids.push(String(post._id));
     }
   });
