@@ -1,12 +1,14 @@
 // The search index's text (search-index.ts) lives in a file of its own, read back with positional reads:
-// only the chunk being filled stays in memory, the file leaves no name behind in its directory, and a
-// directory that cannot take it leaves the text in memory with the same answers. Small chunks (a test
-// hook) make a few dozen posts fill many, so every way a search reads text (all of it, a few texts at a
-// time or one text longer than that; one entry's bytes; the word index's build) is checked against texts
-// in the first, middle and last chunks.
+// only the chunk being filled stays in memory, the file leaves no name behind in its directory and is
+// closed once its index is replaced and collected, and a directory that cannot take it leaves the text in
+// memory with the same answers. Small chunks (a test hook) make a few dozen posts fill many, so every way
+// a search reads text (all of it, a few texts at a time or one text longer than that; one entry's bytes;
+// the word index's build) is checked against texts in the first, middle and last chunks.
 import { mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Post } from '../../src/posts/post.model.js';
@@ -114,6 +116,31 @@ describe('the search text in a file', () => {
     expect(after.slice(chunks.length - 1, -1).flatMap((c) => c.ids)).toContain(ids[3]);
     await expectEveryPostFound();
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("closes an index's file once a full build has replaced the index and it is collected", async () => {
+    const dir = newDir();
+    keepSearchTextIn(dir);
+    await warmPostsSnapshots();
+    const old = openFilesIn(dir);
+    expect(old).toHaveLength(1);
+    // A full build: a new index with a file of its own. (On the next turn: until the first build's
+    // callbacks have run, it counts as in progress and a new one would join it.)
+    await new Promise((resolve) => setImmediate(resolve));
+    await warmPostsSnapshots();
+    const added = openFilesIn(dir).filter((file) => !old.includes(file));
+    expect(added).toHaveLength(1);
+    // The old index's file is closed when the old index is collected: full collections, as many as it
+    // takes for the finalizer to run (no time involved).
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    for (let i = 0; i < 10 && openFilesIn(dir).includes(old[0]!); i++) {
+      gc();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(openFilesIn(dir)).toEqual(added);
+    // The current index's file is left open, and read.
+    await expectEveryPostFound();
   });
 
   it('keeps the text in memory, with the same answers, when the directory cannot hold a file', async () => {
