@@ -15,8 +15,9 @@
 // not set; unlinked as soon as it is opened, so nothing is left behind, even by a crash) and read back with
 // positional reads. The kernel's page cache holds those bytes: shared, reclaimable, and not in the
 // process's resident size; only the chunk being filled (and a scratch Buffer for reading) stays in memory.
-// At 100,000 posts (57 MB of text), 10 s after the first search: arrayBuffers 117 MB before, 68 MB now;
-// VmRSS 330-334 MB before, 298-314 MB now (311 and 257 MB after a full garbage collection).
+// At 100,000 posts (57 MB of text), 10 s after the first search: arrayBuffers 117 MB before, 64-69 MB
+// now; VmRSS 327-334 MB before, 296-314 MB now (304-311 and 256-278 MB after a full garbage collection:
+// the rest is garbage on the heap, collected later when less memory is held outside it).
 // Limits: a search reads the file, from the page cache normally (a text checked on its own is a system
 // call, about 2 microseconds; a search of the whole text reads 57 MB, about 8 ms more), but from the disk
 // once the kernel has evicted those pages: a few ms more, on the event loop. Disk space: the text's size
