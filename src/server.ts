@@ -7,6 +7,7 @@
 // change feed (src/site/change-feed.ts), as separately started servers on one MONGODB_URI do.
 import cluster, { type Worker } from 'node:cluster';
 import type { Server } from 'node:http';
+import { join } from 'node:path';
 import mongoose from 'mongoose';
 import { createApp } from './app.js';
 import { deriveKeys } from './auth/keys.js';
@@ -20,6 +21,7 @@ import { createLogger, type Logger } from './logger.js';
 import { configuredStorage } from './media/storage-choice.js';
 import { readModelFor, useReadModel } from './posts/read-model-choice.js';
 import { indexFilePath, keepIndexFile } from './posts/posts-snapshot.js';
+import { keepSearchTextIn } from './posts/search-index.js';
 import { startChangeFeed } from './shared-signals.js';
 import { useConfiguredHashCost } from './users/password.js';
 
@@ -82,6 +84,8 @@ async function runServer(config: Config, logger: Logger): Promise<void> {
   // visitors' requests (which wait for this build instead of starting their own), or read from the file
   // the last scan saved in DATA_DIR (posts-snapshot.ts).
   if (model.kind === 'memory') keepIndexFile({ path: indexFilePath(config.dataDir, mongoose.connection.name), stamp: () => feed.stamp('posts') });
+  // The search index's text goes to a file there (unnamed: unlinked once opened), out of the process's memory.
+  keepSearchTextIn(join(config.dataDir, 'read-index'));
   model.warm().then(
     ({ posts, ms, file }) =>
       model.kind === 'memory' && logger.info(`Reading indexes ready: ${posts} posts in ${ms} ms${file ? ` from the index file (${file === 'fresh' ? 'current' : 'behind the database: rescanning in the background'})` : ''}`),
