@@ -76,8 +76,10 @@ function freePort() {
 // The Node options `npm start` gives the server (package.json), as the README's Performance section says:
 // V8's young generation capped at 2 x 32 MB (Node sizes it from the machine's memory, up to 2 x 64 MB here),
 // and the old generation let grow to 1.5 times what the last full collection left before the next one.
-const SERVER_NODE_OPTIONS = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
-  .scripts.start.match(/--[\w-]+=\d+/g);
+const START_SCRIPT = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start;
+const SERVER_NODE_OPTIONS = /\bnode((?: --\S+)*) scripts\/node24\.mjs dist\/server\.js/.exec(START_SCRIPT)?.[1].trim().split(' ').filter(Boolean);
+// Measuring a server started otherwise than `npm start` starts it would measure something else.
+if (!SERVER_NODE_OPTIONS) throw new Error(`package.json's start script is not "... node [options] scripts/node24.mjs dist/server.js": ${START_SCRIPT}`);
 
 /** Starts a Node script; with `logFile`, its standard output goes there (as a deployment's logs would), not through this process. */
 function start(script, scriptArgs, env, logFile) {
