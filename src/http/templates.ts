@@ -16,12 +16,15 @@
 // - `fragment(owner, path, data)` renders the template at `path` with `data` only (none of the page's
 //   locals, so it cannot depend on who is looking) and keeps the HTML for as long as `owner` lives, once
 //   per value of `data`'s other fields. Pages pass objects that are themselves kept until content changes
-//   (the cards of public posts), so each card is rendered once per change, not once per page view.
+//   (the cards of public posts), so each card is rendered once per change, not once per page view. While a
+//   page is rendered for the page cache, a fragment is a marker for the cache instead (page-parts.ts): the
+//   cache copies its bytes and its compressed form, made once, into the page it sends.
 //
 // Templates compile once; with `watch` (development and tests) a template whose file changed recompiles.
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import ejs from 'ejs';
+import { newPiece, type PageParts, type Piece } from './page-parts.js';
 
 export type Locals = Record<string, unknown>;
 export type Render = (locals: Locals) => string;
@@ -87,7 +90,7 @@ export interface TemplateOptions {
 export class Templates {
   private readonly compiled = new Map<string, Compiled>();
   private readonly paths = new Map<string, string>();
-  private readonly fragments = new WeakMap<object, Map<string, string>>();
+  private readonly fragments = new WeakMap<object, Map<string, Piece>>();
   private compilations = 0;
 
   constructor(private readonly options: TemplateOptions) {}
@@ -106,24 +109,33 @@ export class Templates {
   }
 
   /** See `fragment` above; `path` is from the views root. */
-  readonly fragment: Fragment = (owner, path, data) => {
+  readonly fragment: Fragment = (owner, path, data) => this.piece(owner, path, data).html;
+
+  /** `fragment` for a page rendered for the page cache: each fragment is a marker of `parts`. */
+  fragmentInto(parts: PageParts): Fragment {
+    return (owner, path, data) => parts.mark(this.piece(owner, path, data));
+  }
+
+  private piece(owner: object, path: string, data: Locals): Piece {
     if (!path.startsWith('/')) throw new Error(`fragment paths start from the views root: ${path}`);
     const template = this.current(this.resolve(this.options.root, path));
     let key = `${template.version}${path}`;
-    for (const [name, value] of Object.entries(data)) {
+    for (const name in data) {
+      const value = data[name];
       if (value === owner || typeof value === 'function') continue;
       if (value !== null && typeof value === 'object') throw new TypeError(`fragment ${path}: ${name} must be the owner, a primitive or a function`);
       key += `|${name}=${String(value)}`;
     }
     let kept = this.fragments.get(owner);
     if (!kept) this.fragments.set(owner, (kept = new Map()));
-    let html = kept.get(key);
-    if (html === undefined) {
-      html = template.render({ ...data, fragment: this.fragment });
-      kept.set(key, html);
+    let piece = kept.get(key);
+    if (piece === undefined) {
+      // Fragments inside a fragment are part of its HTML (plain `fragment`), whoever renders the page.
+      piece = newPiece(template.render({ ...data, fragment: this.fragment }));
+      kept.set(key, piece);
     }
-    return html;
-  };
+    return piece;
+  }
 
   private compile(file: string): Compiled {
     const mtimeMs = statSync(file).mtimeMs;

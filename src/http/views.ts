@@ -8,6 +8,7 @@ import type { Express, NextFunction, Request, Response } from 'express';
 import { viewsDir } from '../paths.js';
 import { asset } from './assets.js';
 import { dateFormats, type DateFormats } from './format.js';
+import { PageParts } from './page-parts.js';
 import { Templates, type Locals } from './templates.js';
 
 type Callback = (err: Error | null, html?: string) => void;
@@ -24,7 +25,9 @@ export function configureViews(app: Express): void {
     const { layout, ...locals } = options as EngineOptions;
     const cache = Boolean(locals.cache);
     const templates = cache ? cached : watched;
-    locals.fragment = templates.fragment;
+    // A page rendered for the page cache gets its fragments as markers of its parts (page-parts.ts).
+    const parts = locals.pageParts;
+    locals.fragment = parts instanceof PageParts ? templates.fragmentInto(parts) : templates.fragment;
     let html: string;
     try {
       const body = templates.get(file)(locals);

@@ -102,7 +102,11 @@ export async function authorIndex(now = new Date()): Promise<AuthorCount[]> {
 }
 
 export interface PostView extends PostCard {
-  bodyHtml: string;
+  /**
+   * The article's HTML, in an object kept with the post as read (as long as the read model keeps it), so the
+   * page renders it as a fragment (views/posts/post.ejs): prepared once for the page cache, not per miss.
+   */
+  body: { readonly html: string };
   /** An absolute-ready path of the cover for og:image. */
   coverLargest: string | null;
   canEdit: boolean;
@@ -126,10 +130,19 @@ export async function postForReader(slug: string, viewer: Actor | null, storage:
 
   const [card] = await toCards([doc], storage, now);
   const [newer, older] = status === 'published' ? await neighbours(doc._id, now) : [null, null];
-  return { kind: 'post', post: { ...card!, bodyHtml: doc.bodyHtml, coverLargest: card!.cover?.largest ?? null, canEdit, newer, older } };
+  return { kind: 'post', post: { ...card!, body: bodyOf(doc), coverLargest: card!.cover?.largest ?? null, canEdit, newer, older } };
 }
 
 type FullPost = CardSource & { bodyHtml: string; previousSlugs: string[] };
+
+const bodies = new WeakMap<FullPost, { readonly html: string }>();
+
+/** The body of a post as read, one object per read (see PostView.body). */
+function bodyOf(doc: FullPost): { readonly html: string } {
+  let body = bodies.get(doc);
+  if (!body) bodies.set(doc, (body = { html: doc.bodyHtml }));
+  return body;
+}
 
 /** Through the index when it knows the slug; from the database when the index may be behind. */
 async function postBySlug(slug: string): Promise<{ doc: FullPost; moved: boolean } | null> {
@@ -182,7 +195,7 @@ export async function previewView(
     coverLargest: cover?.largest ?? null,
     author: authorView,
     tags: fields.tags,
-    bodyHtml: fields.bodyHtml,
+    body: { html: fields.bodyHtml },
     canEdit: false,
     newer: null,
     older: null,
