@@ -89,7 +89,8 @@ export interface TemplateOptions {
 
 export class Templates {
   private readonly compiled = new Map<string, Compiled>();
-  private readonly paths = new Map<string, string>();
+  /** Resolved include paths: by including file, then by the path it names (no key built per include). */
+  private readonly paths = new Map<string, Map<string, string>>();
   private readonly fragments = new WeakMap<object, Map<string, Piece>>();
   private compilations = 0;
 
@@ -170,12 +171,13 @@ export class Templates {
 
   /** Where `include(path)` in `from` points: from the views root for `/...`, else from the including file. */
   private resolve(from: string, path: string): string {
-    const key = `${from}\0${path}`;
-    let found = this.paths.get(key);
+    let known = this.paths.get(from);
+    if (!known) this.paths.set(from, (known = new Map()));
+    let found = known.get(path);
     if (!found) {
       const withExt = extname(path) ? path : `${path}.ejs`;
       found = withExt.startsWith('/') ? join(this.options.root, withExt) : resolve(dirname(from), withExt);
-      this.paths.set(key, found);
+      known.set(path, found);
     }
     return found;
   }
