@@ -24,6 +24,7 @@ import { flashMessages } from './http/flash.js';
 import { sequence, under } from './http/mount.js';
 import { userLimits } from './http/user-limits.js';
 import { PageCache } from './http/page-cache.js';
+import type { TimeBudgetOptions } from './http/time-budget.js';
 import { readCookies } from './http/personal.js';
 import { requestLogger } from './http/request-log.js';
 import { configureViews, pageLocals, type PageContext } from './http/views.js';
@@ -54,6 +55,8 @@ export interface AppDeps {
   pageCache?: boolean;
   /** Waits between retries of a CDN purge (site/cdn-purge.ts); tests shorten them. */
   purgeRetryDelaysMs?: number[];
+  /** What searches may spend (posts/public.router.ts: SEARCH_BUDGET); tests make it small. */
+  searchBudget?: TimeBudgetOptions;
 }
 
 // Public pages that anonymous visitors may be served from the page cache.
@@ -92,7 +95,7 @@ function mediaOrigins(storage: Storage): string[] {
   return /^https?:\/\//i.test(sample) ? [new URL(sample).origin] : [];
 }
 
-export function createApp({ config, logger, storage, mailer, pageCache, purgeRetryDelaysMs }: AppDeps): Express {
+export function createApp({ config, logger, storage, mailer, pageCache, purgeRetryDelaysMs, searchBudget }: AppDeps): Express {
   const app = express();
   const deps: RouterDeps = {
     config,
@@ -222,7 +225,7 @@ export function createApp({ config, logger, storage, mailer, pageCache, purgeRet
   app.use(
     sequence([
       under(['/posts', '/comments', '/admin/comments'], commentsRouter(deps)),
-      publicRouter(deps),
+      publicRouter(deps, searchBudget),
       // Imported sites' old addresses (WordPress, Ghost) answer 301 to where the content lives now.
       oldPermalinks(),
     ]),

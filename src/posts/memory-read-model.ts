@@ -68,7 +68,7 @@ export const memoryReadModel: PostReadModel = {
   slugsLike: (base) => slugsLike(base),
   previousHolders: (slug, ownerId) => previousHolders(slug, ownerId),
   neighbours: (id, now) => neighbourIds(id, now),
-  search: (q, cursor, limit, now) => searchIds(q, cursor, limit, now),
+  search: (q, cursor, limit, now, meter) => searchIds(q, cursor, limit, now, undefined, meter),
   post: (id) => readPost(id),
   publicCounts: (now) => publicCountsOf(now),
   managed,

@@ -11,6 +11,8 @@ import { postSlugParams } from './post-params.js';
 import { formatDate } from '../http/format.js';
 import { postComments } from './post-comments.js';
 import { highlight } from '../http/highlight.js';
+import { TimeBudget, type TimeBudgetOptions, type WorkMeter } from '../http/time-budget.js';
+import { clientAddressKey } from '../auth/attempt-limits.js';
 import { authorIndex, authorPage, postForReader, publicPage, searchPosts, SEARCH_MAX_LENGTH, tagIndex, tagPage } from './reading.service.js';
 
 const pageQuery = z.object({ page: pageNumber });
@@ -23,6 +25,21 @@ const searchQuery = z.object({
   page: pageNumber,
   after: z.string().max(60).optional().catch(undefined),
 });
+
+/**
+ * What searches may spend on this process's event loop (http/time-budget.ts). A search that takes under
+ * 20 ms is free: nearly all of them, at any size (a rare word, a cached query). A phrase of common words at
+ * 100,000 posts takes 50-150 ms: an address may spend 3 s of those in a burst and 3 s a minute after
+ * that, about thirty such searches a minute; all addresses together 4 s in a burst and 300 ms a second
+ * (under a third of the process) after that.
+ */
+export const SEARCH_BUDGET: TimeBudgetOptions = {
+  freeMs: 20,
+  perClient: { burstMs: 3_000, refillMsPerSecond: 50 },
+  overall: { burstMs: 4_000, refillMsPerSecond: 300 },
+  tooMuchMessage: 'You have run many slow searches in a short time. Please wait a minute and search again.',
+  busyMessage: 'Search is busy right now. Please try again in a few seconds.',
+};
 
 /** The page numbers a pager shows: the first, the last, and two either side of the current one; null is a gap. */
 export function pageNumbers(page: number, pageCount: number): Array<number | null> {
@@ -42,8 +59,9 @@ function pager(path: string, page: number, pageCount: number) {
   return { page, pageCount, numbers: pageNumbers(page, pageCount), href: (n: number) => (n === 1 ? path : `${path}?page=${n}`) };
 }
 
-export function publicRouter({ config, storage }: RouterDeps): Router {
+export function publicRouter({ config, storage }: RouterDeps, searchBudget: TimeBudgetOptions = SEARCH_BUDGET): Router {
   const router = Router();
+  const searches = new TimeBudget(searchBudget);
   const siteUrl = config.siteUrl.replace(/\/+$/, '');
   const perPage = (res: Response) => (res.locals.site as SiteSettings).postsPerPage;
   const canonical = (path: string, page = 1) => `${siteUrl}${page > 1 ? `${path}?page=${page}` : path}`;
@@ -150,8 +168,19 @@ export function publicRouter({ config, storage }: RouterDeps): Router {
 
   async function search(req: Request, res: Response) {
     const { q, page, after } = queryOf(searchQuery, res);
-    const results = q ? await searchPosts(q, { page, after }, perPage(res), storage) : null;
-    if (q && !results) throw new NotFound();
+    let results = null;
+    if (q) {
+      // Charged for the time its searches took, whatever page it asked for (one past the last included).
+      const client = clientAddressKey(req);
+      searches.check(client);
+      const meter: WorkMeter = { ms: 0 };
+      try {
+        results = await searchPosts(q, { page, after }, perPage(res), storage, { meter });
+      } finally {
+        searches.charge(client, meter.ms);
+      }
+      if (!results) throw new NotFound();
+    }
     cacheable(req, res, [surrogateKey.list('search')], results?.posts);
     const base = `/search?q=${encodeURIComponent(q)}`;
     res.render('posts/search', {

@@ -97,8 +97,9 @@ export const queryReadModel: PostReadModel = {
     return { newer: newer ? String(newer._id) : null, older: older ? String(older._id) : null };
   },
 
-  async search(q, cursor, limit, now) {
+  async search(q, cursor, limit, now, meter) {
     if (!q) return [];
+    const started = performance.now();
     // Literal, case-insensitive substrings: no input is ever a pattern (literalPattern escapes it).
     const text = literalPattern(q);
     const tagNeedle = slugify(q);
@@ -106,7 +107,10 @@ export const queryReadModel: PostReadModel = {
     if (tagNeedle) matches.push({ tags: literalPattern(tagNeedle) });
     let filter = both(publicFilter(now), { $or: matches });
     if (cursor) filter = both(filter, { $or: beyond('publishedAt', -1, cursor) });
-    return hex(await Post.find(filter, '_id').sort(NEWEST_FIRST).limit(limit).lean());
+    const found = await Post.find(filter, '_id').sort(NEWEST_FIRST).limit(limit).lean();
+    // The query's time, waiting included: what the database spent on a regular expression over the text.
+    if (meter) meter.ms += performance.now() - started;
+    return hex(found);
   },
 
   post(id) {

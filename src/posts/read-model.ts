@@ -9,6 +9,7 @@
 // Which one runs is chosen at start from what the database is (or READ_MODEL), and logged.
 import type { Types } from 'mongoose';
 import type { Cursor } from '../db/cursor.js';
+import type { WorkMeter } from '../http/time-budget.js';
 import type { DisplayStatus, PostDoc } from './post.model.js';
 
 export type ReadModelKind = 'memory' | 'query';
@@ -89,8 +90,11 @@ export interface PostReadModel {
   previousHolders(slug: string, ownerId: string): Promise<string[]>;
   /** The next newer and next older public posts around a published one. */
   neighbours(id: Types.ObjectId | string, now: Date): Promise<{ newer: string | null; older: string | null }>;
-  /** Ids of public posts whose title, tags or text contain `q` literally, newest first, after `cursor`. */
-  search(q: string, cursor: Cursor | null, limit: number, now: Date): Promise<string[]>;
+  /**
+   * Ids of public posts whose title, tags or text contain `q` literally, newest first, after `cursor`.
+   * Adds to `meter` the milliseconds the search itself took (the walk of the text, or the query).
+   */
+  search(q: string, cursor: Cursor | null, limit: number, now: Date, meter?: WorkMeter): Promise<string[]>;
   /** One post's public fields. */
   post(id: Types.ObjectId | string): Promise<ReadDoc | null>;
   /** How many public posts each tag and each author has (the /tags and /authors pages). */

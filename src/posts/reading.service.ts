@@ -3,6 +3,7 @@
 // everyone else they do not exist (404, decided by the router from a null here).
 import { can, type Actor } from '../site/permissions.js';
 import { memoByKey, type Lookup } from '../http/content-memo.js';
+import type { WorkMeter } from '../http/time-budget.js';
 import type { ImageView } from '../media/image-view.js';
 import { imagesByIds } from '../media/media.service.js';
 import type { Storage } from '../media/storage.js';
@@ -224,22 +225,22 @@ export interface SearchResults {
  * Matched in memory as a plain substring (search-index.ts): no input is ever a pattern. The first
  * SEARCH_COUNT_CAP matches are counted and served as numbered pages; deeper results, if any, as keyset
  * pages after the last numbered one (`after`), which cost the same at any depth. Null: no such page.
+ * `meter` gets the milliseconds the searches themselves took (the router charges them: http/time-budget.ts).
  */
 export async function searchPosts(
   q: string,
   at: { page: number; after?: string | undefined },
   perPage: number,
   storage: Storage,
-  now = new Date(),
-  cap = SEARCH_COUNT_CAP,
+  { now = new Date(), cap = SEARCH_COUNT_CAP, meter }: { now?: Date; cap?: number; meter?: WorkMeter } = {},
 ): Promise<SearchResults | null> {
-  const counted = await readModel().search(q, null, cap + 1, now);
+  const counted = await readModel().search(q, null, cap + 1, now, meter);
   const more = counted.length > cap;
   const total = Math.min(counted.length, cap);
   const pageCount = Math.max(1, Math.ceil(total / perPage));
   const keyset = at.after ? parseCursor(at.after) : null;
   let ids: string[];
-  if (keyset) ids = await readModel().search(q, keyset, perPage + 1, now);
+  if (keyset) ids = await readModel().search(q, keyset, perPage + 1, now, meter);
   else if (at.page > pageCount) return null;
   else ids = counted.slice((at.page - 1) * perPage, Math.min(at.page * perPage, total) + 1);
   const cards = await publicCards(ids, storage, now);

@@ -69,14 +69,14 @@ describe('search', () => {
   it('counts up to a cap, then goes on with keyset pages: every result once, in order', async () => {
     const cap = 3;
     const seen: string[] = [];
-    const first = (await searchPosts('numbat', { page: 1 }, 2, storage, new Date(), cap))!;
+    const first = (await searchPosts('numbat', { page: 1 }, 2, storage, { cap }))!;
     expect(first).toMatchObject({ total: 3, more: true, page: 1, pageCount: 2, next: null });
     seen.push(...first.posts.map((p) => p.title));
-    let page = (await searchPosts('numbat', { page: 2 }, 2, storage, new Date(), cap))!;
+    let page = (await searchPosts('numbat', { page: 2 }, 2, storage, { cap }))!;
     expect(page.next).not.toBeNull();
     seen.push(...page.posts.map((p) => p.title));
     while (page.next) {
-      page = (await searchPosts('numbat', { page: 1, after: page.next }, 2, storage, new Date(), cap))!;
+      page = (await searchPosts('numbat', { page: 1, after: page.next }, 2, storage, { cap }))!;
       expect(page.page).toBeNull();
       seen.push(...page.posts.map((p) => p.title));
     }
