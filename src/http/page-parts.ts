@@ -126,7 +126,9 @@ export class Prepared {
     // markers cannot hold the token.
     let key = TOKEN;
     for (const part of run) key += typeof part === 'string' ? `${part.length}:${part}` : `#${part.id};`;
-    return this.get(key, () => Buffer.concat(run.map((part) => (typeof part === 'string' ? Buffer.from(part) : (part.bytes ??= Buffer.from(part.html))))));
+    // The pieces' bytes are not kept on them: a card lives as long as its post's card (thousands at once,
+    // when a crawler walks the lists), while what is kept here is bounded.
+    return this.get(key, () => Buffer.from(run.map((part) => (typeof part === 'string' ? part : part.html)).join('')));
   }
 
   private get(key: string, bytesOf: () => Buffer): Ready {
