@@ -22,8 +22,17 @@ export interface TestSmtp {
   close(): Promise<void>;
 }
 
-export async function startSmtpServer(): Promise<TestSmtp> {
+export interface SmtpOptions {
+  /**
+   * The SMTP reply code to refuse the nth recipient with (n from 1), or null to accept it: a relay that
+   * is greylisting (451) or has no such mailbox (550).
+   */
+  refuse?: (n: number) => number | null;
+}
+
+export async function startSmtpServer({ refuse }: SmtpOptions = {}): Promise<TestSmtp & { recipients: () => number }> {
   const received: ReceivedMail[] = [];
+  let recipients = 0;
   const taken = new Set<ReceivedMail>();
   const waiters: Array<{ address: string; resolve: (m: ReceivedMail) => void }> = [];
   const server = new SMTPServer({
@@ -31,6 +40,11 @@ export async function startSmtpServer(): Promise<TestSmtp> {
     disabledCommands: ['STARTTLS', 'AUTH'],
     authOptional: true,
     logger: false,
+    onRcptTo(_address, _session, callback) {
+      const code = refuse?.(++recipients) ?? null;
+      if (code === null) return callback();
+      callback(Object.assign(new Error(code >= 500 ? 'No such mailbox here' : 'Try again later'), { responseCode: code }));
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
@@ -55,6 +69,7 @@ export async function startSmtpServer(): Promise<TestSmtp> {
   return {
     url: `smtp://127.0.0.1:${port}`,
     received,
+    recipients: () => recipients,
     nextFor(address) {
       const waiting = received.find((m) => !taken.has(m) && m.to.includes(address));
       if (waiting) {
