@@ -4,8 +4,9 @@
 // the rendered page to UTF-8 (slow for the two-byte strings that typographic quotes and arrows make) and
 // compressing it (Brotli, quality 0). On the seeded home page, together about a third of a miss.
 //
-// Here the fragments of templates.ts (the cards of a list: rendered once per content change) are pieces:
-// each keeps its HTML, its UTF-8 bytes and its own raw DEFLATE stream, made once. While a page is rendered
+// Here the fragments of templates.ts (the cards of a list: rendered once per content change; a post's
+// body) are pieces, whose UTF-8 bytes and raw DEFLATE stream are made once (kept on the piece when it
+// stands alone, with its run when it is one of several: see below). While a page is rendered
 // for the page cache, `fragment()` writes a marker where a piece goes (PageParts.mark); the page that comes
 // out is the text between the pieces, and the cache then makes:
 //
@@ -22,8 +23,8 @@
 // Pieces compressed apart share no history, and a list's cards have much in common: ten cards compressed one
 // by one take twice the bytes of the same cards compressed together. So pieces that follow one another with
 // only a little text between them (a list's grid) are a run, prepared as one stream and kept by what it is
-// made of (the pieces' numbers and the text between), like text. The seeded home page is sent in 6 kB
-// stitched, 5.5 kB with Brotli at quality 0 (compressed whole, as a miss was before); a page kept by the
+// made of (the pieces' numbers and the text between), like text. The seeded home page is sent in 5.5 kB
+// stitched, as in Brotli at quality 0 (compressed whole, as a miss was before); a page kept by the
 // cache is compressed again, whole and smaller, after its first hit (page-cache.ts, refine).
 //
 // The markers are a private-use character, a token made at random when the process starts, the piece's
