@@ -121,6 +121,26 @@ const MAX_SCRATCH_CHARS = 512 * 1024;
 /** Longer URLs (query strings nobody links to) are answered without being counted or kept. */
 const MAX_KEY_LENGTH = 1024;
 
+/**
+ * Query parameters that only say where a visitor came from (campaign tags, ad and newsletter click ids):
+ * no Quire page reads them, so a page asked for with them is the same page, kept once. A link shared with
+ * `?utm_source=...` or `?fbclid=...` is then answered from the page cache like the bare one.
+ */
+const TRACKING_PARAM = /^(?:utm_[a-z_]+|fbclid|gclid|dclid|gbraid|wbraid|msclkid|yclid|twclid|igshid|mc_cid|mc_eid)$/i;
+const MAY_HAVE_TRACKING = /[?&](?:utm_|fbclid|gclid|dclid|gbraid|wbraid|msclkid|yclid|twclid|igshid|mc_)/i;
+
+/** The page cache's key for a URL: the URL without its tracking parameters, the others kept in order. */
+export function cacheKey(url: string): string {
+  if (!MAY_HAVE_TRACKING.test(url)) return url;
+  const query = url.indexOf('?');
+  if (query === -1) return url;
+  const kept = url
+    .slice(query + 1)
+    .split('&')
+    .filter((pair) => !TRACKING_PARAM.test(pair.split('=', 1)[0]!));
+  return kept.length ? `${url.slice(0, query)}?${kept.join('&')}` : url.slice(0, query);
+}
+
 type Effort = 'fast' | 'small';
 const GZIP_LEVEL: Record<Effort, number> = { fast: 1, small: 6 };
 const BROTLI_QUALITY: Record<Effort, number> = { fast: 0, small: 6 };
@@ -211,9 +231,8 @@ export class PageCache {
   /** Answers a request from a live entry, or returns false (without touching it) to hand it to Express. */
   answer(req: IncomingMessage, res: ServerResponse, personal: (req: IncomingMessage) => boolean, log?: NodeHandler): boolean {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-    const key = req.url;
     // Stale entries are left to Express, which drops them and renders the page again.
-    const entry = key === undefined ? undefined : this.entries.get(key);
+    const entry = req.url === undefined ? undefined : this.entries.get(cacheKey(req.url));
     if (!entry || entry.expires <= Date.now()) return false;
     // After the cheap checks: most requests that get this far are hits, and this parses their cookies.
     if (personal(req)) return false;
@@ -234,7 +253,7 @@ export class PageCache {
         res.setHeader('Cache-Control', 'private, no-cache');
         return pass(req, res, next);
       }
-      const key = req.originalUrl;
+      const key = cacheKey(req.originalUrl);
       if (key.length > MAX_KEY_LENGTH) return pass(req, res, next);
       if (this.serveFresh(req, res, key)) return;
       this.ask(key);

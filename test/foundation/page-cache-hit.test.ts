@@ -2,11 +2,12 @@
 // listening createApp() over a plain node:http client (raw bytes, raw header names, nothing decoded) and
 // watch Express's router to tell which requests reached it.
 import { request as httpRequest, type Server } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/app.js';
-import type { PageCache } from '../../src/http/page-cache.js';
+import { cacheKey, type PageCache } from '../../src/http/page-cache.js';
 import { saveSettings, getSettings } from '../../src/site/settings.service.js';
 import { testConfig } from '../support/app.js';
 import { makeUser } from '../support/factories.js';
@@ -174,5 +175,31 @@ describe('page-cache hits before Express', () => {
     expect(header(after, 'X-Page-Cache')).toBe('miss');
     expect(after.body.toString()).toContain('A Title Changed Just Now');
     expect(cache.stats.hits).toBeGreaterThan(0);
+  });
+});
+
+describe('tracking parameters', () => {
+  it('answers a page asked for with campaign tags or click ids from the entry of the page without them', async () => {
+    const miss = await keptMiss('/?tracking=1', { 'Accept-Encoding': 'gzip' });
+    // A bare name is a tracking parameter too.
+    for (const path of ['/?tracking=1&utm_source=newsletter&utm_medium=email', '/?utm_campaign=x&tracking=1&fbclid=abc', '/?tracking=1&gclid=1&UTM_TERM=y', '/?tracking=1&utm_source']) {
+      const tagged = await get(path, { 'Accept-Encoding': 'gzip' });
+      expect(header(tagged, 'X-Page-Cache'), path).toBe('hit');
+      expect(tagged.routed, path).toBe(false);
+      // The same page (after its first hit a kept page is compressed again, smaller: compare the pages).
+      expect(gunzipSync(tagged.body).equals(gunzipSync(miss.body)), path).toBe(true);
+    }
+    // Other parameters still name another page, and so do names that only look like tracking ones.
+    for (const path of ['/?tracking=2', '/?tracking=1&utm=1', '/?tracking=1&page=1', '/?tracking=1&xutm_source=1']) {
+      expect(header(await get(path), 'X-Page-Cache'), path).toBe('miss');
+    }
+  });
+
+  it('keeps the other parameters, in their order, and drops nothing from a path', () => {
+    expect(cacheKey('/search?q=closures&utm_source=x&page=2')).toBe('/search?q=closures&page=2');
+    expect(cacheKey('/?utm_source=a&utm_medium=b')).toBe('/');
+    expect(cacheKey('/posts/a&utm_source=x')).toBe('/posts/a&utm_source=x');
+    expect(cacheKey('/tags/utm_source')).toBe('/tags/utm_source');
+    expect(cacheKey('/search?q=utm_source%3Dx')).toBe('/search?q=utm_source%3Dx');
   });
 });
