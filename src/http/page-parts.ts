@@ -62,8 +62,6 @@ const FINAL_BLOCK = Buffer.from([0x03, 0x00]);
  * as a stored block: compressing it alone costs more than it saves.
  */
 const STORED_BELOW = 128;
-/** A stored block holds at most this many bytes. */
-const MAX_STORED = 0xffff;
 
 /** A raw DEFLATE stream of `bytes` from an empty history, ending on a full flush (not final). */
 function deflatedAlone(bytes: Buffer, level: number): Buffer {
@@ -71,14 +69,12 @@ function deflatedAlone(bytes: Buffer, level: number): Buffer {
   return deflateRawSync(bytes, { level, finishFlush: zlib.Z_FULL_FLUSH });
 }
 
-/** `bytes` as stored (uncompressed) DEFLATE blocks, starting on a byte boundary. */
-function stored(bytes: Buffer): Buffer[] {
-  const blocks: Buffer[] = [];
-  for (let at = 0; at < bytes.length; at += MAX_STORED) {
-    const n = Math.min(MAX_STORED, bytes.length - at);
-    blocks.push(Buffer.from([0x00, n & 0xff, n >> 8, ~n & 0xff, (~n >> 8) & 0xff]), bytes.subarray(at, at + n));
-  }
-  return blocks;
+/**
+ * The header of a stored (uncompressed) DEFLATE block of `n` bytes, starting on a byte boundary. Only text
+ * under STORED_BELOW characters is stored (at most 3 bytes each), far below a block's 65,535 bytes.
+ */
+function storedHeader(n: number): Buffer {
+  return Buffer.from([0x00, n & 0xff, n >> 8, ~n & 0xff, (~n >> 8) & 0xff]);
 }
 
 /** Bytes and their DEFLATE stream. */
@@ -201,7 +197,7 @@ export class PageParts {
         if (text.length >= STORED_BELOW) return add(prepared.text(text));
         const raw = Buffer.from(text);
         bytes.push(raw);
-        deflated.push(...stored(raw));
+        deflated.push(storedHeader(raw.length), raw);
       } else if (text.length < STORED_BELOW) after = text;
       else {
         endRun();
