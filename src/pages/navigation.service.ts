@@ -8,6 +8,7 @@
 import mongoose from 'mongoose';
 import { z } from 'zod';
 import { onChange } from '../db/changes.js';
+import { memoValue } from '../http/content-memo.js';
 import { invalidField } from '../http/errors.js';
 import { cleanLine } from '../http/validate.js';
 import { findTag } from '../posts/tags.js';
@@ -133,24 +134,16 @@ async function resolveNavigation(): Promise<NavLink[]> {
     }));
 }
 
-let resolved: NavLink[] | undefined;
-// Changes counted, so that a menu resolved while a change happened is not kept as current.
-let generation = 0;
+// A menu resolved while a change happened is not kept as current.
+const navigation = memoValue(resolveNavigation);
 // Any change may touch the menu (a page published or unpublished, a tag's posts, the menu itself).
-onChange(() => {
-  generation++;
-  resolved = undefined;
-});
+onChange(() => navigation.forget());
 
 /** The menu when it is in memory (every request after the first since the last change), without waiting. */
 export function loadedNavigation(): NavLink[] | undefined {
-  return resolved;
+  return navigation.peek();
 }
 
-export async function siteNavigation(): Promise<NavLink[]> {
-  if (resolved) return resolved;
-  const seen = generation;
-  const links = await resolveNavigation();
-  if (seen === generation) resolved = links;
-  return links;
+export function siteNavigation(): Promise<NavLink[]> {
+  return navigation.get();
 }

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { onChange } from '../db/changes.js';
 import type { SharedCachePolicy } from '../http/cdn-headers.js';
+import { memoValue } from '../http/content-memo.js';
 import { checkbox, requiredText, text } from '../http/validate.js';
 import { recordAudit, type AuditContext } from './audit.service.js';
 import { Settings, SETTINGS_TOPIC } from './settings.model.js';
@@ -75,30 +76,26 @@ export function sharedCachePolicy(site: Pick<SiteSettings, 'cdnMaxAgeSeconds' | 
   return { maxAgeSeconds: site.cdnMaxAgeSeconds, staleSeconds: site.cdnStaleSeconds };
 }
 
-let cached: SiteSettings | undefined;
+const settings = memoValue(async (): Promise<SiteSettings> => ({ ...DEFAULT_SETTINGS, ...pick(await Settings.findById('site').lean()) }));
 
 // Settings saved (here, by another process, by an import): read them again on the next request.
-onChange(() => {
-  cached = undefined;
-}, [SETTINGS_TOPIC]);
+onChange(() => settings.forget(), [SETTINGS_TOPIC]);
 
 /** The settings when they have been read already (every request after the first), without waiting. */
 export function loadedSettings(): SiteSettings | undefined {
-  return cached;
+  return settings.peek();
 }
 
-export async function getSettings(): Promise<SiteSettings> {
-  if (cached) return cached;
-  const doc = await Settings.findById('site').lean();
-  cached = { ...DEFAULT_SETTINGS, ...pick(doc) };
-  return cached;
+export function getSettings(): Promise<SiteSettings> {
+  return settings.get();
 }
 
 export async function saveSettings(next: SiteSettings): Promise<SiteSettings> {
   await Settings.findByIdAndUpdate('site', { $set: next }, { upsert: true, runValidators: true, setDefaultsOnInsert: true });
-  // The write announced itself (and emptied `cached` and the page cache); what was saved is `next`.
-  cached = { ...next };
-  return cached;
+  // The write announced itself (and emptied the kept settings and the page cache); what was saved is `next`.
+  const saved = { ...next };
+  settings.set(saved);
+  return saved;
 }
 
 /** Saves the settings from the admin form and records what changed in the audit log. */
@@ -119,7 +116,7 @@ export async function updateSettings(ctx: AuditContext, next: SiteSettings): Pro
 
 /** Tests that replace the database call this so the next read goes to it. */
 export function forgetSettings(): void {
-  cached = undefined;
+  settings.forget();
 }
 
 function pick(doc: unknown): Partial<SiteSettings> {
