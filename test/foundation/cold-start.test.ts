@@ -12,25 +12,20 @@ import { makeUser } from '../support/factories.js';
 import { makeMedia } from '../support/media.js';
 import { makePost } from '../support/posts.js';
 
-/** A promise and the functions that settle it, for a load that finishes when the test says so. */
-function deferred<T>() {
-  let resolve!: (value: T) => void;
-  let reject!: (err: Error) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
+/** A load whose reads finish when the test says so: each call is recorded with what it asked for. */
+function heldLoad<T, A = undefined>() {
+  const reads: { asked: A | undefined; resolve: (value: T) => void }[] = [];
+  const load = (asked?: A) =>
+    new Promise<T>((resolve) => {
+      reads.push({ asked, resolve });
+    });
+  return { load, reads };
 }
 
 describe('memoValue', () => {
   it('gives every caller that arrives during a read the same read, then keeps the value', async () => {
-    const reads: ReturnType<typeof deferred<number>>[] = [];
-    const memo = memoValue(() => {
-      const read = deferred<number>();
-      reads.push(read);
-      return read.promise;
-    });
+    const { load, reads } = heldLoad<number>();
+    const memo = memoValue(load);
     const waiting = Array.from({ length: 20 }, () => memo.get());
     expect(reads).toHaveLength(1);
     expect(memo.peek()).toBeUndefined();
@@ -42,12 +37,8 @@ describe('memoValue', () => {
   });
 
   it('does not hand a read begun before forget() to a caller after it, nor keep its value', async () => {
-    const reads: ReturnType<typeof deferred<string>>[] = [];
-    const memo = memoValue(() => {
-      const read = deferred<string>();
-      reads.push(read);
-      return read.promise;
-    });
+    const { load, reads } = heldLoad<string>();
+    const memo = memoValue(load);
     const before = memo.get();
     memo.forget();
     const after = memo.get();
@@ -60,11 +51,11 @@ describe('memoValue', () => {
   });
 
   it('keeps what set() was given over a read that was in progress', async () => {
-    const read = deferred<string>();
-    const memo = memoValue(() => read.promise);
+    const { load, reads } = heldLoad<string>();
+    const memo = memoValue(load);
     const inProgress = memo.get();
     memo.set('saved');
-    read.resolve('read before the save');
+    reads[0]!.resolve('read before the save');
     expect(await inProgress).toBe('read before the save');
     expect(memo.peek()).toBe('saved');
     expect(await memo.get()).toBe('saved');
@@ -102,18 +93,14 @@ describe('memoValue', () => {
 
 describe('memoByKey', () => {
   it('reads each key once for lookups that overlap while it is being read', async () => {
-    const batches: { keys: string[]; read: ReturnType<typeof deferred<Map<string, string>>> }[] = [];
-    const lookup = memoByKey<string>((keys) => {
-      const read = deferred<Map<string, string>>();
-      batches.push({ keys, read });
-      return read.promise;
-    });
+    const { load, reads: batches } = heldLoad<Map<string, string>, string[]>();
+    const lookup = memoByKey<string>(load);
     const first = lookup(['a', 'b']);
     const second = lookup(['b', 'c', 'missing']);
     const third = lookup(['a', 'c']);
-    expect(batches.map((b) => b.keys)).toEqual([['a', 'b'], ['c', 'missing']]);
-    batches[1]!.read.resolve(new Map([['c', 'C']]));
-    batches[0]!.read.resolve(
+    expect(batches.map((b) => b.asked)).toEqual([['a', 'b'], ['c', 'missing']]);
+    batches[1]!.resolve(new Map([['c', 'C']]));
+    batches[0]!.resolve(
       new Map([
         ['a', 'A'],
         ['b', 'B'],
@@ -124,18 +111,14 @@ describe('memoByKey', () => {
     expect(Object.fromEntries(await third)).toEqual({ a: 'A', c: 'C' });
     // Kept now; a key that was not found is asked for again.
     const again = lookup(['a', 'b', 'c', 'missing']);
-    expect(batches.map((b) => b.keys)).toEqual([['a', 'b'], ['c', 'missing'], ['missing']]);
-    batches[2]!.read.resolve(new Map());
+    expect(batches.map((b) => b.asked)).toEqual([['a', 'b'], ['c', 'missing'], ['missing']]);
+    batches[2]!.resolve(new Map());
     expect(Object.fromEntries(await again)).toEqual({ a: 'A', b: 'B', c: 'C' });
   });
 
   it('does not hand a read begun before a change to a lookup after it, nor keep it', async () => {
-    const batches: ReturnType<typeof deferred<Map<string, string>>>[] = [];
-    const lookup = memoByKey<string>(() => {
-      const read = deferred<Map<string, string>>();
-      batches.push(read);
-      return read.promise;
-    });
+    const { load, reads: batches } = heldLoad<Map<string, string>, string[]>();
+    const lookup = memoByKey<string>(load);
     const before = lookup(['a']);
     announceChange(declaredTopics()[0]!, null);
     const after = lookup(['a']);
