@@ -44,12 +44,29 @@ const MAX_KEYS = 200;
 
 /** The headers of an anonymous page that shows what `keys` name. */
 export function cacheablePageHeaders(keys: Iterable<string>, policy: SharedCachePolicy): SharedCacheHeaders {
-  const unique = [...new Set([SITE_KEY, ...keys])].filter((key) => SAFE_KEY.test(key)).slice(0, MAX_KEYS);
-  return {
-    'Cache-Control': `public, max-age=0, s-maxage=${policy.maxAgeSeconds}, stale-while-revalidate=${policy.staleSeconds}`,
-    'Surrogate-Key': unique.join(' '),
-    'Cache-Tag': unique.join(','),
-  };
+  // One pass (every anonymous page miss comes here): `site` first, then each safe key once, in order.
+  const seen = new Set<string>([SITE_KEY]);
+  let spaced = SITE_KEY;
+  let commas = SITE_KEY;
+  for (const key of keys) {
+    if (seen.size >= MAX_KEYS) break;
+    if (seen.has(key) || !SAFE_KEY.test(key)) continue;
+    seen.add(key);
+    spaced += ` ${key}`;
+    commas += `,${key}`;
+  }
+  return { 'Cache-Control': cacheControlOf(policy), 'Surrogate-Key': spaced, 'Cache-Tag': commas };
+}
+
+// The site's policy changes only when its settings do: its Cache-Control is made once per change.
+let lastCacheControl = { maxAgeSeconds: -1, staleSeconds: -1, value: '' };
+
+function cacheControlOf({ maxAgeSeconds, staleSeconds }: SharedCachePolicy): string {
+  const last = lastCacheControl;
+  if (last.maxAgeSeconds === maxAgeSeconds && last.staleSeconds === staleSeconds) return last.value;
+  const value = `public, max-age=0, s-maxage=${maxAgeSeconds}, stale-while-revalidate=${staleSeconds}`;
+  lastCacheControl = { maxAgeSeconds, staleSeconds, value };
+  return value;
 }
 
 /**
@@ -62,7 +79,10 @@ export function markCacheable(req: IncomingMessage, res: ServerResponse, keys: I
     if (!/\b(?:private|no-store)\b/i.test(String(res.getHeader('Cache-Control') ?? ''))) res.setHeader('Cache-Control', 'private, no-cache');
     return;
   }
-  for (const [name, value] of Object.entries(cacheablePageHeaders(keys, policy))) res.setHeader(name, value);
+  const headers = cacheablePageHeaders(keys, policy);
+  res.setHeader('Cache-Control', headers['Cache-Control']);
+  res.setHeader('Surrogate-Key', headers['Surrogate-Key']);
+  res.setHeader('Cache-Tag', headers['Cache-Tag']);
 }
 
 /** Removes the surrogate keys from a response that turned out personal or failed. */

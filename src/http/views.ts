@@ -22,7 +22,10 @@ export function configureViews(app: Express): void {
   const cached = new Templates({ root: viewsDir, watch: false });
   const watched = new Templates({ root: viewsDir, watch: true });
   app.engine('ejs', (file: string, options: object, callback: Callback) => {
-    const { layout, ...locals } = options as EngineOptions;
+    // Express made `options` for this render alone (app.render merges app.locals, res.locals and the
+    // handler's locals into a new object): it is the locals, with `fragment` and `body` added, not copied.
+    const locals = options as EngineOptions;
+    const layout = locals.layout;
     const cache = Boolean(locals.cache);
     const templates = cache ? cached : watched;
     // A page rendered for the page cache gets its fragments as markers of its parts (page-parts.ts).
@@ -31,7 +34,11 @@ export function configureViews(app: Express): void {
     let html: string;
     try {
       const body = templates.get(file)(locals);
-      html = layout === false ? body : templates.get(join(viewsDir, `${layout ?? 'layout'}.ejs`))({ ...locals, body });
+      if (layout === false) html = body;
+      else {
+        locals.body = body;
+        html = templates.get(join(viewsDir, `${layout ?? 'layout'}.ejs`))(locals);
+      }
     } catch (err) {
       return callback(err as Error);
     }

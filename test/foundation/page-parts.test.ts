@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
-import { newPiece, PageParts, Prepared, type Piece } from '../../src/http/page-parts.js';
+import { fingerprint, newPiece, PageParts, Prepared, type Piece } from '../../src/http/page-parts.js';
 import { PageCache } from '../../src/http/page-cache.js';
 import { readCookies } from '../../src/http/personal.js';
 import { configureViews } from '../../src/http/views.js';
@@ -74,6 +74,22 @@ describe('stitching a page from pieces', () => {
       const stitched = parts.stitch(page(parts, layout), prepared);
       expect(gunzipSync(stitched.gzip).toString()).toBe(plain(layout));
     }
+  });
+
+  it('tells apart texts that share a fingerprint (it reads only part of a long text)', () => {
+    // Long layouts that differ in one character the fingerprint does not read (just past its first 256).
+    const layout = (c: string) => `${'<head>'.repeat(43)}<p>${c}${'body text '.repeat(100)}</p>${'<footer>'.repeat(10)}`;
+    const [one, other] = [layout('1'), layout('2')];
+    expect(fingerprint(one)).toBe(fingerprint(other));
+    expect(fingerprint(`${one} `)).not.toBe(fingerprint(one));
+    const prepared = new Prepared();
+    for (const text of [one, other, one, other]) {
+      const parts = new PageParts();
+      const stitched = parts.stitch(page(parts, [text, card(30)]), prepared);
+      expect(gunzipSync(stitched.gzip).toString()).toBe(plain([text, card(30)]));
+      expect(stitched.identity.toString()).toBe(plain([text, card(30)]));
+    }
+    expect(prepared.size).toBe(2);
   });
 
   it('keeps a bounded number of prepared texts', () => {

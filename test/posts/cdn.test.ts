@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { createApp } from '../../src/app.js';
 import { Post } from '../../src/posts/post.model.js';
 import { announceChange } from '../../src/db/changes.js';
+import { cacheablePageHeaders } from '../../src/http/cdn-headers.js';
 import { cdnPurgerFor, purgeKeys, purgeOnceWhenDone } from '../../src/site/cdn-purge.js';
 import type { CdnPurger } from '../../src/site/cdn-purge.js';
 import { DEFAULT_SETTINGS, saveSettings } from '../../src/site/settings.service.js';
@@ -30,6 +31,35 @@ beforeAll(async () => {
   author = await makeUser({ role: 'author', displayName: 'Cara Cache', username: 'cara_cache' });
   published = await makePost({ author, title: 'Edge cases', status: 'published', tags: ['edge', 'cdn'] });
   draft = await makePost({ author, title: 'Not yet', status: 'draft', tags: ['edge'] });
+});
+
+describe('cacheablePageHeaders', () => {
+  const policy = { maxAgeSeconds: 300, staleSeconds: 60 };
+
+  it('lists `site` first, then each key once in the order given, in both headers', () => {
+    const headers = cacheablePageHeaders(['list-home', 'post-a1', 'site', 'post-a1', 'post-b2'], policy);
+    expect(headers).toEqual({ 'Cache-Control': DEFAULT_CONTROL, 'Surrogate-Key': 'site list-home post-a1 post-b2', 'Cache-Tag': 'site,list-home,post-a1,post-b2' });
+  });
+
+  it('drops keys that could split or end a header value', () => {
+    const headers = cacheablePageHeaders(['tag-ok', 'two words', 'x\r\nSet-Cookie: a=b', 'a,b', '-leading', ''], policy);
+    expect(headers['Surrogate-Key']).toBe('site tag-ok');
+    expect(headers['Cache-Tag']).toBe('site,tag-ok');
+  });
+
+  it('names at most 200 keys, `site` included', () => {
+    const keys = Array.from({ length: 500 }, (_, i) => `post-${i}`);
+    const listed = cacheablePageHeaders(keys, policy)['Surrogate-Key'].split(' ');
+    expect(listed).toHaveLength(200);
+    expect(listed.slice(0, 3)).toEqual(['site', 'post-0', 'post-1']);
+    expect(listed.at(-1)).toBe('post-198');
+  });
+
+  it('says what the policy given says, when it changes and when it changes back', () => {
+    expect(cacheablePageHeaders([], { maxAgeSeconds: 10, staleSeconds: 5 })['Cache-Control']).toBe('public, max-age=0, s-maxage=10, stale-while-revalidate=5');
+    expect(cacheablePageHeaders([], { maxAgeSeconds: 10, staleSeconds: 6 })['Cache-Control']).toBe('public, max-age=0, s-maxage=10, stale-while-revalidate=6');
+    expect(cacheablePageHeaders([], policy)['Cache-Control']).toBe(DEFAULT_CONTROL);
+  });
 });
 
 describe('anonymous public pages', () => {
