@@ -4,7 +4,10 @@
 // "hello world", a bare Express "hello world" and a bare Express route rendering the same home template from
 // memory. Each round records the machine's load average before it starts; the table gives, per route, the
 // median over the rounds and the spread (min-max) of requests/s, p50/p99 latency, and its throughput as a
-// ratio to each hello world (ratios taken within each round, so a busy round moves both sides). Signed-in
+// ratio to each hello world (ratios taken within each round, so a busy round moves both sides), and the
+// server process's own CPU time per request with the same ratio to Express hello world's (client and
+// server share the two cores, so requests/s also measures the client and the machine's other tenants; CPU
+// per request does not). Signed-in
 // pages (dashboard, editor) and an upload are timed one request at a time (a user's requests are bounded
 // per minute: src/http/user-limits.ts). Then a scale table at 1,000 and 100,000 posts. Bounded: every run
 // has a fixed duration; all traffic goes to 127.0.0.1.
@@ -159,6 +162,21 @@ function rssOf(pid) {
   }
 }
 
+// Clock ticks per second of /proc's CPU times: USER_HZ, 100 on every Linux this runs on.
+const TICKS_PER_SECOND = 100;
+
+/** CPU time a process has used so far (user and system, all its threads), in ms; null when unknown. */
+function cpuMsOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces), from the third: utime and stime are 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
 /** The machine's busy share of CPU time over `ms`, from /proc/stat (all cores). */
 async function busyShare(ms) {
   const sample = () => {
@@ -215,7 +233,9 @@ async function load(label, base, path, pid, { seconds = duration, unique = false
   await autocannon(options(1));
   let peak = rssOf(pid);
   const sampler = setInterval(() => (peak = Math.max(peak, rssOf(pid))), 100);
+  const cpuBefore = cpuMsOf(pid);
   const result = await autocannon(options(seconds));
+  const cpuAfter = cpuMsOf(pid);
   clearInterval(sampler);
   return {
     label,
@@ -226,6 +246,9 @@ async function load(label, base, path, pid, { seconds = duration, unique = false
     rssMb: peak / 1024 / 1024,
     errors: result.non2xx + result.errors + result.timeouts,
     requests: result.requests.total,
+    // The server's own CPU time per request (µs): what a request costs it, whatever the client (which
+    // shares the two cores) and the machine's other tenants take. Requests/s moves with both.
+    cpuUs: cpuBefore !== null && cpuAfter !== null && result.requests.total > 0 ? ((cpuAfter - cpuBefore) * 1000) / result.requests.total : null,
   };
 }
 
@@ -243,8 +266,8 @@ const pct = (v) => `${(v * 100).toFixed(0)}%`;
  */
 function roundsTable(targets, results, nodeLabel, expressLabel) {
   const lines = [
-    '| route | req/s (median) | req/s min–max | p50 ms | p99 ms (median, max) | vs node:http hello (min–max) | vs Express hello (min–max) | p99 vs Express hello | peak RSS MB | non-2xx or failed |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| route | req/s (median) | req/s min–max | p50 ms | p99 ms (median, max) | vs node:http hello (min–max) | vs Express hello (min–max) | p99 vs Express hello | server CPU µs per request (min–max) | vs Express hello by server CPU (min–max) | peak RSS MB | non-2xx or failed |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   const node = results.get(nodeLabel);
   const express = results.get(expressLabel);
@@ -254,8 +277,13 @@ function roundsTable(targets, results, nodeLabel, expressLabel) {
     const vsNode = runs.map((r, i) => r.rps / node[i].rps);
     const vsExpress = runs.map((r, i) => r.rps / express[i].rps);
     const p99 = median(runs.map((r) => r.p99));
+    const cpu = runs.map((r) => r.cpuUs).filter((v) => v !== null);
+    // Express hello world's CPU per request over this route's, round by round: the rate this route would
+    // reach against it if the server had the cores to itself.
+    const byCpu = runs.map((r, i) => (r.cpuUs && express[i].cpuUs ? express[i].cpuUs / r.cpuUs : null)).filter((v) => v !== null);
+    const cpuCells = cpu.length === runs.length && byCpu.length === runs.length ? `${Math.round(median(cpu))} (${spread(cpu)}) | ${pct(median(byCpu))} (${spread(byCpu, pct)})` : 'n/a | n/a';
     lines.push(
-      `| ${label} | ${Math.round(median(rps))} | ${spread(rps)} | ${median(runs.map((r) => r.p50))} | ${p99}, ${Math.max(...runs.map((r) => r.p99))} | ${pct(median(vsNode))} (${spread(vsNode, pct)}) | ${pct(median(vsExpress))} (${spread(vsExpress, pct)}) | ${(p99 / Math.max(median(express.map((r) => r.p99)), 1)).toFixed(1)}x | ${Math.max(...runs.map((r) => r.rssMb)).toFixed(0)} | ${runs.reduce((n, r) => n + r.errors, 0)} |`,
+      `| ${label} | ${Math.round(median(rps))} | ${spread(rps)} | ${median(runs.map((r) => r.p50))} | ${p99}, ${Math.max(...runs.map((r) => r.p99))} | ${pct(median(vsNode))} (${spread(vsNode, pct)}) | ${pct(median(vsExpress))} (${spread(vsExpress, pct)}) | ${(p99 / Math.max(median(express.map((r) => r.p99)), 1)).toFixed(1)}x | ${cpuCells} | ${Math.max(...runs.map((r) => r.rssMb)).toFixed(0)} | ${runs.reduce((n, r) => n + r.errors, 0)} |`,
     );
   }
   return lines.join('\n');
