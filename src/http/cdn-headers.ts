@@ -55,18 +55,11 @@ export function cacheablePageHeaders(keys: Iterable<string>, policy: SharedCache
     spaced += ` ${key}`;
     commas += `,${key}`;
   }
-  return { 'Cache-Control': cacheControlOf(policy), 'Surrogate-Key': spaced, 'Cache-Tag': commas };
-}
-
-// The site's policy changes only when its settings do: its Cache-Control is made once per change.
-let lastCacheControl = { maxAgeSeconds: -1, staleSeconds: -1, value: '' };
-
-function cacheControlOf({ maxAgeSeconds, staleSeconds }: SharedCachePolicy): string {
-  const last = lastCacheControl;
-  if (last.maxAgeSeconds === maxAgeSeconds && last.staleSeconds === staleSeconds) return last.value;
-  const value = `public, max-age=0, s-maxage=${maxAgeSeconds}, stale-while-revalidate=${staleSeconds}`;
-  lastCacheControl = { maxAgeSeconds, staleSeconds, value };
-  return value;
+  return {
+    'Cache-Control': `public, max-age=0, s-maxage=${policy.maxAgeSeconds}, stale-while-revalidate=${policy.staleSeconds}`,
+    'Surrogate-Key': spaced,
+    'Cache-Tag': commas,
+  };
 }
 
 /**
